@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Loom",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "loom", targets: ["loom"]),
+        .library(name: "LoomText", targets: ["LoomText"]),
+        .library(name: "LoomNN", targets: ["LoomNN"]),
+        .library(name: "LoomModels", targets: ["LoomModels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shim over ICU's version-renamed C API (word break, normalization).
+        .target(
+            name: "CICU",
+            linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        // OpenBLAS loaded at run time, after a CPU-fitting core type is chosen (see DESIGN notes in README).
+        .target(
+            name: "CBLAS",
+            linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
+        ),
+        .target(name: "LoomText", dependencies: ["CICU"]),
+        .target(name: "LoomTensor", dependencies: ["CBLAS"]),
+        .target(name: "LoomNN", dependencies: ["LoomTensor"]),
+        .target(name: "LoomModels", dependencies: ["LoomText", "LoomNN"]),
+        .executableTarget(
+            name: "loom",
+            dependencies: ["LoomModels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "loom-bench",
+            dependencies: ["LoomModels"],
+            path: "Benchmarks/LoomBench"
+        ),
+        .testTarget(name: "LoomTextTests", dependencies: ["LoomText"]),
+        .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
+        .testTarget(name: "LoomNNTests", dependencies: ["LoomNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels"]),
+        .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

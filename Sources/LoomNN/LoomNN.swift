@@ -1,0 +1,1 @@
+// LoomNN module.

@@ -1,0 +1,2 @@
+import LoomModels
+print("loom")
