@@ -1,0 +1,37 @@
+import Foundation
+
+/// Everything that can go wrong loading, saving or training a model, worded for the person at the terminal.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case missingFile(URL)
+    case corruptFile(URL, reason: String)
+    case newerFormat(URL, found: Int, supported: Int)
+    case wrongModelKind(URL, found: String, expected: String)
+    case mismatch(URL, reason: String)
+    case invalidData(String)
+    case invalidOption(String)
+    case nonFiniteLoss(step: Int, epoch: Int, learningRate: Float)
+    case io(URL, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let url):
+            return "\(url.path): file not found"
+        case .corruptFile(let url, let reason):
+            return "\(url.path): corrupt or unreadable: \(reason)"
+        case .newerFormat(let url, let found, let supported):
+            return "\(url.path): written by a newer Loom (format version \(found); this build reads up to \(supported)). Upgrade Loom to load it."
+        case .wrongModelKind(let url, let found, let expected):
+            return "\(url.path): this is a \(found) model, but a \(expected) model is needed here"
+        case .mismatch(let url, let reason):
+            return "\(url.path): \(reason)"
+        case .invalidData(let reason):
+            return reason
+        case .invalidOption(let reason):
+            return reason
+        case .nonFiniteLoss(let step, let epoch, let learningRate):
+            return "the loss became NaN or infinite at step \(step) (epoch \(epoch)); training stopped and the last good model was kept. Try a lower learning rate (now \(learningRate)), e.g. --learning-rate \(learningRate / 4), or a smaller --clip."
+        case .io(let url, let reason):
+            return "\(url.path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// One line of `train-log.jsonl`: what happened in one epoch (sentiment) or one evaluation (char model).
+public struct TrainingRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var step: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double?
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    public var gradientNorm: Double
+    public var learningRate: Double
+    public var tokensPerSecond: Double
+    public var seconds: Double
+
+    public init(epoch: Int, step: Int, trainLoss: Double, trainAccuracy: Double? = nil, validationLoss: Double? = nil,
+                validationAccuracy: Double? = nil, gradientNorm: Double, learningRate: Double,
+                tokensPerSecond: Double, seconds: Double) {
+        self.epoch = epoch
+        self.step = step
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.gradientNorm = gradientNorm
+        self.learningRate = learningRate
+        self.tokensPerSecond = tokensPerSecond
+        self.seconds = seconds
+    }
+}
+
+/// The training history of a model: JSON lines on disk, one record per line.
+public enum TrainingLog {
+    /// JSON lines text for the records, keys sorted, one record a line.
+    public static func encode(_ records: [TrainingRecord]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return records.map { String(decoding: (try? encoder.encode($0)) ?? Data(), as: UTF8.self) + "\n" }.joined()
+    }
+
+    /// Parses JSON lines; a malformed line is an error naming the file and line.
+    public static func decode(_ text: String, source: URL) throws -> [TrainingRecord] {
+        var records: [TrainingRecord] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            do {
+                records.append(try JSONDecoder().decode(TrainingRecord.self, from: Data(line.utf8)))
+            } catch {
+                throw ModelError.corruptFile(source, reason: "line \(index + 1) is not a training record")
+            }
+        }
+        return records
+    }
+}

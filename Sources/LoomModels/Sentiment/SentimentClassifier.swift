@@ -1,0 +1,80 @@
+import Foundation
+import LoomNN
+import LoomTensor
+import LoomText
+
+/// One input's verdict.
+public struct SentimentPrediction: Codable, Equatable, Sendable {
+    /// The most probable class.
+    public var label: String
+    /// Its probability.
+    public var probability: Float
+    /// Probability of every class, in the model's class order.
+    public var probabilities: [Float]
+}
+
+/// A loaded sentiment model ready to classify raw text: tokenizer, vocabulary and network together.
+public final class SentimentClassifier {
+    public let model: SentimentModel
+    public let vocabulary: Vocabulary
+    public let tokenizer: Tokenizer
+
+    public var configuration: SentimentConfiguration { model.configuration }
+
+    public init(model: SentimentModel, vocabulary: Vocabulary) throws {
+        self.model = model
+        self.vocabulary = vocabulary
+        tokenizer = try Tokenizer(options: model.configuration.tokenizerOptions)
+    }
+
+    /// Loads a model folder written by `loom sentiment train`.
+    public convenience init(directory: URL) throws {
+        let (model, vocabulary) = try SentimentModelFiles.load(from: ModelDirectory(directory))
+        try self.init(model: model, vocabulary: vocabulary)
+    }
+
+    /// Token ids for `text` as the model sees them (last `maxLength` tokens).
+    public func encode(_ text: String) -> [Int32] {
+        vocabulary.encode(Array(tokenizer.tokenize(text).suffix(configuration.maxLength)))
+    }
+
+    /// Classifies texts, batching by length internally; results keep the input order.
+    public func classify(_ texts: [String], batchSize: Int = 256) -> [SentimentPrediction] {
+        let tokens = SentimentData.tokenize(texts, tokenizer: tokenizer)
+        let sequences = SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength)
+        return classify(encoded: sequences, batchSize: batchSize)
+    }
+
+    /// Classifies already-encoded sequences.
+    public func classify(encoded sequences: [[Int32]], batchSize: Int = 256) -> [SentimentPrediction] {
+        let probabilities = self.probabilities(encoded: sequences, batchSize: batchSize)
+        return probabilities.map { row in
+            var best = 0
+            for c in row.indices where row[c] > row[best] { best = c }
+            return SentimentPrediction(label: configuration.classes[best], probability: row[best], probabilities: row)
+        }
+    }
+
+    /// Class probabilities of encoded sequences, [count][classes].
+    public func probabilities(encoded sequences: [[Int32]], batchSize: Int = 256) -> [[Float]] {
+        var results = [[Float]](repeating: [], count: sequences.count)
+        var rng = SeededGenerator(seed: 0)
+        for indices in SentimentData.lengthOrderedBatches(lengths: sequences.map(\.count), batchSize: batchSize) {
+            let batch = PaddedBatch(sequences: indices.map { sequences[$0] }, maxLength: configuration.maxLength)
+            let logits = model.forward(batch, training: false, rng: &rng)
+            for (row, probabilities) in zip(indices, model.probabilities(logits: logits)) { results[row] = probabilities }
+        }
+        return results
+    }
+
+    /// Quality of the model on labelled examples.
+    public func evaluate(_ examples: [LabelledText], batchSize: Int = 256) throws -> ClassificationMetrics {
+        let truth = try SentimentData.labelIndices(examples, classes: configuration.classes)
+        let tokens = SentimentData.tokenize(examples.map(\.text), tokenizer: tokenizer)
+        let sequences = SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength)
+        let probabilities = self.probabilities(encoded: sequences, batchSize: batchSize)
+        let predicted = probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+        return ClassificationMetrics(classes: configuration.classes, truth: truth.map { Int($0) }, predicted: predicted,
+                                     positiveScores: configuration.classes.count == 2 ? probabilities.map { $0[1] } : nil)
+    }
+}

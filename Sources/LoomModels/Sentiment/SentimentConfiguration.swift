@@ -1,0 +1,64 @@
+import LoomNN
+import LoomText
+
+/// Everything needed to rebuild a sentiment model's architecture and its text preprocessing;
+/// stored as `config.json` beside the weights.
+public struct SentimentConfiguration: Codable, Equatable, Sendable {
+    /// The `config.json` format this build writes and the newest it reads.
+    public static let currentFormatVersion = 1
+    public static let kind = "sentiment"
+
+    public var kind: String = SentimentConfiguration.kind
+    public var formatVersion: Int = SentimentConfiguration.currentFormatVersion
+    /// Class names in output order; for two classes index 1 is the positive class (`pos`).
+    public var classes: [String]
+    public var vocabularySize: Int
+    public var cell: CellKind = .lstm
+    public var layers: Int = 1
+    public var bidirectional: Bool = false
+    public var embeddingSize: Int = 128
+    public var hiddenSize: Int = 128
+    public var pooling: Pooling = .mean
+    public var dropout: Float = 0.3
+    /// Reviews longer than this keep their last `maxLength` tokens (Keras' default `truncating: pre`).
+    public var maxLength: Int = 400
+    public var caseFold: Bool = true
+    public var keepPunctuation: Bool = false
+    public var initialization: Initialization = .pytorch
+
+    public init(classes: [String], vocabularySize: Int) {
+        self.classes = classes
+        self.vocabularySize = vocabularySize
+    }
+
+    /// Number of output units: one logit for two classes (sigmoid), one per class otherwise (softmax).
+    public var outputSize: Int { classes.count == 2 ? 1 : classes.count }
+
+    /// The recurrent layers' configuration.
+    public var recurrent: RecurrentConfiguration {
+        RecurrentConfiguration(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers,
+                               bidirectional: bidirectional)
+    }
+
+    /// The tokenizer settings the model was trained with.
+    public var tokenizerOptions: TokenizerOptions {
+        var options = TokenizerOptions()
+        options.caseFold = caseFold
+        options.keepPunctuation = keepPunctuation
+        return options
+    }
+
+    /// Rejects settings that cannot make a model, with a message naming the option.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw ModelError.invalidOption(message) }
+        }
+        try require(classes.count >= 2, "a classifier needs at least two classes, got \(classes)")
+        try require(vocabularySize >= 2, "vocabulary size must be at least 2")
+        try require(layers >= 1 && layers <= 8, "--layers must be between 1 and 8")
+        try require(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096")
+        try require(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096")
+        try require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1)")
+        try require(maxLength >= 1, "--max-length must be at least 1")
+    }
+}

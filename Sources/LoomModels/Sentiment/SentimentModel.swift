@@ -1,0 +1,97 @@
+import LoomNN
+import LoomTensor
+
+/// `Embedding → recurrent layers → pooling over time → Dropout → Dense`, producing one logit
+/// (sigmoid, two classes) or one per class (softmax). Parameters carry PyTorch's names
+/// (`embedding.weight`, `lstm.weight_ih_l0`, `fc.weight`, …) so weights move freely between the two.
+public final class SentimentModel {
+    public let configuration: SentimentConfiguration
+    let embedding: Embedding
+    let recurrent: RecurrentNetwork
+    var pooling: TemporalPooling
+    var dropout: Dropout
+    let classifier: Dense
+    /// Every trainable parameter, named as in PyTorch's `state_dict`.
+    public let parameters: [Parameter]
+
+    // Cached by `forward` for `backward`.
+    private var lastShape: (steps: Int, batch: Int) = (0, 0)
+
+    public init(_ configuration: SentimentConfiguration, rng: inout SeededGenerator) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
+                              paddingIndex: 0, rng: &rng)
+        recurrent = RecurrentNetwork(configuration.recurrent, initialization: configuration.initialization, rng: &rng)
+        let directions = configuration.bidirectional ? 2 : 1
+        pooling = TemporalPooling(configuration.pooling, directions: directions)
+        dropout = Dropout(rate: configuration.dropout)
+        classifier = Dense(inputSize: configuration.hiddenSize * directions, outputSize: configuration.outputSize,
+                           rng: &rng)
+        for parameter in embedding.parameters { parameter.name = "embedding." + parameter.name }
+        for parameter in recurrent.parameters { parameter.name = configuration.cell.rawValue + "." + parameter.name }
+        for parameter in classifier.parameters { parameter.name = "fc." + parameter.name }
+        parameters = embedding.parameters + recurrent.parameters + classifier.parameters
+    }
+
+    /// Logits for a batch of padded id sequences.
+    /// - Parameters:
+    ///   - batch: time-major ids and mask from `PaddedBatch`.
+    ///   - training: enables dropout and caches what `backward` needs.
+    /// - Returns: [batch, outputSize] logits.
+    public func forward(_ batch: PaddedBatch, training: Bool, rng: inout SeededGenerator) -> Tensor {
+        lastShape = (batch.steps, batch.batchSize)
+        let embedded = embedding.forward(batch.timeMajorIDs)
+            .reshaped([batch.steps, batch.batchSize, configuration.embeddingSize])
+        let (outputs, _) = recurrent.forward(embedded, mask: batch.mask, initialState: nil, training: training, rng: &rng)
+        let pooled = pooling.forward(outputs, mask: batch.mask)
+        let dropped = dropout.forward(pooled, training: training, rng: &rng)
+        return classifier.forward(dropped)
+    }
+
+    /// Back-propagates the loss gradient with respect to the last `forward`'s logits, accumulating
+    /// into every parameter's `grad`.
+    public func backward(_ gradLogits: Tensor) {
+        let gradPooled = dropout.backward(classifier.backward(gradLogits))
+        let gradOutputs = pooling.backward(gradPooled)
+        let gradEmbedded = recurrent.backward(gradOutput: gradOutputs, gradFinal: nil)
+        embedding.backward(gradEmbedded.reshaped([lastShape.steps * lastShape.batch, configuration.embeddingSize]))
+    }
+
+    /// Class probabilities, [batch][classes], for logits from `forward`.
+    public func probabilities(logits: Tensor) -> [[Float]] {
+        let batch = logits.shape[0]
+        if configuration.outputSize == 1 {
+            return (0..<batch).map { b in
+                let p = Self.sigmoid(logits.data[b])
+                return [1 - p, p]
+            }
+        }
+        let classes = configuration.outputSize
+        return (0..<batch).map { b in
+            let row = logits.data[(b * classes)..<((b + 1) * classes)]
+            let top = row.max() ?? 0
+            let exps = row.map { Float(exp(Double($0 - top))) }
+            let sum = exps.reduce(0, +)
+            return exps.map { $0 / sum }
+        }
+    }
+
+    /// Mean loss and its gradient with respect to the logits, for class indices `targets`.
+    public func loss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
+        if configuration.outputSize == 1 {
+            return Loss.binaryCrossEntropyWithLogits(logits.reshaped([logits.count]), targets: targets.map { Float($0) })
+        }
+        return Loss.softmaxCrossEntropy(logits, targets: targets)
+    }
+
+    static func sigmoid(_ x: Float) -> Float {
+        x >= 0 ? 1 / (1 + Float(exp(Double(-x)))) : Float(exp(Double(x))) / (1 + Float(exp(Double(x))))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -1,0 +1,208 @@
+import Foundation
+import LoomNN
+import LoomTensor
+import LoomText
+
+/// How to train: optimisation and data settings (the architecture lives in `SentimentConfiguration`).
+public struct SentimentTrainingOptions: Sendable {
+    public var epochs = 6
+    public var batchSize = 64
+    public var learningRate: Float = 2e-3
+    /// Global gradient-norm limit.
+    public var clip: Float = 5
+    /// Fraction of each class held out for validation and early stopping.
+    public var validationFraction = 0.1
+    /// Epochs without a validation-accuracy improvement before stopping.
+    public var patience = 2
+    public var seed: UInt64 = 42
+    /// Vocabulary size including `<pad>` and `<unk>`.
+    public var maxVocabulary = 20_000
+    public var minCount = 2
+    /// Stop after this many optimiser steps in total (for quick runs and tests); nil = no limit.
+    public var maxSteps: Int?
+    /// Stop starting new epochs after this many seconds; nil = no limit.
+    public var timeLimit: Double?
+
+    public init() {}
+
+    func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw ModelError.invalidOption(message) }
+        }
+        try require(epochs >= 1, "--epochs must be at least 1")
+        try require(batchSize >= 1, "--batch-size must be at least 1")
+        try require(learningRate > 0 && learningRate.isFinite, "--learning-rate must be positive")
+        try require(clip > 0, "--clip must be positive")
+        try require(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1)")
+        try require(maxVocabulary >= 3, "--max-vocab must be at least 3 (two ids are reserved)")
+        try require(minCount >= 1, "--min-count must be at least 1")
+    }
+}
+
+/// What the trainer reports while it works.
+public enum SentimentTrainingEvent {
+    case message(String)
+    case step(epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, loss: Double, accuracy: Double,
+              tokensPerSecond: Double, secondsLeftInEpoch: Double)
+    case epochFinished(TrainingRecord, improved: Bool)
+}
+
+/// The outcome of a training run.
+public struct SentimentTrainingSummary {
+    public var bestEpoch: Int
+    public var bestValidationAccuracy: Double?
+    public var log: [TrainingRecord]
+    public var seconds: Double
+    public var classes: [String]
+    public var vocabularySize: Int
+    public var trainCount: Int
+    public var validationCount: Int
+}
+
+/// Trains a `SentimentModel` on labelled text: vocabulary from the training split only, stratified
+/// validation hold-out, length-bucketed batches, Adam with gradient clipping, early stopping on
+/// validation accuracy; the best epoch is written to the output folder as soon as it is reached.
+public struct SentimentTrainer {
+    public var architecture: SentimentConfiguration
+    public var options: SentimentTrainingOptions
+
+    /// - Parameter architecture: architecture settings; `classes` and `vocabularySize` are filled in from the data.
+    public init(architecture: SentimentConfiguration, options: SentimentTrainingOptions) {
+        self.architecture = architecture
+        self.options = options
+    }
+
+    public func train(_ examples: [LabelledText], source: String, output: ModelDirectory,
+                      observer: (SentimentTrainingEvent) -> Void = { _ in }) throws -> SentimentTrainingSummary {
+        try options.validate()
+        let started = Date()
+        if let empty = examples.first(where: { $0.text.allSatisfy(\.isWhitespace) }) {
+            throw ModelError.invalidData("\(empty.source): empty review; remove the line or give it text")
+        }
+        let classes = try SentimentData.classes(of: examples, source: source)
+        let labels = try SentimentData.labelIndices(examples, classes: classes)
+        var rng = SeededGenerator(seed: options.seed)
+        let split = SentimentData.stratifiedSplit(labels: labels, fraction: options.validationFraction, rng: &rng)
+        for (index, name) in classes.enumerated() where !split.train.contains(where: { labels[$0] == Int32(index) }) {
+            throw ModelError.invalidData("\(source): class '\(name)' has no training examples")
+        }
+
+        var configuration = architecture
+        configuration.classes = classes
+        let tokenizer = try Tokenizer(options: configuration.tokenizerOptions)
+        observer(.message("tokenizing \(examples.count) reviews…"))
+        let tokens = SentimentData.tokenize(examples.map(\.text), tokenizer: tokenizer)
+        var counts: [String: Int] = [:]
+        for index in split.train {
+            for token in tokens[index] { counts[token, default: 0] += 1 }
+        }
+        let vocabulary = Vocabulary.build(counts: counts, maxSize: options.maxVocabulary, minCount: options.minCount)
+        configuration.vocabularySize = vocabulary.count
+        let encoded = EncodedExamples(
+            sequences: SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength),
+            labels: labels)
+        let train = encoded.subset(split.train), validation = encoded.subset(split.validation)
+        observer(.message("\(classes.count) classes (\(classes.joined(separator: ", "))), \(train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
+
+        let model = try SentimentModel(configuration, rng: &rng)
+        let optimizer = Adam(learningRate: options.learningRate)
+        var log: [TrainingRecord] = []
+        var best: (epoch: Int, accuracy: Double)? = nil
+        var epochsWithoutImprovement = 0
+        var totalSteps = 0
+
+        epochs: for epoch in 1...options.epochs {
+            let epochStart = Date()
+            let batches = SentimentData.bucketedBatches(lengths: train.sequences.map(\.count),
+                                                        batchSize: options.batchSize, rng: &rng)
+            var lossSum = 0.0, correct = 0, seen = 0, tokensSeen = 0, normSum = 0.0
+            for (stepIndex, indices) in batches.enumerated() {
+                let batch = PaddedBatch(sequences: indices.map { train.sequences[$0] }, maxLength: configuration.maxLength)
+                let targets = indices.map { train.labels[$0] }
+                zeroGradients(model.parameters)
+                let logits = model.forward(batch, training: true, rng: &rng)
+                let (loss, gradient) = model.loss(logits: logits, targets: targets)
+                guard loss.isFinite else {
+                    throw ModelError.nonFiniteLoss(step: totalSteps + 1, epoch: epoch, learningRate: optimizer.learningRate)
+                }
+                model.backward(gradient)
+                let norm = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clip)
+                guard norm.isFinite else {
+                    throw ModelError.nonFiniteLoss(step: totalSteps + 1, epoch: epoch, learningRate: optimizer.learningRate)
+                }
+                optimizer.step(model.parameters)
+                totalSteps += 1
+
+                lossSum += Double(loss) * Double(indices.count)
+                correct += zip(model.probabilities(logits: logits), targets).filter { row, target in
+                    row.indices.max { row[$0] < row[$1] } == Int(target)
+                }.count
+                seen += indices.count
+                tokensSeen += batch.tokenCount
+                normSum += Double(norm)
+                let elapsed = Date().timeIntervalSince(epochStart)
+                observer(.step(epoch: epoch, epochs: options.epochs, step: stepIndex + 1, stepsPerEpoch: batches.count,
+                               loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                               tokensPerSecond: Double(tokensSeen) / max(elapsed, 1e-9),
+                               secondsLeftInEpoch: elapsed / Double(stepIndex + 1) * Double(batches.count - stepIndex - 1)))
+                if let limit = options.maxSteps, totalSteps >= limit { break }
+            }
+            let seconds = Date().timeIntervalSince(epochStart)
+            var record = TrainingRecord(epoch: epoch, step: totalSteps, trainLoss: lossSum / Double(max(seen, 1)),
+                                        trainAccuracy: Double(correct) / Double(max(seen, 1)),
+                                        gradientNorm: normSum / Double(max(1, seen == 0 ? 1 : (totalSteps - (log.last?.step ?? 0)))),
+                                        learningRate: Double(optimizer.learningRate),
+                                        tokensPerSecond: Double(tokensSeen) / max(seconds, 1e-9), seconds: seconds)
+            if validation.count > 0 {
+                let (loss, accuracy) = Self.evaluate(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
+                guard loss.isFinite else {
+                    throw ModelError.nonFiniteLoss(step: totalSteps, epoch: epoch, learningRate: optimizer.learningRate)
+                }
+                record.validationLoss = loss
+                record.validationAccuracy = accuracy
+            }
+            log.append(record)
+            let score = record.validationAccuracy ?? record.trainAccuracy ?? 0
+            let improved = best == nil || score > best!.accuracy
+            if improved {
+                best = (epoch, score)
+                epochsWithoutImprovement = 0
+                try SentimentModelFiles.save(model, vocabulary: vocabulary, log: log, to: output)
+            } else {
+                epochsWithoutImprovement += 1
+                try SentimentModelFiles.writeLog(log, in: output)
+            }
+            observer(.epochFinished(record, improved: improved))
+            if let limit = options.maxSteps, totalSteps >= limit { break epochs }
+            if epochsWithoutImprovement >= options.patience {
+                observer(.message("validation accuracy has not improved for \(options.patience) epochs; stopping early"))
+                break epochs
+            }
+            if let limit = options.timeLimit, Date().timeIntervalSince(started) + seconds > limit {
+                observer(.message("time limit reached; stopping"))
+                break epochs
+            }
+        }
+        return SentimentTrainingSummary(bestEpoch: best?.epoch ?? 0,
+                                        bestValidationAccuracy: validation.count > 0 ? best?.accuracy : nil, log: log,
+                                        seconds: Date().timeIntervalSince(started), classes: classes,
+                                        vocabularySize: vocabulary.count, trainCount: train.count,
+                                        validationCount: validation.count)
+    }
+
+    /// Mean loss and accuracy of `model` on `examples` without dropout.
+    static func evaluate(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int) -> (loss: Double, accuracy: Double) {
+        var rng = SeededGenerator(seed: 0)
+        var lossSum = 0.0, correct = 0
+        for indices in SentimentData.lengthOrderedBatches(lengths: examples.sequences.map(\.count), batchSize: batchSize) {
+            let batch = PaddedBatch(sequences: indices.map { examples.sequences[$0] }, maxLength: maxLength)
+            let targets = indices.map { examples.labels[$0] }
+            let logits = model.forward(batch, training: false, rng: &rng)
+            lossSum += Double(model.loss(logits: logits, targets: targets).loss) * Double(indices.count)
+            correct += zip(model.probabilities(logits: logits), targets).filter { row, target in
+                row.indices.max { row[$0] < row[$1] } == Int(target)
+            }.count
+        }
+        return (lossSum / Double(max(examples.count, 1)), Double(correct) / Double(max(examples.count, 1)))
+    }
+}
