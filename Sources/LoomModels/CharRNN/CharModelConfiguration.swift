@@ -1,0 +1,66 @@
+import LoomNN
+
+/// The architecture of a character-level language model, stored as `config.json` beside the weights:
+/// `Embedding → recurrent layers (with dropout between them) → Dense → softmax over characters`.
+public struct CharModelConfiguration: Codable, Equatable, Sendable {
+    /// The `config.json` format this build writes and the newest it reads.
+    public static let currentFormatVersion = 1
+    public static let kind = "charrnn"
+
+    public var kind: String = CharModelConfiguration.kind
+    public var formatVersion: Int = CharModelConfiguration.currentFormatVersion
+    /// Number of distinct characters (rows of the embedding, outputs of the final layer).
+    public var vocabularySize: Int
+    public var cell: CellKind = .lstm
+    public var layers: Int = 2
+    public var hiddenSize: Int = 256
+    public var embeddingSize: Int = 64
+    /// Dropout on the outputs of every recurrent layer except the last, in training only
+    /// (PyTorch's `nn.LSTM(dropout:)`); it has no effect with one layer.
+    public var dropout: Float = 0.1
+
+    public init(vocabularySize: Int, cell: CellKind = .lstm, layers: Int = 2, hiddenSize: Int = 256,
+                embeddingSize: Int = 64, dropout: Float = 0.1) {
+        self.vocabularySize = vocabularySize
+        self.cell = cell
+        self.layers = layers
+        self.hiddenSize = hiddenSize
+        self.embeddingSize = embeddingSize
+        self.dropout = dropout
+    }
+
+    /// The recurrent layers' configuration.
+    public var recurrent: RecurrentConfiguration {
+        RecurrentConfiguration(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers,
+                               interLayerDropout: dropout)
+    }
+
+    /// Rejects settings that cannot make a model, with a message naming the option.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw ModelError.invalidOption(message) }
+        }
+        try require(vocabularySize >= 1, "the character vocabulary must hold at least one character")
+        try require(layers >= 1 && layers <= 8, "--layers must be between 1 and 8, got \(layers)")
+        try require(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096, got \(embeddingSize)")
+        try require(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096, got \(hiddenSize)")
+        try require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got \(dropout)")
+    }
+
+    /// Differences in architecture from `other`, worded as option names, e.g. `--hidden 512 (the run has 256)`;
+    /// empty when both describe the same network.
+    public func architectureDifferences(from other: CharModelConfiguration) -> [String] {
+        var out: [String] = []
+        if cell != other.cell { out.append("--cell \(cell.rawValue) (the run has \(other.cell.rawValue))") }
+        if layers != other.layers { out.append("--layers \(layers) (the run has \(other.layers))") }
+        if hiddenSize != other.hiddenSize { out.append("--hidden \(hiddenSize) (the run has \(other.hiddenSize))") }
+        if embeddingSize != other.embeddingSize {
+            out.append("--embedding \(embeddingSize) (the run has \(other.embeddingSize))")
+        }
+        if dropout != other.dropout { out.append("--dropout \(dropout) (the run has \(other.dropout))") }
+        if vocabularySize != other.vocabularySize {
+            out.append("vocabulary of \(vocabularySize) characters (the run has \(other.vocabularySize))")
+        }
+        return out
+    }
+}

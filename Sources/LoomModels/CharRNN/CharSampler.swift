@@ -1,0 +1,128 @@
+import Foundation
+import LoomNN
+import LoomTensor
+import LoomText
+
+/// One generated text.
+public struct CharSample: Codable, Equatable, Sendable {
+    /// The prompt as fed to the model (after dropping unknown characters, if asked to).
+    public var prompt: String
+    /// The generated continuation (without the prompt).
+    public var text: String
+    /// The continuation's characters, one entry each.
+    public var characters: [String]
+    /// Natural-log probability the model gave each generated character, from its raw softmax
+    /// (temperature 1, before top-k/top-p filtering), so it measures the model, not the sampling settings.
+    public var logProbabilities: [Float]
+}
+
+/// Generates text from a character model: feeds a prompt through the network, then draws characters one
+/// at a time with a `SamplingStrategy` (temperature, top-k, top-p, greedy at temperature 0).
+///
+/// Prompt characters that the vocabulary lacks are an error naming them, unless `skipUnknown` is set,
+/// which drops them (and reports which were dropped). An empty prompt is an error: the model needs at
+/// least one character to condition on.
+public final class CharSampler {
+    public let model: CharLanguageModel
+    public let vocabulary: CharVocabulary
+    private let stepper: CharStepper
+
+    public init(model: CharLanguageModel, vocabulary: CharVocabulary) {
+        precondition(vocabulary.count == model.configuration.vocabularySize, "vocabulary does not match the model")
+        self.model = model
+        self.vocabulary = vocabulary
+        stepper = model.makeStepper()
+    }
+
+    /// Loads a model folder written by `loom charrnn train`.
+    public convenience init(directory: URL) throws {
+        let (model, vocabulary) = try CharModelFiles.load(from: ModelDirectory(directory))
+        self.init(model: model, vocabulary: vocabulary)
+    }
+
+    /// The prompt's ids, and the distinct characters dropped (only with `skipUnknown`).
+    public func encodePrompt(_ prompt: String, skipUnknown: Bool) throws -> (ids: [Int32], skipped: [String]) {
+        var ids: [Int32] = []
+        var unknown: [String] = []
+        for character in prompt {
+            let symbol = String(character)
+            if let index = vocabulary.index(of: symbol) {
+                ids.append(Int32(index))
+            } else if !unknown.contains(symbol) {
+                unknown.append(symbol)
+            }
+        }
+        if !unknown.isEmpty && !skipUnknown {
+            let shown = unknown.prefix(20).map(CharCorpus.visible).joined(separator: " ")
+            throw ModelError.invalidData("the prompt holds characters the model never saw in training: \(shown); remove them or pass --skip-unknown to drop them")
+        }
+        guard !ids.isEmpty else {
+            throw ModelError.invalidData(prompt.isEmpty
+                ? "the prompt is empty; give at least one character for the model to continue"
+                : "no character of the prompt is in the model's vocabulary, so nothing is left to continue")
+        }
+        return (ids, unknown)
+    }
+
+    /// Generates `count` continuations of `length` characters after `prompt`.
+    ///
+    /// The prompt is fed once; every sample starts from the state after it. All samples draw from one
+    /// generator seeded with `seed`, so the same arguments give the same texts.
+    /// - Parameter onCharacter: called with (sample index, character) as each character is produced.
+    public func generate(prompt: String, length: Int, strategy: SamplingStrategy, count: Int = 1, seed: UInt64,
+                         skipUnknown: Bool = false,
+                         onCharacter: (Int, String) -> Void = { _, _ in }) throws -> [CharSample] {
+        guard length >= 0 else { throw ModelError.invalidOption("--length must not be negative, got \(length)") }
+        guard count >= 1 else { throw ModelError.invalidOption("--count must be at least 1, got \(count)") }
+        let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
+        let fedPrompt = vocabulary.text(of: ids)
+        stepper.reset()
+        for id in ids { try stepper.feed(id) }
+        let promptState = stepper.state
+        let promptLogits = stepper.logits
+        var rng = SeededGenerator(seed: seed)
+        var samples: [CharSample] = []
+        for sampleIndex in 0..<count {
+            stepper.state = promptState
+            var characters: [String] = []
+            var logProbabilities: [Float] = []
+            characters.reserveCapacity(length)
+            logProbabilities.reserveCapacity(length)
+            for position in 0..<length {
+                let id: Int
+                if position == 0 {
+                    id = strategy.sample(logits: promptLogits, rng: &rng)
+                    logProbabilities.append(Self.logProbability(of: id, logits: promptLogits))
+                } else {
+                    id = strategy.sample(logits: stepper.logits, rng: &rng)
+                    logProbabilities.append(Self.logProbability(of: id, logits: stepper.logits))
+                }
+                let symbol = vocabulary.symbols[id]
+                characters.append(symbol)
+                onCharacter(sampleIndex, symbol)
+                if position + 1 < length { try stepper.feed(Int32(id)) }
+            }
+            samples.append(CharSample(prompt: fedPrompt, text: characters.joined(), characters: characters,
+                                      logProbabilities: logProbabilities))
+        }
+        return samples
+    }
+
+    /// log softmax(logits)[index], computed stably in Double.
+    static func logProbability(of index: Int, logits: [Float]) -> Float {
+        var maxValue = -Float.infinity
+        for value in logits where value > maxValue { maxValue = value }
+        var sum = 0.0
+        for value in logits { sum += exp(Double(value - maxValue)) }
+        return Float(Double(logits[index] - maxValue) - log(sum))
+    }
+}
+
+extension CharVocabulary {
+    /// The text of `ids` (each below `count`).
+    func text(of ids: [Int32]) -> String {
+        var text = ""
+        for id in ids { text += symbols[Int(id)] }
+        return text
+    }
+}

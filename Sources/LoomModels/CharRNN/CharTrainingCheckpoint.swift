@@ -1,0 +1,132 @@
+import Foundation
+import LoomNN
+import LoomTensor
+
+/// Running sums since the last evaluation, turned into one `TrainingRecord` at the next.
+struct CharPendingAverages: Codable, Equatable {
+    var lossSum = 0.0
+    var normSum = 0.0
+    var steps = 0
+    var characters = 0
+    /// Seconds spent in optimiser steps (not evaluations), for characters per second.
+    var stepSeconds = 0.0
+
+    var meanLoss: Double { steps == 0 ? 0 : lossSum / Double(steps) }
+    var meanNorm: Double { steps == 0 ? 0 : normSum / Double(steps) }
+    var charactersPerSecond: Double { stepSeconds > 0 ? Double(characters) / stepSeconds : 0 }
+}
+
+/// Everything besides tensors that `--resume` needs to continue a run exactly where it stopped:
+/// saved as `resume/state.json`. The tensors are beside it: `resume/weights.safetensors` (the last
+/// weights, not the best), `resume/optimizer.safetensors` (Adam's moments) and `resume/hidden.safetensors`
+/// (the hidden state carried into the next window of each lane).
+struct CharTrainingState: Codable {
+    static let currentFormatVersion = 1
+
+    var formatVersion = CharTrainingState.currentFormatVersion
+    var options: CharTrainingOptions
+    /// Corpus files as given, and a hash of their encoded text, checked on resume.
+    var corpus: [String]
+    var corpusFingerprint: String
+    var corpusCharacters: Int
+    /// Optimiser steps done.
+    var step: Int
+    /// The epoch (from 1) and window within it that the next step trains on.
+    var epoch: Int
+    var window: Int
+    /// This epoch's layout; nil when the next step starts a new epoch (window 0).
+    var layout: CharEpochLayout?
+    /// The generator as it stands before the next step (dropout and the next epoch's layout draw from it).
+    var rng: SeededGenerator
+    var optimizerSteps: Int
+    var bestStep: Int?
+    /// Best validation loss (or training loss without validation) so far.
+    var bestLoss: Double?
+    var lastValidationLoss: Double?
+    var pending: CharPendingAverages
+    /// Seconds trained in all sessions so far.
+    var seconds: Double
+}
+
+/// Reading and writing the `resume/` part of a character model folder.
+enum CharTrainingCheckpoint {
+    static let folder = "resume"
+    static let stateName = "resume/state.json"
+    static let weightsName = "resume/weights.safetensors"
+    static let optimizerName = "resume/optimizer.safetensors"
+    static let hiddenName = "resume/hidden.safetensors"
+
+    /// Writes state, last weights, optimizer moments and carried hidden state into `directory` (a staging folder).
+    static func write(state: CharTrainingState, parameters: [Parameter], optimizer: Adam, hidden: RecurrentState?,
+                      to directory: ModelDirectory) throws {
+        let folder = directory.file(Self.folder)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ModelError.io(folder, reason: "cannot create folder: \(error.localizedDescription)")
+        }
+        try directory.writeJSON(state, to: stateName)
+        try directory.writeWeights(parameters, metadata: ["format": "pt", "loom.kind": CharModelConfiguration.kind,
+                                                          "loom.step": String(state.step)], to: weightsName)
+        try CharModelFiles.writeTensors(optimizer.stateTensors(),
+                                        metadata: ["loom.optimizer": "adam", "loom.stepCount": String(optimizer.stepCount)],
+                                        to: directory.file(optimizerName))
+        var tensors: [String: Tensor] = [:]
+        if let hidden {
+            for (index, tensor) in hidden.hidden.enumerated() { tensors["hidden.\(index)"] = tensor }
+            for (index, tensor) in (hidden.cell ?? []).enumerated() { tensors["cell.\(index)"] = tensor }
+        }
+        try CharModelFiles.writeTensors(tensors, metadata: ["loom.hidden": hidden == nil ? "none" : "carried"],
+                                        to: directory.file(hiddenName))
+    }
+
+    /// Reads the state file, with a clear error when the folder holds no resumable run.
+    static func readState(from directory: ModelDirectory) throws -> CharTrainingState {
+        guard FileManager.default.fileExists(atPath: directory.file(stateName).path) else {
+            throw ModelError.invalidData("\(directory.url.path): holds no resumable run (\(stateName) is missing); only folders written by `loom charrnn train` can be resumed")
+        }
+        let state = try directory.readJSON(CharTrainingState.self, from: stateName)
+        if state.formatVersion > CharTrainingState.currentFormatVersion {
+            throw ModelError.newerFormat(directory.file(stateName), found: state.formatVersion,
+                                         supported: CharTrainingState.currentFormatVersion)
+        }
+        return state
+    }
+
+    /// Loads the last weights and optimizer moments into `parameters` and `optimizer`.
+    static func readTensors(from directory: ModelDirectory, into parameters: [Parameter], optimizer: Adam,
+                            stepCount: Int) throws {
+        try directory.readWeights(into: parameters, from: weightsName)
+        let source = directory.file(optimizerName)
+        let moments = try CharModelFiles.readTensors(source).tensors
+        let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.shape) })
+        for (key, tensor) in moments {
+            let name = key.hasPrefix("m.") || key.hasPrefix("v.") ? String(key.dropFirst(2)) : key
+            guard let shape = shapes[name], shape == tensor.shape else {
+                throw ModelError.mismatch(source, reason: "optimizer state '\(key)' does not match the model's parameters")
+            }
+        }
+        do {
+            try optimizer.loadState(moments, stepCount: stepCount)
+        } catch {
+            throw ModelError.corruptFile(source, reason: "\(error)")
+        }
+    }
+
+    /// The carried hidden state for `batch` lanes, or nil when the next step starts a new epoch.
+    static func readHidden(from directory: ModelDirectory, layers: Int, batch: Int, hidden: Int,
+                           hasCell: Bool) throws -> RecurrentState? {
+        let source = directory.file(hiddenName)
+        let (tensors, metadata) = try CharModelFiles.readTensors(source)
+        if metadata["loom.hidden"] == "none" { return nil }
+        func tensor(_ name: String) throws -> Tensor {
+            guard let value = tensors[name], value.shape == [batch, hidden] else {
+                throw ModelError.mismatch(source, reason: "hidden state '\(name)' is missing or not [\(batch), \(hidden)]")
+            }
+            return value
+        }
+        let h = try (0..<layers).map { try tensor("hidden.\($0)") }
+        let c = hasCell ? try (0..<layers).map { try tensor("cell.\($0)") } : nil
+        return RecurrentState(hidden: h, cell: c)
+    }
+}

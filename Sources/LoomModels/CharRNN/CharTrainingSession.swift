@@ -1,0 +1,222 @@
+import Foundation
+import LoomNN
+import LoomTensor
+import LoomText
+
+/// One training run in progress (fresh or resumed): the loop, the evaluations and the checkpoints.
+final class CharTrainingSession {
+    let model: CharLanguageModel
+    let vocabulary: CharVocabulary
+    let corpus: CharCorpus
+    let optimizer: Adam
+    let output: ModelDirectory
+    var state: CharTrainingState
+    /// Hidden state carried into the next window of each lane (nil at the start of an epoch).
+    var carried: RecurrentState?
+    var log: [TrainingRecord]
+    /// The best weights so far by name (nil before the first evaluation).
+    var bestWeights: [String: Tensor]?
+
+    private var options: CharTrainingOptions { state.options }
+    private var sessionStart = Date()
+    private var sessionSteps = 0
+    private var sessionStepSeconds = 0.0
+    private let secondsBefore: Double
+
+    init(model: CharLanguageModel, vocabulary: CharVocabulary, corpus: CharCorpus, state: CharTrainingState,
+         optimizer: Adam, carried: RecurrentState?, log: [TrainingRecord], bestWeights: [String: Tensor]?,
+         output: ModelDirectory) {
+        self.model = model
+        self.vocabulary = vocabulary
+        self.corpus = corpus
+        self.state = state
+        self.optimizer = optimizer
+        self.carried = carried
+        self.log = log
+        self.bestWeights = bestWeights
+        self.output = output
+        secondsBefore = state.seconds
+    }
+
+    /// Why the run should stop now, or nil to go on.
+    func stopReason(sessionSeconds: Double) -> String? {
+        if let limit = options.maxSteps, state.step >= limit { return "reached \(limit) steps" }
+        if let epochs = options.effectiveEpochs, state.epoch > epochs { return "finished \(epochs) epochs" }
+        if let limit = options.timeLimit, sessionSeconds >= limit {
+            return "reached the time limit of \(ProgressReporter.duration(limit))"
+        }
+        return nil
+    }
+
+    func run(observer: (CharTrainingEvent) -> Void) throws -> CharTrainingSummary {
+        sessionStart = Date()
+        let steps = options.sequenceLength, batch = options.batchSize
+        var reason: String? = nil
+        while reason == nil {
+            let stepStart = Date()
+            if state.window == 0 {
+                state.layout = CharEpochLayout(trainCount: corpus.trainCount, batchSize: batch, sequenceLength: steps,
+                                               rng: &state.rng)
+                carried = nil
+            }
+            let layout = state.layout!
+            let epoch = state.epoch
+            optimizer.learningRate = options.learningRate(epoch: epoch)
+            let (inputs, targets) = layout.window(state.window, of: corpus.train)
+            zeroGradients(model.parameters)
+            let (logits, final) = model.forward(inputs, steps: steps, batch: batch, initialState: carried, training: true,
+                                                rng: &state.rng)
+            let (loss, gradient) = Loss.softmaxCrossEntropy(logits, targets: targets)
+            guard loss.isFinite else {
+                throw ModelError.nonFiniteLoss(step: state.step + 1, epoch: epoch, learningRate: optimizer.learningRate)
+            }
+            model.backward(gradient)
+            let norm = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clip)
+            guard norm.isFinite else {
+                throw ModelError.nonFiniteLoss(step: state.step + 1, epoch: epoch, learningRate: optimizer.learningRate)
+            }
+            optimizer.step(model.parameters)
+            carried = final
+            state.step += 1
+            state.optimizerSteps = optimizer.stepCount
+            state.window += 1
+            if state.window >= layout.windowsPerEpoch {
+                state.epoch += 1
+                state.window = 0
+                state.layout = nil
+                carried = nil
+            }
+            let stepSeconds = Date().timeIntervalSince(stepStart)
+            sessionSteps += 1
+            sessionStepSeconds += stepSeconds
+            state.pending.lossSum += Double(loss)
+            state.pending.normSum += Double(norm)
+            state.pending.steps += 1
+            state.pending.characters += steps * batch
+            state.pending.stepSeconds += stepSeconds
+            reason = stopReason(sessionSeconds: Date().timeIntervalSince(sessionStart))
+            observer(.step(progress(loss: Double(loss), epoch: epoch, layout: layout)))
+            if state.step % options.evaluateEvery == 0 || reason != nil {
+                try evaluateAndSave(epoch: epoch, observer: observer)
+            }
+        }
+        let stop = reason ?? "stopped"
+        observer(.message("training stopped: \(stop)"))
+        return CharTrainingSummary(bestStep: state.bestStep ?? state.step,
+                                   bestValidationLoss: corpus.validation.isEmpty ? nil : state.bestLoss,
+                                   steps: state.step, epoch: state.epoch, log: log,
+                                   seconds: Date().timeIntervalSince(sessionStart), vocabularySize: vocabulary.count,
+                                   trainCharacters: corpus.trainCount, validationCharacters: corpus.validation.count,
+                                   stopReason: stop)
+    }
+
+    private func progress(loss: Double, epoch: Int, layout: CharEpochLayout) -> CharTrainingProgress {
+        var total: Int? = options.maxSteps
+        if let epochs = options.effectiveEpochs {
+            let remainingInEpoch = state.window == 0 ? 0 : layout.windowsPerEpoch - state.window
+            let fullEpochsLeft = max(0, epochs - state.epoch + (state.window == 0 ? 1 : 0))
+            let byEpochs = state.step + remainingInEpoch + fullEpochsLeft * layout.windowsPerEpoch
+            total = min(total ?? byEpochs, byEpochs)
+        }
+        let perStep = sessionStepSeconds / Double(max(sessionSteps, 1))
+        var left = total.map { Double(max($0 - state.step, 0)) * perStep }
+        if let limit = options.timeLimit {
+            let remaining = max(0, limit - Date().timeIntervalSince(sessionStart))
+            left = min(left ?? remaining, remaining)
+        }
+        return CharTrainingProgress(step: state.step, totalSteps: total, epoch: epoch, loss: loss,
+                                    averageLoss: state.pending.meanLoss, validationLoss: state.lastValidationLoss,
+                                    charactersPerSecond: state.pending.charactersPerSecond, secondsLeft: left,
+                                    learningRate: optimizer.learningRate)
+    }
+
+    /// Validation loss, a log record, the best-weights snapshot, a checkpoint on disk and a sample.
+    private func evaluateAndSave(epoch: Int, observer: (CharTrainingEvent) -> Void) throws {
+        let validation = corpus.validation.isEmpty ? nil : validationLoss()
+        if let validation, !validation.isFinite {
+            throw ModelError.nonFiniteLoss(step: state.step, epoch: epoch, learningRate: optimizer.learningRate)
+        }
+        let record = TrainingRecord(epoch: epoch, step: state.step, trainLoss: state.pending.meanLoss,
+                                    validationLoss: validation, gradientNorm: state.pending.meanNorm,
+                                    learningRate: Double(optimizer.learningRate),
+                                    tokensPerSecond: state.pending.charactersPerSecond,
+                                    seconds: secondsBefore + Date().timeIntervalSince(sessionStart))
+        log.append(record)
+        state.lastValidationLoss = validation ?? state.lastValidationLoss
+        let criterion = validation ?? record.trainLoss
+        let improved = state.bestLoss.map { criterion < $0 } ?? true
+        if improved {
+            state.bestLoss = criterion
+            state.bestStep = state.step
+            bestWeights = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.value) })
+        }
+        state.pending = CharPendingAverages()
+        state.seconds = record.seconds
+        try save()
+        let sample = options.sampleLength > 0 ? evaluationSample() : ""
+        observer(.evaluation(record, improved: improved, sample: sample))
+    }
+
+    /// Mean loss (nats per character) over the validation text, read as up to `batchSize` lanes with the
+    /// state carried across windows, without dropout.
+    private func validationLoss() -> Double {
+        let text = corpus.validation
+        let steps = options.sequenceLength
+        let lanes = max(1, min(options.batchSize, text.count / (steps + 1)))
+        let laneLength = text.count / lanes
+        var state: RecurrentState? = nil
+        var rng = SeededGenerator(seed: 0)
+        var total = 0.0, count = 0
+        var start = 0
+        while start < laneLength - 1 {
+            let length = min(steps, laneLength - 1 - start)
+            var inputs = [Int32](repeating: 0, count: length * lanes)
+            var targets = inputs
+            for lane in 0..<lanes {
+                let base = text.startIndex + lane * laneLength + start
+                for t in 0..<length {
+                    inputs[t * lanes + lane] = text[base + t]
+                    targets[t * lanes + lane] = text[base + t + 1]
+                }
+            }
+            let (logits, final) = model.forward(inputs, steps: length, batch: lanes, initialState: state, training: false,
+                                                rng: &rng)
+            total += Double(Loss.softmaxCrossEntropy(logits, targets: targets).loss) * Double(length * lanes)
+            count += length * lanes
+            state = final
+            start += length
+        }
+        return total / Double(max(count, 1))
+    }
+
+    /// A short sample from the current weights, on its own generator so training's stays untouched.
+    private func evaluationSample() -> String {
+        guard let first = corpus.train.first,
+              let strategy = try? SamplingStrategy(temperature: 0.8) else { return "" }
+        let sampler = CharSampler(model: model, vocabulary: vocabulary)
+        let prompt = vocabulary.symbols[Int(first)]
+        let samples = try? sampler.generate(prompt: prompt, length: options.sampleLength, strategy: strategy,
+                                            seed: options.seed &+ UInt64(state.step))
+        return prompt + (samples?.first?.text ?? "")
+    }
+
+    /// Rewrites the whole model folder: config, best weights, vocabulary, log, curves and `resume/`.
+    private func save() throws {
+        let configuration = model.configuration
+        let weights = bestWeights ?? Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.value) })
+        try output.replace { staging in
+            try staging.writeJSON(configuration, to: "config.json")
+            try CharModelFiles.writeTensors(weights, metadata: ["format": "pt", "loom.kind": CharModelConfiguration.kind,
+                                                                "loom.step": String(state.bestStep ?? state.step)],
+                                            to: staging.weightsURL)
+            do {
+                try vocabulary.write(to: staging.file(CharModelFiles.vocabularyName))
+            } catch {
+                throw ModelError.io(staging.file(CharModelFiles.vocabularyName), reason: "\(error)")
+            }
+            try CharModelFiles.writeLog(log, in: staging)
+            try CharTrainingCheckpoint.write(state: state, parameters: model.parameters, optimizer: optimizer,
+                                             hidden: carried, to: staging)
+        }
+    }
+}
