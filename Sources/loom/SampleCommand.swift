@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import LoomModels
+
+/// `loom sample`: generates text from a character model.
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Generate text from a character model trained with `loom charrnn train`.",
+        discussion: """
+        Feeds --prompt through the model, then writes the prompt followed by --length generated characters \
+        to stdout, streaming them as they come. --temperature 0 is greedy (always the most likely character); \
+        higher values give more varied text. --top-k keeps only the k most likely characters, --top-p the \
+        smallest set whose probability reaches p, before drawing. The same --seed gives the same text.
+
+        Characters of the prompt that the model never saw are an error naming them; --skip-unknown drops \
+        them instead. --json prints one JSON object with each sample and the natural-log probability the \
+        model gave every generated character (from its plain softmax, independent of the sampling settings).
+
+        Examples:
+          loom sample --model models/tales --prompt "Once upon a time" --length 300
+          loom sample --model models/shakespeare --prompt "ROMEO:" --temperature 0.5 --top-p 0.9 --count 3
+          loom sample --model models/tales --prompt "The " --temperature 0 --length 80 --json
+        """)
+
+    @Option(help: ArgumentHelp("Model folder written by `loom charrnn train`.", valueName: "dir"))
+    var model: String
+
+    @Option(help: "Text to continue (at least one character).")
+    var prompt: String
+
+    @Option(help: "Characters to generate after the prompt.")
+    var length = 500
+
+    @Option(help: "Softmax temperature; 0 = greedy.")
+    var temperature: Float = 0.8
+
+    @Option(name: .customLong("top-k"), help: "Draw only among the k most likely characters.")
+    var topK: Int?
+
+    @Option(name: .customLong("top-p"), help: "Draw only among the most likely characters whose probabilities sum to p, in (0, 1].")
+    var topP: Float?
+
+    @Option(help: "Seed of the random draws.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Number of samples, each continuing the same prompt.")
+    var count = 1
+
+    @Flag(help: "Print one JSON object with the samples and per-character log-probabilities.")
+    var json = false
+
+    @Flag(name: .customLong("skip-unknown"), help: "Drop prompt characters the model does not know instead of failing.")
+    var skipUnknown = false
+
+    func run() throws {
+        do {
+            try sample()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw CharCLI.fail(error)
+        }
+    }
+
+    private func sample() throws {
+        let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
+        guard length >= 0 else { throw ModelError.invalidOption("--length must not be negative, got \(length)") }
+        guard count >= 1 else { throw ModelError.invalidOption("--count must be at least 1, got \(count)") }
+        let sampler = try CharSampler(directory: URL(fileURLWithPath: model))
+        let (_, skipped) = try sampler.encodePrompt(prompt, skipUnknown: skipUnknown)
+        let fedPrompt = sampler.promptText(prompt)
+        if !skipped.isEmpty {
+            FileHandle.standardError.write(Data("note: dropped prompt characters the model does not know: \(skipped.map { "\"\($0)\"" }.joined(separator: " "))\n".utf8))
+        }
+        if json {
+            let samples = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count,
+                                               seed: seed, skipUnknown: skipUnknown)
+            let report = SampleReport(model: model, prompt: samples.first?.prompt ?? "", skipped: skipped,
+                                      temperature: temperature, topK: topK, topP: topP, seed: seed, length: length,
+                                      samples: samples.map(SampleReport.Entry.init))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            FileHandle.standardOutput.write(try encoder.encode(report))
+            FileHandle.standardOutput.write(Data("\n".utf8))
+            return
+        }
+        let writer = StreamingWriter()
+        var current = -1
+        _ = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count, seed: seed,
+                                 skipUnknown: skipUnknown) { index, character in
+            if index != current {
+                if current >= 0 { writer.write("\n\n") }
+                current = index
+                writer.write(fedPrompt)
+            }
+            writer.write(character)
+        }
+        if current < 0 { writer.write(fedPrompt) }
+        writer.write("\n")
+        writer.flush()
+    }
+}
+
+/// The `--json` output of `loom sample`.
+struct SampleReport: Encodable {
+    struct Entry: Encodable {
+        /// The generated continuation.
+        var text: String
+        var characters: [String]
+        var logProbabilities: [Float]
+        var totalLogProbability: Double
+        /// Mean −log₂ p over the generated characters.
+        var bitsPerCharacter: Double?
+
+        init(_ sample: CharSample) {
+            text = sample.text
+            characters = sample.characters
+            logProbabilities = sample.logProbabilities
+            totalLogProbability = sample.logProbabilities.reduce(0.0) { $0 + Double($1) }
+            bitsPerCharacter = sample.characters.isEmpty
+                ? nil : -totalLogProbability / Double(sample.characters.count) / log(2.0)
+        }
+    }
+
+    var model: String
+    var prompt: String
+    var skipped: [String]
+    var temperature: Float
+    var topK: Int?
+    var topP: Float?
+    var seed: UInt64
+    var length: Int
+    var samples: [Entry]
+}
+
+/// Writes text to stdout in small chunks: flushed when 64 bytes are waiting or 50 ms have passed, so output
+/// appears as it is generated without a system call per character.
+final class StreamingWriter {
+    private var buffer: [UInt8] = []
+    private var lastFlush = DispatchTime.now().uptimeNanoseconds
+
+    init() { buffer.reserveCapacity(256) }
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        let now = DispatchTime.now().uptimeNanoseconds
+        if buffer.count >= 64 || now - lastFlush >= 50_000_000 { flush(now: now) }
+    }
+
+    func flush(now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+        lastFlush = now
+        guard !buffer.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
