@@ -1,0 +1,115 @@
+import XCTest
+@testable import LoomModels
+import LoomNN
+import LoomTensor
+
+/// The model's shapes, names, gradients and the batch-1 step path.
+final class CharRNNModelTests: XCTestCase {
+    func testParameterNamesFollowPyTorch() throws {
+        var rng = SeededGenerator(seed: 1)
+        let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 7, cell: .gru, layers: 2, hiddenSize: 5,
+                                                                 embeddingSize: 3, dropout: 0), rng: &rng)
+        XCTAssertEqual(model.parameters.map(\.name), [
+            "embedding.weight",
+            "gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0",
+            "gru.weight_ih_l1", "gru.weight_hh_l1", "gru.bias_ih_l1", "gru.bias_hh_l1",
+            "fc.weight", "fc.bias",
+        ])
+        XCTAssertEqual(model.parameters.first?.value.shape, [7, 3])
+        XCTAssertEqual(model.parameters.last?.value.shape, [7])
+    }
+
+    func testInvalidArchitectureIsRejected() {
+        var rng = SeededGenerator(seed: 1)
+        XCTAssertThrowsError(try CharLanguageModel(CharModelConfiguration(vocabularySize: 5, hiddenSize: 0), rng: &rng))
+        XCTAssertThrowsError(try CharLanguageModel(CharModelConfiguration(vocabularySize: 5, dropout: 1), rng: &rng))
+        XCTAssertThrowsError(try CharLanguageModel(CharModelConfiguration(vocabularySize: 0), rng: &rng))
+    }
+
+    /// The step path (embedding row → RecurrentNetwork.step → sgemv) gives the same logits as `forward`.
+    func testStepperMatchesForward() throws {
+        for cell in CellKind.allCases {
+            var rng = SeededGenerator(seed: 3)
+            let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 9, cell: cell, layers: 2,
+                                                                     hiddenSize: 6, embeddingSize: 4, dropout: 0),
+                                              rng: &rng)
+            let ids: [Int32] = [3, 1, 4, 1, 5, 8, 2, 6]
+            let (logits, _) = model.forward(ids, steps: ids.count, batch: 1, initialState: nil, training: false, rng: &rng)
+            let stepper = model.makeStepper()
+            for (t, id) in ids.enumerated() {
+                try stepper.feed(id)
+                for v in 0..<9 { XCTAssertEqual(stepper.logits[v], logits.data[t * 9 + v], accuracy: 1e-4, "\(cell) t=\(t)") }
+            }
+        }
+    }
+
+    /// Carrying the final state into the next window equals one forward pass over both windows.
+    func testCarriedStateContinuesTheSequence() throws {
+        var rng = SeededGenerator(seed: 5)
+        let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 6, cell: .lstm, layers: 2, hiddenSize: 5,
+                                                                 embeddingSize: 3, dropout: 0), rng: &rng)
+        // Two lanes, six steps, time-major.
+        let ids: [Int32] = [0, 5, 1, 4, 2, 3, 3, 2, 4, 1, 5, 0]
+        let (whole, _) = model.forward(ids, steps: 6, batch: 2, initialState: nil, training: false, rng: &rng)
+        let (first, state) = model.forward(Array(ids[0..<6]), steps: 3, batch: 2, initialState: nil, training: false, rng: &rng)
+        let (second, _) = model.forward(Array(ids[6...]), steps: 3, batch: 2, initialState: state, training: false, rng: &rng)
+        let joined = first.data + second.data
+        for (a, b) in zip(joined, whole.data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
+    /// backward agrees with central finite differences of the mean cross-entropy, with a carried state.
+    func testBackwardMatchesFiniteDifferences() throws {
+        var rng = SeededGenerator(seed: 11)
+        let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 5, cell: .lstm, layers: 2, hiddenSize: 4,
+                                                                 embeddingSize: 3, dropout: 0), rng: &rng)
+        let ids: [Int32] = [0, 1, 2, 3, 4, 0]
+        let targets: [Int32] = [1, 2, 3, 4, 0, 1]
+        let initial = RecurrentState(hidden: (0..<2).map { _ in Tensor(shape: [2, 4], data: (0..<8).map { _ in rng.nextUniform(-0.5, 0.5) }) },
+                                     cell: (0..<2).map { _ in Tensor(shape: [2, 4], data: (0..<8).map { _ in rng.nextUniform(-0.5, 0.5) }) })
+        func loss() -> Double {
+            let (logits, _) = model.forward(ids, steps: 3, batch: 2, initialState: initial, training: false, rng: &rng)
+            return Double(Loss.softmaxCrossEntropy(logits, targets: targets).loss)
+        }
+        zeroGradients(model.parameters)
+        let (logits, _) = model.forward(ids, steps: 3, batch: 2, initialState: initial, training: true, rng: &rng)
+        model.backward(Loss.softmaxCrossEntropy(logits, targets: targets).gradient)
+        for parameter in model.parameters {
+            for index in Swift.stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 5)) {
+                let original = parameter.value.data[index]
+                let h: Float = 1e-2
+                parameter.value.data[index] = original + h
+                let plus = loss()
+                parameter.value.data[index] = original - h
+                let minus = loss()
+                parameter.value.data[index] = original
+                let numeric = (plus - minus) / Double(2 * h)
+                XCTAssertEqual(Double(parameter.grad.data[index]), numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
+                               "\(parameter.name)[\(index)]")
+            }
+        }
+    }
+
+    func testEpochLayoutWindowsAreContiguousLanesWithShiftedTargets() {
+        let text = ArraySlice((0..<200).map { Int32($0) })
+        var rng = SeededGenerator(seed: 9)
+        let layout = CharEpochLayout(trainCount: text.count, batchSize: 3, sequenceLength: 10, rng: &rng)
+        XCTAssertTrue((0..<10).contains(layout.offset))
+        XCTAssertEqual(layout.lanes.sorted(), [0, 1, 2])
+        XCTAssertEqual(layout.laneLength, (200 - layout.offset) / 3)
+        XCTAssertEqual(layout.windowsPerEpoch, (layout.laneLength - 1) / 10)
+        var previous: [Int32]? = nil
+        for w in 0..<layout.windowsPerEpoch {
+            let (inputs, targets) = layout.window(w, of: text)
+            XCTAssertEqual(inputs.count, 30)
+            for k in 0..<30 { XCTAssertEqual(targets[k], inputs[k] + 1) }
+            for column in 0..<3 {
+                let lane = layout.lanes[column]
+                XCTAssertEqual(inputs[column], Int32(layout.offset + lane * layout.laneLength + w * 10))
+                if let previous { XCTAssertEqual(inputs[column], previous[27 + column] + 1) }
+            }
+            previous = inputs
+        }
+        var again = SeededGenerator(seed: 9)
+        XCTAssertEqual(CharEpochLayout(trainCount: text.count, batchSize: 3, sequenceLength: 10, rng: &again), layout)
+    }
+}
