@@ -1,0 +1,186 @@
+import Foundation
+import XCTest
+
+/// `loom charrnn train` and `loom sample` run as a user runs them: the built binary, exit codes, stdout, stderr.
+final class CharRNNCLITests: XCTestCase {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    var binary: URL { Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("loom") }
+
+    func loom(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("loom-charrnn-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    func write(_ text: String, to name: String) throws -> String {
+        try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+        return path(name)
+    }
+
+    /// Trains a tiny model on a repetitive text and returns its folder.
+    func trainTiny(_ name: String = "model", steps: Int = 120, extra: [String] = []) throws -> String {
+        let corpus = try write(String(repeating: "the cat sat on the mat. ", count: 60), to: "corpus.txt")
+        let result = try loom(["charrnn", "train", "--corpus", corpus, "--out", path(name), "--layers", "1",
+                               "--hidden", "32", "--embedding", "8", "--seq-length", "12", "--batch-size", "4",
+                               "--learning-rate", "0.01", "--decay", "1", "--steps", "\(steps)", "--eval-every", "40",
+                               "--quiet"] + extra)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return path(name)
+    }
+
+    /// Reads every file of a folder, to prove that a failed command changed nothing.
+    func snapshot(_ directory: String) -> [String: Data] {
+        var out: [String: Data] = [:]
+        let root = URL(fileURLWithPath: directory)
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return out }
+        for case let url as URL in enumerator { out[url.lastPathComponent + url.path.count.description] = try? Data(contentsOf: url) }
+        return out
+    }
+
+    func testTrainThenSampleGreedyReproducesTheCorpus() throws {
+        let model = try trainTiny(steps: 160)
+        for name in ["config.json", "model.safetensors", "vocab.txt", "train-log.jsonl", "curves.svg", "resume/state.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: model + "/" + name), name)
+        }
+        let greedy = try loom(["sample", "--model", model, "--prompt", "the c", "--length", "43", "--temperature", "0"])
+        XCTAssertEqual(greedy.status, 0, greedy.stderr)
+        XCTAssertEqual(greedy.stdout, "the cat sat on the mat. the cat sat on the mat. \n")
+    }
+
+    func testSampleOptionsJSONAndReproducibility() throws {
+        let model = try trainTiny(steps: 30)
+        let args = ["sample", "--model", model, "--prompt", "the", "--length", "50", "--temperature", "1.2", "--seed", "5"]
+        let a = try loom(args), b = try loom(args)
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual(a.stdout, b.stdout)
+        XCTAssertTrue(a.stdout.hasPrefix("the"))
+        XCTAssertEqual(a.stdout.count, 3 + 50 + 1)
+        let c = try loom(["sample", "--model", model, "--prompt", "the", "--length", "50", "--temperature", "1.2", "--seed", "6"])
+        XCTAssertNotEqual(a.stdout, c.stdout)
+
+        let greedy = try loom(["sample", "--model", model, "--prompt", "t", "--length", "40", "--temperature", "0"])
+        let topOne = try loom(["sample", "--model", model, "--prompt", "t", "--length", "40", "--top-k", "1", "--seed", "3"])
+        XCTAssertEqual(greedy.stdout, topOne.stdout)
+
+        let json = try loom(["sample", "--model", model, "--prompt", "the", "--length", "20", "--count", "2", "--json",
+                             "--top-p", "0.9"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["prompt"] as? String, "the")
+        let samples = try XCTUnwrap(object["samples"] as? [[String: Any]])
+        XCTAssertEqual(samples.count, 2)
+        XCTAssertEqual((samples[0]["text"] as? String)?.count, 20)
+        XCTAssertEqual((samples[0]["logProbabilities"] as? [Double])?.count, 20)
+        XCTAssertEqual((samples[0]["characters"] as? [String])?.joined(), samples[0]["text"] as? String)
+
+        let several = try loom(["sample", "--model", model, "--prompt", "the", "--length", "10", "--count", "3"])
+        XCTAssertEqual(several.stdout.components(separatedBy: "\n\n").count, 3)
+    }
+
+    func testSampleErrors() throws {
+        let model = try trainTiny(steps: 2)
+        func expectFailure(_ arguments: [String], mentioning needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let result = try loom(arguments)
+            XCTAssertNotEqual(result.status, 0, file: file, line: line)
+            XCTAssertTrue(result.stderr.contains(needle), "stderr: \(result.stderr)", file: file, line: line)
+            XCTAssertEqual(result.stdout, "", file: file, line: line)
+        }
+        try expectFailure(["sample", "--model", model, "--prompt", "the QUIZ"], mentioning: "error: ")
+        try expectFailure(["sample", "--model", model, "--prompt", "the Q"], mentioning: "\"Q\"")
+        try expectFailure(["sample", "--model", model, "--prompt", "the", "--top-p", "1.5"], mentioning: "error: --top-p")
+        try expectFailure(["sample", "--model", model, "--prompt", "the", "--top-p", "0"], mentioning: "--top-p")
+        try expectFailure(["sample", "--model", model, "--prompt", "the", "--temperature=-0.5"], mentioning: "error: --temperature")
+        try expectFailure(["sample", "--model", model, "--prompt", ""], mentioning: "empty")
+        try expectFailure(["sample", "--model", path("nowhere"), "--prompt", "the"], mentioning: "error: ")
+
+        let skipped = try loom(["sample", "--model", model, "--prompt", "the Q", "--skip-unknown", "--length", "5"])
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        XCTAssertTrue(skipped.stdout.hasPrefix("the "))
+        XCTAssertTrue(skipped.stderr.contains("\"Q\""))
+
+        let weights = model + "/model.safetensors"
+        let data = try Data(contentsOf: URL(fileURLWithPath: weights))
+        try data.prefix(data.count - 7).write(to: URL(fileURLWithPath: weights))
+        try expectFailure(["sample", "--model", model, "--prompt", "the"], mentioning: "model.safetensors")
+    }
+
+    func testTrainErrorsLeaveNothingBehind() throws {
+        let empty = try write("", to: "empty.txt")
+        var result = try loom(["charrnn", "train", "--corpus", empty, "--out", path("a"), "--quiet"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.hasPrefix("error: ") && result.stderr.contains("empty"), result.stderr)
+        let small = try write("tiny text", to: "small.txt")
+        result = try loom(["charrnn", "train", "--corpus", small, "--out", path("a"), "--quiet"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("too small"), result.stderr)
+        result = try loom(["charrnn", "train", "--corpus", small, "--out", path("a"), "--cell", "transformer"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("--cell"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("a")))
+    }
+
+    func testResumeContinuesAndRejectsMismatchesAndOtherModels() throws {
+        let model = try trainTiny(steps: 20)
+        let resumed = try loom(["charrnn", "train", "--resume", model, "--steps", "30", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("30 steps"), resumed.stdout)
+        let log = try String(contentsOfFile: model + "/train-log.jsonl", encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 2, "evaluations at step 20 (end of the first run) and 30")
+
+        let before = snapshot(model)
+        var result = try loom(["charrnn", "train", "--resume", model, "--steps", "40", "--hidden", "64", "--quiet"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("--hidden 64 (the run has 32)"), result.stderr)
+        result = try loom(["charrnn", "train", "--resume", model, "--quiet"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("already stopped"), result.stderr)
+        XCTAssertEqual(snapshot(model), before)
+
+        let sentiment = path("sentiment")
+        try FileManager.default.createDirectory(atPath: sentiment, withIntermediateDirectories: true)
+        try Data(#"{"kind": "sentiment", "formatVersion": 1, "classes": ["neg", "pos"]}"#.utf8)
+            .write(to: URL(fileURLWithPath: sentiment + "/config.json"))
+        let sentimentBefore = snapshot(sentiment)
+        result = try loom(["charrnn", "train", "--resume", sentiment, "--steps", "40", "--quiet"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("sentiment model"), result.stderr)
+        result = try loom(["sample", "--model", sentiment, "--prompt", "the"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("sentiment model"), result.stderr)
+        XCTAssertEqual(snapshot(sentiment), sentimentBefore)
+    }
+
+    func testHelpShowsExamples() throws {
+        let train = try loom(["charrnn", "train", "--help"])
+        XCTAssertTrue(train.stdout.contains("Examples:") && train.stdout.contains("--resume"))
+        let sample = try loom(["sample", "--help"])
+        XCTAssertTrue(sample.stdout.contains("--top-p") && sample.stdout.contains("Examples:"))
+    }
+}
