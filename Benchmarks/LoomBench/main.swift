@@ -1,2 +1,23 @@
-import LoomModels
-print("loom-bench")
+import Foundation
+import LoomTensor
+
+/// `loom-bench PART [options]`: Loom's speed benchmarks, one JSON line per figure on stdout.
+/// Run them all (with the PyTorch/Keras peers) through `Benchmarks/run.sh`.
+let parts: [String: ([String]) throws -> Void] = [
+    "blas": runBLASBenchmark,
+    "train-step": runTrainStepBenchmark,
+    "classify": runClassifyBenchmark,
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let part = arguments.first, let run = parts[part] else {
+    FileHandle.standardError.write(Data("usage: loom-bench \(parts.keys.sorted().joined(separator: "|")) [options]\n".utf8))
+    exit(2)
+}
+FileHandle.standardError.write(Data("\(BLAS.summary)\n".utf8))
+do {
+    try run(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}

@@ -9,10 +9,7 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Classify review text as positive or negative (or the model's classes), with a probability.",
         discussion: """
-        Input is the TEXT argument, or --file (one review per line; a line holding a tab is read as
-        `label<TAB>text` and the text after the first tab is classified), or standard input (one review per line).
-        Output: one line per review, `label<TAB>probability<TAB>text` (the text only for several inputs), or JSON
-        lines with --json.
+        Input is the TEXT argument, or --file (one review per line; a line holding a tab is read as `label<TAB>text` and the text after the first tab is classified), or standard input (one review per line). Output: one line per review, `label<TAB>probability<TAB>text` (the text only for several inputs), or JSON lines with --json.
 
         Examples:
           loom classify --model models/reviews "Not bad at all, I loved the ending."

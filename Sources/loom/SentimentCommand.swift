@@ -22,14 +22,9 @@ struct SentimentTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a sentiment classifier on labelled reviews and write a model folder.",
         discussion: """
-        DATA is an aclImdb folder (train/pos, train/neg, …), a TSV file of `label<TAB>text` lines, or a CSV
-        file with a header (e.g. Kaggle's `review,sentiment`). Labels pos/positive/1 and neg/negative/0 make a
-        binary pos/neg model; any other labels make one class each.
+        DATA is an aclImdb folder (train/pos, train/neg, …), a TSV file of `label<TAB>text` lines, or a CSV file with a header (e.g. Kaggle's `review,sentiment`). Labels pos/positive/1 and neg/negative/0 make a binary pos/neg model; any other labels make one class each.
 
-        The vocabulary comes from the training split only. A stratified --validation fraction is held out;
-        after each epoch the model is scored on it and, when validation accuracy improves, the model folder
-        is rewritten atomically: config.json, model.safetensors (PyTorch names), vocab.txt, train-log.jsonl
-        and curves.svg. Training stops early after --patience epochs without improvement.
+        The vocabulary comes from the training split only. A stratified --validation fraction is held out; after each epoch the model is scored on it and, when validation accuracy improves, the model folder is rewritten atomically: config.json, model.safetensors (PyTorch names), vocab.txt, train-log.jsonl and curves.svg. Training stops early after --patience epochs without improvement.
 
         Examples:
           loom sentiment train --data corpora/reviews.tsv --out models/demo --epochs 8
