@@ -42,10 +42,10 @@ public enum FastMath {
 
     /// tanh(x): an odd polynomial for |x| < 0.625 (where 1 − 2/(e^{2x}+1) would lose relative accuracy to
     /// cancellation), and 1 − 2/(e^{2|x|} + 1) with the sign restored elsewhere. Both are computed and one is
-    /// selected, which keeps the loop branch-free. |x| is clamped at 9, where tanh rounds to 1 in Float32.
+    /// selected, which keeps the loop branch-free. |x| is clamped at 10, where tanh rounds to 1 in Float32.
     @inlinable @inline(__always)
     public static func tanh(_ x: Float) -> Float {
-        let ax = Swift.min(Swift.abs(x), 9)
+        let ax = Swift.min(Swift.abs(x), 10)
         let z = x * x
         var p: Float = -5.704_988_727_45e-3
         p = p * z + 2.063_908_879_54e-2
