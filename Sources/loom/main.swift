@@ -1,2 +1,0 @@
-import LoomModels
-print("loom")
