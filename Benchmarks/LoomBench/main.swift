@@ -7,6 +7,7 @@ let parts: [String: ([String]) throws -> Void] = [
     "blas": runBLASBenchmark,
     "train-step": runTrainStepBenchmark,
     "classify": runClassifyBenchmark,
+    "tokenize": runTokenizerBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -11,6 +11,8 @@ struct Loom: ParsableCommand {
         abstract: "Text sentiment and generation workbench: tokenize, train and run LSTM/GRU models on CPU.",
         discussion: """
         Typical use:
+          loom tokenize "I didn't like it 😴"
+          loom vocab build corpora/tales.txt --out vocab/tales.txt
           loom sentiment train --data corpora/reviews.tsv --out models/reviews
           loom classify --model models/reviews "A warm, funny and moving film."
           loom charrnn train --corpus corpora/tales.txt --out models/tales
@@ -20,6 +22,8 @@ struct Loom: ParsableCommand {
         """,
         version: Loom.versionText,
         subcommands: [
+            TokenizeCommand.self,
+            VocabCommand.self,
             SentimentCommand.self,
             ClassifyCommand.self,
         ]
