@@ -21,9 +21,12 @@ class CLITestCase: XCTestCase {
         try? FileManager.default.removeItem(at: scratch)
     }
 
-    /// The `loom` executable built next to the test bundle.
+    /// The `loom` executable built beside the test bundle (SwiftPM puts products in the bundle's folder;
+    /// on Linux `bundleURL` may already be that folder).
     var loomURL: URL {
-        Bundle(for: CLITestCase.self).bundleURL.deletingLastPathComponent().appendingPathComponent("loom")
+        let bundle = Bundle(for: CLITestCase.self).bundleURL
+        let candidates = [bundle.appendingPathComponent("loom"), bundle.deletingLastPathComponent().appendingPathComponent("loom")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
     }
 
     /// The repository root (for `corpora/`).
