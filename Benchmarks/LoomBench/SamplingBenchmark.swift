@@ -4,85 +4,69 @@ import LoomNN
 import LoomTensor
 import LoomText
 
-/// `loom-bench sample`: characters per second of batch-1 sampling from a character model (by default a
-/// randomly initialised 2-layer 256-unit LSTM, embedding 64, 65 characters: the shape of the PyTorch peer),
-/// through the same path `loom sample` uses (prompt, step, temperature sampling, per-character
-/// log-probability). With `--peer PYTHON` it runs `peer_torch.py --which sample` in the same run and prints
-/// both figures side by side.
+/// `loom-bench sample`: characters per second of batch-1 sampling from a character model, through the
+/// same path `loom sample` uses (prompt, one step per character, temperature sampling, per-character
+/// log-probability). By default a randomly initialised model of the PyTorch peer's shape (2 layers of 256,
+/// embedding 64, 65 characters), LSTM then GRU; one JSON line per cell. `Benchmarks/run.sh sample` runs the
+/// peer (`peer_torch.py --which sample`) right after it; `--peer PYTHON` does the same from here.
 ///
-/// Options: --chars N (20000) --repeats R (5) --cell lstm|gru|rnn --layers L (2) --hidden H (256)
-/// --embedding E (64) --vocab V (65) --temperature T (0.8) --threads N (BLAS threads; default: as loaded)
+/// Options: --chars N (20000) --repeats R (5) --cell lstm|gru|rnn (default: lstm and gru) --layers L (2)
+/// --hidden H (256) --embedding E (64) --vocab V (65) --temperature T (0.8) --threads N (BLAS threads)
 /// --model DIR (a trained model instead of random weights) --peer PYTHON --peer-script PATH
 /// (default ../shared/peers/peer_torch.py) --peer-threads N (2).
-func runSamplingBenchmark(arguments: [String]) {
-    var options: [String: String] = [:]
-    var index = 0
-    while index < arguments.count {
-        let name = arguments[index]
-        guard name.hasPrefix("--"), index + 1 < arguments.count else {
-            FileHandle.standardError.write(Data("error: expected --option value pairs, got \(name)\n".utf8))
-            exit(2)
-        }
-        options[String(name.dropFirst(2))] = arguments[index + 1]
-        index += 2
-    }
-    func int(_ key: String, _ fallback: Int) -> Int { options[key].flatMap { Int($0) } ?? fallback }
+func runSamplingBenchmark(arguments: [String]) throws {
+    func int(_ key: String, _ fallback: Int) -> Int { option(key, in: arguments).flatMap { Int($0) } ?? fallback }
     let characters = int("chars", 20_000), repeats = max(1, int("repeats", 5))
-    if let threads = options["threads"].flatMap({ Int($0) }) { BLAS.threads = threads }
-    print(BLAS.summary)
+    if let threads = option("threads", in: arguments).flatMap({ Int($0) }) { BLAS.threads = threads }
+    let temperature = Float(option("temperature", in: arguments) ?? "0.8") ?? 0.8
+    let strategy = try SamplingStrategy(temperature: temperature)
 
-    let sampler: CharSampler
-    do {
-        if let directory = options["model"] {
-            sampler = try CharSampler(directory: URL(fileURLWithPath: directory))
-        } else {
-            let cell = CellKind(rawValue: options["cell"] ?? "lstm") ?? .lstm
+    var samplers: [CharSampler] = []
+    if let directory = option("model", in: arguments) {
+        samplers.append(try CharSampler(directory: URL(fileURLWithPath: directory)))
+    } else {
+        let cells = option("cell", in: arguments).map { [$0] } ?? ["lstm", "gru"]
+        for name in cells {
+            guard let cell = CellKind(rawValue: name) else { throw ModelError.invalidOption("--cell must be lstm, gru or rnn") }
             let configuration = CharModelConfiguration(
                 vocabularySize: int("vocab", 65), cell: cell, layers: int("layers", 2), hiddenSize: int("hidden", 256),
                 embeddingSize: int("embedding", 64), dropout: 0)
             var rng = SeededGenerator(seed: 1)
             let model = try CharLanguageModel(configuration, rng: &rng)
-            let symbols = (0..<configuration.vocabularySize).map { String(UnicodeScalar(UInt8(33 + $0 % 94))) + ($0 >= 94 ? "\($0)" : "") }
-            sampler = CharSampler(model: model, vocabulary: try CharVocabulary(symbols: symbols))
+            let symbols = (0..<configuration.vocabularySize).map { "s\($0)" }
+            samplers.append(CharSampler(model: model, vocabulary: try CharVocabulary(symbols: symbols)))
         }
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(1)
     }
-    let c = sampler.model.configuration
-    let shape = "\(c.layers)-layer \(c.hiddenSize)-unit \(c.cell.rawValue.uppercased()), embedding \(c.embeddingSize), \(c.vocabularySize) characters"
-    let temperature = Float(options["temperature"] ?? "0.8") ?? 0.8
-    do {
-        let strategy = try SamplingStrategy(temperature: temperature)
+    for sampler in samplers {
+        let c = sampler.model.configuration
         let prompt = sampler.vocabulary.symbols[0]
-        _ = try sampler.generate(prompt: prompt, length: min(characters, 2000), strategy: strategy, seed: 0)
-        var rates: [Double] = []
-        for run in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let samples = try sampler.generate(prompt: prompt, length: characters, strategy: strategy, seed: UInt64(run))
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            rates.append(Double(samples[0].characters.count) / seconds)
+        var produced = 0
+        var run: UInt64 = 0
+        let seconds = try medianSeconds(warmup: 1, repeats: repeats) {
+            run += 1
+            produced = try sampler.generate(prompt: prompt, length: characters, strategy: strategy, seed: run)[0].characters.count
         }
-        rates.sort()
-        let median = rates[rates.count / 2]
-        print(String(format: "loom  char sampling, batch 1, %@: %.0f chars/s (median of %d × %d characters, temperature %.2g; min %.0f, max %.0f)",
-                     shape, median, repeats, characters, temperature, rates.first!, rates.last!))
-        print("{\"framework\": \"loom\", \"bench\": \"char_sample_batch1\", \"layers\": \(c.layers), \"hidden\": \(c.hiddenSize), \"cell\": \"\(c.cell.rawValue)\", \"chars_per_s\": \(Int(median)), \"blas_threads\": \(BLAS.threads), \"blas_core\": \"\(BLAS.coreName)\"}")
-        if let python = options["peer"] {
-            let script = options["peer-script"] ?? "../shared/peers/peer_torch.py"
-            if let peer = runPeer(python: python, script: script, threads: int("peer-threads", 2), cell: c.cell.rawValue) {
-                print(String(format: "torch char sampling, batch 1 (peer_torch.py, %d threads): %.0f chars/s; Loom is %.1f× faster",
-                             int("peer-threads", 2), peer, median / peer))
+        let rate = Double(produced) / seconds
+        FileHandle.standardError.write(Data(String(
+            format: "char sampling, batch 1, %d-layer %d-unit %@ (embedding %d, %d characters): %.0f chars/s (median of %d × %d)\n",
+            c.layers, c.hiddenSize, c.cell.rawValue.uppercased(), c.embeddingSize, c.vocabularySize, rate, repeats,
+            characters).utf8))
+        emit(["bench": "char_sample_batch1", "cell": c.cell.rawValue, "layers": c.layers, "hidden": c.hiddenSize,
+              "embedding": c.embeddingSize, "vocab": c.vocabularySize, "temperature": Double(temperature),
+              "characters": characters, "chars_per_s": rate.rounded()])
+        if let python = option("peer", in: arguments) {
+            let script = option("peer-script", in: arguments) ?? "../shared/peers/peer_torch.py"
+            let threads = int("peer-threads", 2)
+            if let peer = runSamplingPeer(python: python, script: script, threads: threads, cell: c.cell.rawValue) {
+                FileHandle.standardError.write(Data(String(
+                    format: "torch (peer_torch.py, %d threads): %.0f chars/s; Loom %.1f× faster\n", threads, peer, rate / peer).utf8))
             }
         }
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(1)
     }
 }
 
-/// Runs the PyTorch peer's sampling figure and returns its characters per second, or nil (with a note).
-private func runPeer(python: String, script: String, threads: Int, cell: String) -> Double? {
+/// Runs the PyTorch peer's sampling figure, echoes its JSON line and returns its characters per second.
+private func runSamplingPeer(python: String, script: String, threads: Int, cell: String) -> Double? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = [script, "--which", "sample", "--threads", "\(threads)", "--cell", cell]

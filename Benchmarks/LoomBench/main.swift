@@ -1,11 +1,25 @@
 import Foundation
-import LoomModels
+import LoomTensor
 
-// `loom-bench <benchmark> [options]`.
-let benchmarkArguments = Array(CommandLine.arguments.dropFirst())
-switch benchmarkArguments.first {
-case "sample":
-    runSamplingBenchmark(arguments: Array(benchmarkArguments.dropFirst()))
-default:
-    print("usage: loom-bench sample [--chars N] [--repeats R] [--threads N] [--peer PYTHON] …")
+/// `loom-bench PART [options]`: Loom's speed benchmarks, one JSON line per figure on stdout.
+/// Run them all (with the PyTorch/Keras peers) through `Benchmarks/run.sh`.
+let parts: [String: ([String]) throws -> Void] = [
+    "blas": runBLASBenchmark,
+    "train-step": runTrainStepBenchmark,
+    "classify": runClassifyBenchmark,
+    "tokenize": runTokenizerBenchmark,
+    "sample": runSamplingBenchmark,
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let part = arguments.first, let run = parts[part] else {
+    FileHandle.standardError.write(Data("usage: loom-bench \(parts.keys.sorted().joined(separator: "|")) [options]\n".utf8))
+    exit(2)
+}
+FileHandle.standardError.write(Data("\(BLAS.summary)\n".utf8))
+do {
+    try run(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
 }

@@ -1,1 +1,328 @@
-int loom_icu_placeholder(void) { return 0; }
+// ICU word tokenizer: markup stripping, NFKC (case-fold) normalization, UAX #29 word
+// breaking and segment classification in one pass per text. See include/loom_icu.h.
+#include "loom_icu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+#include <unicode/uversion.h>
+
+struct LoomWordTokenizer {
+    UBreakIterator *breaker;
+    const UNormalizer2 *normalizer;
+    uint32_t flags;
+    UChar *source;      // UTF-16 after markup stripping (and ASCII lower-casing)
+    int32_t sourceCapacity;
+    UChar *normalized;  // UTF-16 after NFKC (case-fold)
+    int32_t normalizedCapacity;
+    uint8_t *bytes;     // kept tokens, UTF-8, concatenated
+    int32_t bytesCapacity;
+    int32_t *spans;     // (offset, length) pairs into bytes
+    int32_t spansCapacity;  // in pairs
+};
+
+static int grow(void **buffer, int32_t *capacity, int32_t needed, size_t elementSize) {
+    if (needed <= *capacity) return 1;
+    int32_t newCapacity = *capacity > 0 ? *capacity : 256;
+    while (newCapacity < needed) {
+        if (newCapacity > INT32_MAX / 2) { newCapacity = needed; break; }
+        newCapacity *= 2;
+    }
+    void *grown = realloc(*buffer, (size_t)newCapacity * elementSize);
+    if (grown == NULL) return 0;
+    *buffer = grown;
+    *capacity = newCapacity;
+    return 1;
+}
+
+LoomWordTokenizer *loom_wordtok_open(uint32_t flags, const char *locale, int32_t *status) {
+    UErrorCode error = U_ZERO_ERROR;
+    LoomWordTokenizer *t = calloc(1, sizeof(LoomWordTokenizer));
+    if (t == NULL) { *status = U_MEMORY_ALLOCATION_ERROR; return NULL; }
+    t->flags = flags;
+    t->normalizer = (flags & LOOM_WT_CASEFOLD) ? unorm2_getNFKCCasefoldInstance(&error)
+                                               : unorm2_getNFKCInstance(&error);
+    if (U_SUCCESS(error)) {
+        t->breaker = ubrk_open(UBRK_WORD, (locale && *locale) ? locale : "", NULL, 0, &error);
+    }
+    if (U_FAILURE(error)) {
+        *status = (int32_t)error;
+        loom_wordtok_close(t);
+        return NULL;
+    }
+    *status = 0;
+    return t;
+}
+
+void loom_wordtok_close(LoomWordTokenizer *t) {
+    if (t == NULL) return;
+    if (t->breaker) ubrk_close(t->breaker);
+    free(t->source);
+    free(t->normalized);
+    free(t->bytes);
+    free(t->spans);
+    free(t);
+}
+
+const uint8_t *loom_wordtok_bytes(const LoomWordTokenizer *t) { return t->bytes; }
+const int32_t *loom_wordtok_spans(const LoomWordTokenizer *t) { return t->spans; }
+
+const char *loom_icu_error_name(int32_t status) { return u_errorName((UErrorCode)status); }
+
+const char *loom_icu_version(void) { return U_ICU_VERSION; }
+
+// Length of a markup tag starting at utf8[i] == '<', or 0 when it is not a tag.
+// A tag is '<' followed by a letter, '/', '!' or '?', up to the next '>' within 512
+// bytes, with no '<' in between ("a < b" and "<3" are left alone).
+static int32_t markup_length(const uint8_t *s, int32_t i, int32_t n) {
+    if (i + 1 >= n) return 0;
+    uint8_t c = s[i + 1];
+    int opens = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!' || c == '?';
+    if (!opens) return 0;
+    int32_t limit = n < i + 512 ? n : i + 512;
+    for (int32_t j = i + 2; j < limit; j++) {
+        if (s[j] == '>') return j - i + 1;
+        if (s[j] == '<') return 0;
+    }
+    return 0;
+}
+
+// UTF-8 → UTF-16 with optional markup stripping and ASCII lower-casing.
+// Returns the UTF-16 length; sets *nonASCII and *zwj when such characters occur.
+// Malformed input (not produced by Swift strings) becomes U+FFFD.
+static int32_t decode_utf8(LoomWordTokenizer *t, const uint8_t *s, int32_t n, int *nonASCII, int *zwj) {
+    UChar *out = t->source;
+    int32_t o = 0;
+    int strip = (t->flags & LOOM_WT_STRIP_MARKUP) != 0;
+    int lower = (t->flags & LOOM_WT_CASEFOLD) != 0;
+    int32_t i = 0;
+    while (i < n) {
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            if (b == '<' && strip) {
+                int32_t m = markup_length(s, i, n);
+                if (m > 0) { out[o++] = ' '; i += m; continue; }
+            }
+            if (lower && b >= 'A' && b <= 'Z') b += 32;
+            out[o++] = b;
+            i++;
+            continue;
+        }
+        *nonASCII = 1;
+        UChar32 c = 0xFFFD;
+        int32_t need = 0;
+        if (b >= 0xC2 && b <= 0xDF) { need = 1; c = b & 0x1F; }
+        else if (b >= 0xE0 && b <= 0xEF) { need = 2; c = b & 0x0F; }
+        else if (b >= 0xF0 && b <= 0xF4) { need = 3; c = b & 0x07; }
+        if (need == 0 || i + need >= n) {
+            // invalid lead byte or truncated sequence
+            out[o++] = 0xFFFD;
+            i++;
+            continue;
+        }
+        int ok = 1;
+        for (int32_t k = 1; k <= need; k++) {
+            uint8_t cb = s[i + k];
+            if ((cb & 0xC0) != 0x80) { ok = 0; break; }
+            c = (c << 6) | (cb & 0x3F);
+        }
+        if (!ok || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || (need == 2 && c < 0x800) ||
+            (need == 3 && c < 0x10000)) {
+            out[o++] = 0xFFFD;
+            i++;
+            continue;
+        }
+        i += need + 1;
+        if (c == 0x200D) *zwj = 1;
+        if (c == 0x2019) c = '\'';  // typographic apostrophe: "didn’t" == "didn't"
+
+        if (c <= 0xFFFF) {
+            out[o++] = (UChar)c;
+        } else {
+            out[o++] = U16_LEAD(c);
+            out[o++] = U16_TRAIL(c);
+        }
+    }
+    return o;
+}
+
+// Normalizes source[start, end) and appends it to t->normalized at *length.
+static int normalize_append(LoomWordTokenizer *t, int32_t start, int32_t end, int32_t *length, UErrorCode *error) {
+    if (end <= start) return 1;
+    for (;;) {
+        UErrorCode e = U_ZERO_ERROR;
+        int32_t room = t->normalizedCapacity - *length;
+        int32_t produced = unorm2_normalize(t->normalizer, t->source + start, end - start,
+                                            t->normalized + *length, room, &e);
+        if (e == U_BUFFER_OVERFLOW_ERROR || e == U_STRING_NOT_TERMINATED_WARNING) {
+            if (!grow((void **)&t->normalized, &t->normalizedCapacity, *length + produced + 1, sizeof(UChar))) {
+                *error = U_MEMORY_ALLOCATION_ERROR;
+                return 0;
+            }
+            continue;
+        }
+        if (U_FAILURE(e)) { *error = e; return 0; }
+        *length += produced;
+        return 1;
+    }
+}
+
+static int is_emoji_start(UChar32 c) {
+    return c >= 0x80 && (u_hasBinaryProperty(c, UCHAR_EXTENDED_PICTOGRAPHIC) ||
+                         u_hasBinaryProperty(c, UCHAR_REGIONAL_INDICATOR));
+}
+
+// Characters that continue an emoji sequence: variation selectors, skin-tone
+// modifiers, tag characters, the combining keycap.
+static int is_emoji_component(UChar32 c) {
+    return c == 0xFE0F || c == 0xFE0E || c == 0x20E3 || (c >= 0x1F3FB && c <= 0x1F3FF) ||
+           (c >= 0xE0020 && c <= 0xE007F);
+}
+
+// NFKC_Casefold deletes ZERO WIDTH JOINER and variation selectors (they are default
+// ignorable), which would split emoji ZWJ sequences such as 👩‍💻 into several emoji.
+// When the text has a ZWJ, emoji ZWJ sequences are copied verbatim and only the text
+// between them is normalized.
+static int normalize_protecting_zwj_sequences(LoomWordTokenizer *t, int32_t n, int32_t *length, UErrorCode *error) {
+    const UChar *s = t->source;
+    int32_t runStart = 0, i = 0;
+    while (i < n) {
+        int32_t start = i;
+        UChar32 c;
+        U16_NEXT(s, i, n, c);
+        if (!is_emoji_start(c)) continue;
+        int32_t j = i;
+        while (j < n) { int32_t k = j; UChar32 d; U16_NEXT(s, k, n, d); if (!is_emoji_component(d)) break; j = k; }
+        int joined = 0;
+        while (j < n && s[j] == 0x200D) {
+            int32_t k = j + 1;
+            if (k >= n) break;
+            UChar32 d;
+            U16_NEXT(s, k, n, d);
+            if (!is_emoji_start(d)) break;
+            joined = 1;
+            j = k;
+            while (j < n) { int32_t m = j; UChar32 e; U16_NEXT(s, m, n, e); if (!is_emoji_component(e)) break; j = m; }
+        }
+        if (joined) {
+            if (!normalize_append(t, runStart, start, length, error)) return 0;
+            int32_t count = j - start;
+            if (!grow((void **)&t->normalized, &t->normalizedCapacity, *length + count + 1, sizeof(UChar))) {
+                *error = U_MEMORY_ALLOCATION_ERROR;
+                return 0;
+            }
+            memcpy(t->normalized + *length, s + start, (size_t)count * sizeof(UChar));
+            *length += count;
+            runStart = j;
+        }
+        i = j;
+    }
+    return normalize_append(t, runStart, n, length, error);
+}
+
+// Appends text[start, end) as UTF-8 token.
+static int append_token(LoomWordTokenizer *t, const UChar *text, int32_t start, int32_t end,
+                        int32_t *byteLength, int32_t *count) {
+    if (!grow((void **)&t->bytes, &t->bytesCapacity, *byteLength + 3 * (end - start), 1)) return 0;
+    if (!grow((void **)&t->spans, &t->spansCapacity, 2 * (*count + 1), sizeof(int32_t))) return 0;
+    uint8_t *out = t->bytes;
+    int32_t o = *byteLength;
+    int32_t i = start;
+    while (i < end) {
+        UChar32 c;
+        U16_NEXT(text, i, end, c);
+        if (c < 0x80) {
+            out[o++] = (uint8_t)c;
+        } else if (c < 0x800) {
+            out[o++] = (uint8_t)(0xC0 | (c >> 6));
+            out[o++] = (uint8_t)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;  // lone surrogate
+            out[o++] = (uint8_t)(0xE0 | (c >> 12));
+            out[o++] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (uint8_t)(0x80 | (c & 0x3F));
+        } else {
+            out[o++] = (uint8_t)(0xF0 | (c >> 18));
+            out[o++] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+            out[o++] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (uint8_t)(0x80 | (c & 0x3F));
+        }
+    }
+    t->spans[2 * *count] = *byteLength;
+    t->spans[2 * *count + 1] = o - *byteLength;
+    *byteLength = o;
+    *count += 1;
+    return 1;
+}
+
+// Whether a segment that ICU gave rule status 0 (not a word) is kept.
+static int keep_other_segment(const UChar *text, int32_t start, int32_t end, int keepPunctuation) {
+    UChar32 c;
+    int32_t i = start;
+    U16_NEXT(text, i, end, c);
+    if (c < 0x80) {
+        if (!keepPunctuation) return 0;
+        return c > 0x20 && c != 0x7F;
+    }
+    if (is_emoji_start(c)) return 1;
+    if (!keepPunctuation) return 0;
+    if (u_isUWhiteSpace(c)) return 0;
+    int8_t type = u_charType(c);
+    return type != U_CONTROL_CHAR && type != U_FORMAT_CHAR && type != U_UNASSIGNED &&
+           type != U_NON_SPACING_MARK && type != U_ENCLOSING_MARK;
+}
+
+int32_t loom_wordtok_run(LoomWordTokenizer *t, const char *utf8, int32_t n, int32_t *status) {
+    UErrorCode error = U_ZERO_ERROR;
+    *status = 0;
+    if (!grow((void **)&t->source, &t->sourceCapacity, n + 1, sizeof(UChar)) ||
+        !grow((void **)&t->bytes, &t->bytesCapacity, 16, 1) ||
+        !grow((void **)&t->spans, &t->spansCapacity, 16, sizeof(int32_t))) {
+        *status = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    int nonASCII = 0, zwj = 0;
+    int32_t length = decode_utf8(t, (const uint8_t *)utf8, n, &nonASCII, &zwj);
+
+    const UChar *text = t->source;
+    if (nonASCII) {
+        int32_t normalizedLength = 0;
+        if (!grow((void **)&t->normalized, &t->normalizedCapacity, length + length / 2 + 16, sizeof(UChar))) {
+            *status = U_MEMORY_ALLOCATION_ERROR;
+            return -1;
+        }
+        int ok = zwj ? normalize_protecting_zwj_sequences(t, length, &normalizedLength, &error)
+                     : normalize_append(t, 0, length, &normalizedLength, &error);
+        if (!ok) { *status = (int32_t)error; return -1; }
+        text = t->normalized;
+        length = normalizedLength;
+    }
+
+    ubrk_setText(t->breaker, text, length, &error);
+    if (U_FAILURE(error)) { *status = (int32_t)error; return -1; }
+
+    int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
+    int32_t byteLength = 0, count = 0;
+    int32_t start = ubrk_first(t->breaker);
+    for (int32_t end = ubrk_next(t->breaker); end != UBRK_DONE; start = end, end = ubrk_next(t->breaker)) {
+        int32_t rule = ubrk_getRuleStatus(t->breaker);
+        int keep;
+        if (rule >= UBRK_WORD_NUMBER && rule < UBRK_WORD_IDEO_LIMIT) {
+            keep = 1;
+        } else {
+            keep = keep_other_segment(text, start, end, keepPunctuation);
+        }
+        if (keep && !append_token(t, text, start, end, &byteLength, &count)) {
+            *status = U_MEMORY_ALLOCATION_ERROR;
+            return -1;
+        }
+    }
+    // Drop the reference to our buffer so a later reallocation cannot leave ICU dangling.
+    ubrk_setText(t->breaker, NULL, 0, &error);
+    return count;
+}

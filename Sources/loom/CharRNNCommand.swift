@@ -29,14 +29,16 @@ struct CharRNNTrainCommand: ParsableCommand {
         start of the run, also when resuming.
 
         Examples:
-          # tiny model on the bundled tales, about a minute on two cores
-          loom charrnn train --corpus corpora/tales.txt --out models/tales --layers 1 --hidden 128 --steps 300
+          # tiny model on the bundled tales (about a minute on two cores)
+          loom charrnn train --corpus corpora/tales.txt --out models/tales \\
+            --layers 1 --hidden 128 --steps 300
           loom sample --model models/tales --prompt "Once upon a time"
 
           # Tiny Shakespeare, 30 minutes at most
-          loom charrnn train --corpus input.txt --out models/shakespeare --hidden 512 --time-limit 1800
+          loom charrnn train --corpus input.txt --out models/shakespeare \\
+            --hidden 512 --time-limit 1800
 
-          # continue a stopped run up to 5000 steps
+          # continue a stopped run up to 5000 steps in total
           loom charrnn train --resume models/shakespeare --steps 5000
         """)
 
@@ -105,13 +107,7 @@ struct CharRNNTrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        do {
-            try train()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            throw CharCLI.fail(error)
-        }
+        try reportingErrors { try train() }
     }
 
     private func train() throws {
@@ -215,14 +211,5 @@ final class CharTrainingObserver {
             reporter.log(line)
             if !sample.isEmpty { reporter.log("┆ " + sample.replacingOccurrences(of: "\n", with: "\n┆ ")) }
         }
-    }
-}
-
-/// Error reporting shared by the character-model commands.
-enum CharCLI {
-    /// Writes `error: …` to stderr and returns the exit code to throw.
-    static func fail(_ error: Error) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        return ExitCode(1)
     }
 }

@@ -19,8 +19,9 @@ struct SampleCommand: ParsableCommand {
 
         Examples:
           loom sample --model models/tales --prompt "Once upon a time" --length 300
-          loom sample --model models/shakespeare --prompt "ROMEO:" --temperature 0.5 --top-p 0.9 --count 3
-          loom sample --model models/tales --prompt "The " --temperature 0 --length 80 --json
+          loom sample --model models/shakespeare --prompt "ROMEO:" \\
+            --temperature 0.5 --top-p 0.9 --count 3
+          loom sample --model models/tales --prompt "The " --temperature 0 --json
         """)
 
     @Option(help: ArgumentHelp("Model folder written by `loom charrnn train`.", valueName: "dir"))
@@ -54,13 +55,7 @@ struct SampleCommand: ParsableCommand {
     var skipUnknown = false
 
     func run() throws {
-        do {
-            try sample()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            throw CharCLI.fail(error)
-        }
+        try reportingErrors { try sample() }
     }
 
     private func sample() throws {

@@ -1,4 +1,62 @@
+// Stable, plain-named C API over ICU's version-renamed symbols (ubrk_open_72 …).
+//
+// Swift cannot call ICU's C functions directly because ICU renames every symbol per
+// release. This shim includes ICU's headers (which map the plain names to the renamed
+// ones) and exports a small, ICU-version-independent API for Loom's word tokenizer.
+//
+// The hot loop (markup stripping, UTF-8 → UTF-16, NFKC (case-fold) normalization,
+// word breaking, segment classification and UTF-16 → UTF-8 of kept tokens) runs here,
+// once per text, so Swift never touches individual characters.
 #ifndef LOOM_ICU_H
 #define LOOM_ICU_H
-int loom_icu_placeholder(void);
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Options for `loom_wordtok_open` (bit flags).
+enum {
+    /// Apply NFKC_Casefold (otherwise plain NFKC).
+    LOOM_WT_CASEFOLD = 1,
+    /// Keep punctuation and symbol segments as tokens (whitespace is always dropped).
+    LOOM_WT_KEEP_PUNCTUATION = 2,
+    /// Replace markup tags such as `<br />` with a space before segmenting.
+    LOOM_WT_STRIP_MARKUP = 4,
+};
+
+/// Opaque word tokenizer: one ICU word-break iterator plus reusable buffers.
+/// Not thread-safe: use one per thread.
+typedef struct LoomWordTokenizer LoomWordTokenizer;
+
+/// Opens a tokenizer with `flags` (LOOM_WT_*) and the ICU `locale` (NULL or "" = root).
+/// On failure returns NULL and stores ICU's error code in `*status` (> 0).
+LoomWordTokenizer *loom_wordtok_open(uint32_t flags, const char *locale, int32_t *status);
+
+/// Releases the tokenizer (NULL is fine).
+void loom_wordtok_close(LoomWordTokenizer *tokenizer);
+
+/// Tokenizes `length` bytes of valid UTF-8. Returns the number of tokens, or -1 on an
+/// ICU failure (code in `*status`). The tokens are then available through
+/// `loom_wordtok_bytes` and `loom_wordtok_spans` until the next call.
+int32_t loom_wordtok_run(LoomWordTokenizer *tokenizer, const char *utf8, int32_t length, int32_t *status);
+
+/// UTF-8 bytes of all tokens of the last run, concatenated.
+const uint8_t *loom_wordtok_bytes(const LoomWordTokenizer *tokenizer);
+
+/// Token spans of the last run: 2 × count int32 values (byte offset, byte length) into
+/// `loom_wordtok_bytes`.
+const int32_t *loom_wordtok_spans(const LoomWordTokenizer *tokenizer);
+
+/// ICU's name for an error code, e.g. "U_MEMORY_ALLOCATION_ERROR".
+const char *loom_icu_error_name(int32_t status);
+
+/// ICU's version, e.g. "72.1".
+const char *loom_icu_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif

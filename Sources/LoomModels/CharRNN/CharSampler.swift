@@ -64,6 +64,13 @@ public final class CharSampler {
         return (ids, unknown)
     }
 
+    /// `prompt` without the characters the vocabulary lacks: the text the model is fed with `skipUnknown`.
+    public func promptText(_ prompt: String) -> String {
+        var text = ""
+        for character in prompt where vocabulary.index(of: String(character)) != nil { text.append(character) }
+        return text
+    }
+
     /// Generates `count` continuations of `length` characters after `prompt`.
     ///
     /// The prompt is fed once; every sample starts from the state after it. All samples draw from one

@@ -1,5 +1,6 @@
 import Foundation
 import LoomNN
+import LoomTensor
 
 /// A model on disk: a folder holding `config.json`, `model.safetensors`, the vocabulary, the training log
 /// and the curves. Saving is all-or-nothing: files are written into a staging folder beside the target,

@@ -80,7 +80,9 @@ public final class SentimentModel {
     /// Mean loss and its gradient with respect to the logits, for class indices `targets`.
     public func loss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
         if configuration.outputSize == 1 {
-            return Loss.binaryCrossEntropyWithLogits(logits.reshaped([logits.count]), targets: targets.map { Float($0) })
+            let (loss, gradient) = Loss.binaryCrossEntropyWithLogits(logits.reshaped([logits.count]),
+                                                                      targets: targets.map { Float($0) })
+            return (loss, gradient.reshaped(logits.shape))
         }
         return Loss.softmaxCrossEntropy(logits, targets: targets)
     }

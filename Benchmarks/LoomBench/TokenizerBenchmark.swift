@@ -1,0 +1,58 @@
+import Foundation
+import LoomText
+
+/// `loom-bench tokenize [PATH] [--repeats N] [--threads T] [--max-size N]`
+///
+/// The Keras `Tokenizer.fit_on_texts` + `texts_to_sequences` equivalent on the IMDB
+/// training reviews: tokenize and count every review, build a vocabulary (20,000 words,
+/// like the peer's `num_words`), then tokenize and encode every review again. Reading the
+/// file is not timed (as in the peer). Prints one JSON line with the median of N runs.
+func runTokenizerBenchmark(arguments: [String]) throws {
+    var path = "../shared/datasets/imdb/train.tsv"
+    var repeats = 5, threads = ProcessInfo.processInfo.activeProcessorCount, maxSize = 20000
+    var rest = arguments[...]
+    while let argument = rest.popFirst() {
+        switch argument {
+        case "--repeats": repeats = Int(rest.popFirst() ?? "") ?? repeats
+        case "--threads": threads = Int(rest.popFirst() ?? "") ?? threads
+        case "--max-size": maxSize = Int(rest.popFirst() ?? "") ?? maxSize
+        default: path = argument
+        }
+    }
+    let texts = try LabelledCorpus.read(URL(fileURLWithPath: path)).map(\.text)
+    let megabytes = Double(texts.reduce(0) { $0 + $1.utf8.count }) / 1e6
+    let tokenizer = try Tokenizer()
+
+    var fitTimes: [Double] = [], encodeTimes: [Double] = [], totals: [Double] = []
+    var checksum = 0
+    for _ in 0..<max(1, repeats) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let counter = TokenCounter.count(texts, tokenizer: tokenizer, threads: threads)
+        let vocabulary = Vocabulary.build(counts: counter.counts, maxSize: maxSize, minCount: 1)
+        let fitted = DispatchTime.now().uptimeNanoseconds
+        let sequences = encodeAll(texts, vocabulary: vocabulary, tokenizer: tokenizer, threads: threads)
+        let end = DispatchTime.now().uptimeNanoseconds
+        checksum = sequences.reduce(0) { $0 + $1.count }
+        fitTimes.append(Double(fitted - start) / 1e9)
+        encodeTimes.append(Double(end - fitted) / 1e9)
+        totals.append(Double(end - start) / 1e9)
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let seconds = median(totals)
+    let line = String(format: "{\"bench\":\"tokenize\",\"seconds\":%.4f,\"fit_s\":%.4f,\"to_sequences_s\":%.4f,\"mb\":%.2f,\"mb_per_s\":%.2f,\"reviews\":%d,\"tokens\":%d,\"threads\":%d,\"repeats\":%d,\"icu\":\"%@\"}",
+                      seconds, median(fitTimes), median(encodeTimes), megabytes, megabytes / seconds, texts.count, checksum, threads, repeats, Tokenizer.icuVersion)
+    print(line)
+}
+
+/// Tokenizes and encodes every text (Keras' `texts_to_sequences`), in parallel chunks.
+private func encodeAll(_ texts: [String], vocabulary: Vocabulary, tokenizer: Tokenizer, threads: Int) -> [[Int32]] {
+    let workers = max(1, threads)
+    let slots = UnsafeMutableBufferPointer<[Int32]>.allocate(capacity: texts.count)
+    slots.initialize(repeating: [])
+    defer { slots.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let lower = texts.count * worker / workers, upper = texts.count * (worker + 1) / workers
+        for index in lower..<upper { slots[index] = vocabulary.encode(text: texts[index], tokenizer: tokenizer) }
+    }
+    return Array(slots)
+}

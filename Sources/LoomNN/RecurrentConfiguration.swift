@@ -1,0 +1,83 @@
+import LoomTensor
+
+/// Which recurrent cell a `RecurrentNetwork` runs.
+public enum CellKind: String, Codable, CaseIterable, Sendable {
+    /// Elman RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh).
+    case rnn
+    /// LSTM with PyTorch's gate order i, f, g, o.
+    case lstm
+    /// GRU with PyTorch's gate order r, z, n and n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
+    case gru
+
+    /// Gate blocks stacked in the weight matrices: 1 (RNN), 4 (LSTM), 3 (GRU).
+    public var gateCount: Int {
+        switch self {
+        case .rnn: return 1
+        case .lstm: return 4
+        case .gru: return 3
+        }
+    }
+}
+
+/// The SimpleRNN's activation.
+public enum Nonlinearity: String, Codable, Sendable {
+    case tanh, relu
+}
+
+/// How weights are drawn at construction.
+public enum Initialization: String, Codable, Sendable {
+    /// PyTorch's default: every weight and bias uniform in ±1/√hiddenSize.
+    case pytorch
+    /// Keras' default: Glorot-uniform input weights, orthogonal recurrent weights, zero biases,
+    /// and 1 in the LSTM forget-gate bias.
+    case keras
+}
+
+/// Shape and kind of a (possibly stacked, possibly bidirectional) recurrent network.
+public struct RecurrentConfiguration: Codable, Equatable, Sendable {
+    public var cell: CellKind
+    public var inputSize: Int
+    public var hiddenSize: Int
+    public var layers: Int = 1
+    public var bidirectional: Bool = false
+    /// Used by `.rnn` only.
+    public var nonlinearity: Nonlinearity = .tanh
+    /// Dropout probability on the outputs of every layer except the last, in training only (PyTorch's `dropout`).
+    public var interLayerDropout: Float = 0
+
+    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
+                nonlinearity: Nonlinearity = .tanh, interLayerDropout: Float = 0) {
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.bidirectional = bidirectional
+        self.nonlinearity = nonlinearity
+        self.interLayerDropout = interLayerDropout
+    }
+
+    /// 2 when bidirectional, else 1.
+    public var directions: Int { bidirectional ? 2 : 1 }
+
+    /// Width of each output step: hiddenSize × directions.
+    public var outputSize: Int { hiddenSize * directions }
+}
+
+/// Hidden (and, for LSTMs, cell) state of every layer and direction.
+public struct RecurrentState {
+    /// layers × directions entries, each [B, H], in PyTorch's h_n order (l0, l0_reverse, l1, …).
+    public var hidden: [Tensor]
+    /// Same layout as `hidden`; LSTM only.
+    public var cell: [Tensor]?
+
+    public init(hidden: [Tensor], cell: [Tensor]? = nil) {
+        self.hidden = hidden
+        self.cell = cell
+    }
+}
+
+/// Errors a caller can provoke with valid-looking input.
+public enum RecurrentError: Error, Equatable, Sendable {
+    /// `step` runs one direction forward in time; a bidirectional network needs the whole sequence.
+    case stepNeedsUnidirectionalNetwork
+}

@@ -1,0 +1,276 @@
+import LoomTensor
+
+/// One direction of one layer of a recurrent network: its four parameters, the caches of the last forward
+/// pass, and back-propagation through time.
+///
+/// Forward over T steps and batch B (G gate blocks of H units):
+///   1. one GEMM for every step's input projection:  Gx[T·B, G·H] = X[T·B, I] · W_ihᵀ + bias
+///   2. per step, in time order (or reversed): Gh = h·W_hhᵀ (one small GEMM), then one fused element-wise pass.
+/// Backward:
+///   1. per step, from the last processed to the first: fused element-wise pass giving the gate gradients
+///      dG[t], then dh_prev += dG[t]·W_hh (one small GEMM);
+///   2. dW_ih += dGᵀ·X, dW_hh += dGᵀ·H_prev, dX = dG·W_ih over all steps at once (three large GEMMs).
+///
+/// Caches are indexed by time t (not by processing order), so the large GEMMs line up for both directions.
+final class RecurrentDirection {
+    let cell: CellKind
+    let relu: Bool
+    let inputSize: Int
+    let hiddenSize: Int
+    let gateCount: Int
+    /// Processes t = T−1 … 0 when true.
+    let reverse: Bool
+
+    let weightIH: Parameter  // [G·H, I]
+    let weightHH: Parameter  // [G·H, H]
+    let biasIH: Parameter    // [G·H]
+    let biasHH: Parameter    // [G·H]
+
+    // Shape of the cached forward pass.
+    private(set) var steps = 0
+    private(set) var batch = 0
+
+    // Forward caches, [T, B, ·] by time index.
+    /// Gate activations: i,f,g,o (LSTM), r,z,n (GRU), h̃ (RNN).
+    let gates = FloatBuffer()
+    /// GRU: h_n = W_hn·h + b_hn.
+    let hiddenN = FloatBuffer()
+    /// State before each step.
+    let hPrev = FloatBuffer()
+    /// LSTM: cell state before each step, and tanh of the cell state after it.
+    let cPrev = FloatBuffer()
+    let tanhC = FloatBuffer()
+    /// Output of each step (zero at padded steps).
+    let output = FloatBuffer()
+    /// Running state [B, H]; after forward, the final state.
+    let h = FloatBuffer()
+    let c = FloatBuffer()
+
+    // Scratch.
+    private let recurrent = FloatBuffer()   // GRU per-step h·W_hhᵀ + b_hh, [B, 3H]
+    private let biasRow = FloatBuffer()     // [G·H]
+
+    // Backward buffers.
+    /// Gate gradients for the input side (W_ih, b_ih) and, for GRU only, the hidden side (W_hh, b_hh), [T, B, G·H].
+    let dInputGates = FloatBuffer()
+    let dHiddenGates = FloatBuffer()
+    /// Running state gradients [B, H]; after backward, the gradient w.r.t. the initial state.
+    let dh = FloatBuffer()
+    let dc = FloatBuffer()
+    private let ones = FloatBuffer()
+
+    init(cell: CellKind, nonlinearity: Nonlinearity, inputSize: Int, hiddenSize: Int, reverse: Bool, suffix: String) {
+        self.cell = cell
+        self.relu = cell == .rnn && nonlinearity == .relu
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.gateCount = cell.gateCount
+        self.reverse = reverse
+        let gh = gateCount * hiddenSize
+        weightIH = Parameter(name: "weight_ih_\(suffix)", value: .zeros([gh, inputSize]))
+        weightHH = Parameter(name: "weight_hh_\(suffix)", value: .zeros([gh, hiddenSize]))
+        biasIH = Parameter(name: "bias_ih_\(suffix)", value: .zeros([gh]))
+        biasHH = Parameter(name: "bias_hh_\(suffix)", value: .zeros([gh]))
+    }
+
+    var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
+
+    // MARK: Forward
+
+    /// Runs the direction over `input` [T, B, I]. `mask` [T, B] or nil; `h0`, `c0` [B, H] or nil for zeros.
+    /// Leaves outputs in `output`, the final state in `h`/`c`, and the caches for `backward`.
+    func forward(input: UnsafePointer<Float>, steps T: Int, batch B: Int, mask: UnsafePointer<Float>?,
+                 h0: UnsafePointer<Float>?, c0: UnsafePointer<Float>?) {
+        let H = hiddenSize, I = inputSize, GH = gateCount * H
+        steps = T
+        batch = B
+        gates.reserve(T * B * GH)
+        hPrev.reserve(T * B * H)
+        output.reserve(T * B * H)
+        h.reserve(B * H)
+        if let h0 { h.copy(from: h0, count: B * H) } else { h.fill(0, count: B * H) }
+        if cell == .lstm {
+            cPrev.reserve(T * B * H)
+            tanhC.reserve(T * B * H)
+            c.reserve(B * H)
+            if let c0 { c.copy(from: c0, count: B * H) } else { c.fill(0, count: B * H) }
+        }
+        if cell == .gru {
+            hiddenN.reserve(T * B * H)
+            recurrent.reserve(B * GH)
+        }
+
+        weightIH.value.data.withUnsafeBufferPointer { wih in
+        weightHH.value.data.withUnsafeBufferPointer { whh in
+        biasIH.value.data.withUnsafeBufferPointer { bih in
+        biasHH.value.data.withUnsafeBufferPointer { bhh in
+            let wih = wih.baseAddress!, whh = whh.baseAddress!, bih = bih.baseAddress!, bhh = bhh.baseAddress!
+            // 1. Input projection for every step at once, biases folded in. For GRU only b_ih goes here:
+            //    b_hn must stay inside r ⊙ (W_hn h + b_hn).
+            biasRow.reserve(GH)
+            let bias = biasRow.pointer
+            for k in 0..<GH { bias[k] = cell == .gru ? bih[k] : bih[k] + bhh[k] }
+            let gx = gates.pointer
+            for row in 0..<(T * B) { (gx + row * GH).update(from: bias, count: GH) }
+            BLAS.sgemm(transposeA: false, transposeB: true, m: T * B, n: GH, k: I, a: input, lda: I,
+                       b: wih, ldb: I, beta: 1, c: gx, ldc: GH)
+
+            // 2. The recurrence.
+            let state = h.pointer, cellState = c.pointer
+            for s in 0..<T {
+                let t = reverse ? T - 1 - s : s
+                let hp = hPrev.pointer + t * B * H
+                hp.update(from: state, count: B * H)
+                let g = gx + t * B * GH
+                let m = mask.map { $0 + t * B }
+                let y = output.pointer + t * B * H
+                switch cell {
+                case .lstm:
+                    let cp = cPrev.pointer + t * B * H
+                    cp.update(from: cellState, count: B * H)
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
+                               b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                    lstmForwardStep(batch: B, hidden: H, gates: g, cPrev: cp, hPrev: hp,
+                                    tanhC: tanhC.pointer + t * B * H, mask: m, h: state, c: cellState, output: y)
+                case .gru:
+                    let rh = recurrent.pointer
+                    for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
+                               b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                    gruForwardStep(batch: B, hidden: H, gates: g, recurrent: rh, hiddenN: hiddenN.pointer + t * B * H,
+                                   hPrev: hp, mask: m, h: state, output: y)
+                case .rnn:
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
+                               b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                    rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, hPrev: hp, mask: m, h: state, output: y)
+                }
+            }
+        }}}}
+    }
+
+    // MARK: Backward
+
+    /// Back-propagates through the cached forward pass.
+    /// - input: the same [T, B, I] buffer forward read. mask: the same mask.
+    /// - dOutput: [T, B, H] gradient w.r.t. `output`, or nil. dhFinal, dcFinal: [B, H] gradient w.r.t. the final state, or nil.
+    /// - dInput: [T, B, I] receives the gradient w.r.t. the input, overwritten or added to (`accumulate`).
+    /// Parameter gradients are added into each `Parameter.grad`; `dh`/`dc` end as the initial-state gradient.
+    func backward(input: UnsafePointer<Float>, mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
+                  dhFinal: UnsafePointer<Float>?, dcFinal: UnsafePointer<Float>?,
+                  dInput: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let T = steps, B = batch, H = hiddenSize, I = inputSize, GH = gateCount * H
+        dInputGates.reserve(T * B * GH)
+        if cell == .gru { dHiddenGates.reserve(T * B * GH) }
+        dh.reserve(B * H)
+        if let dhFinal { dh.copy(from: dhFinal, count: B * H) } else { dh.fill(0, count: B * H) }
+        if cell == .lstm {
+            dc.reserve(B * H)
+            if let dcFinal { dc.copy(from: dcFinal, count: B * H) } else { dc.fill(0, count: B * H) }
+        }
+        // For LSTM and RNN the hidden-side gate gradients equal the input-side ones.
+        let dgx = dInputGates.pointer
+        let dgh = cell == .gru ? dHiddenGates.pointer : dgx
+
+        weightIH.value.data.withUnsafeBufferPointer { wih in
+        weightHH.value.data.withUnsafeBufferPointer { whh in
+            let wih = wih.baseAddress!, whh = whh.baseAddress!
+            // 1. Through time, last processed step first.
+            for s in (0..<T).reversed() {
+                let t = reverse ? T - 1 - s : s
+                let m = mask.map { $0 + t * B }
+                let dy = dOutput.map { $0 + t * B * H }
+                let g = gates.pointer + t * B * GH
+                switch cell {
+                case .lstm:
+                    lstmBackwardStep(batch: B, hidden: H, gates: g, cPrev: cPrev.pointer + t * B * H,
+                                     tanhC: tanhC.pointer + t * B * H, mask: m, dOutput: dy,
+                                     dh: dh.pointer, dc: dc.pointer, dGates: dgx + t * B * GH)
+                case .gru:
+                    gruBackwardStep(batch: B, hidden: H, gates: g, hiddenN: hiddenN.pointer + t * B * H,
+                                    hPrev: hPrev.pointer + t * B * H, mask: m, dOutput: dy, dh: dh.pointer,
+                                    dInputGates: dgx + t * B * GH, dHiddenGates: dgh + t * B * GH)
+                case .rnn:
+                    rnnBackwardStep(batch: B, hidden: H, relu: relu, gates: g, mask: m, dOutput: dy,
+                                    dh: dh.pointer, dGates: dgx + t * B * GH)
+                }
+                // dh_prev += dG_h[t] · W_hh
+                BLAS.sgemm(transposeA: false, transposeB: false, m: B, n: H, k: GH, a: dgh + t * B * GH, lda: GH,
+                           b: whh, ldb: H, beta: 1, c: dh.pointer, ldc: H)
+            }
+            // 2. Gradient w.r.t. the input, all steps at once: dX = dG_x · W_ih.
+            BLAS.sgemm(transposeA: false, transposeB: false, m: T * B, n: I, k: GH, a: dgx, lda: GH,
+                       b: wih, ldb: I, beta: accumulate ? 1 : 0, c: dInput, ldc: I)
+        }}
+
+        // 3. Weight and bias gradients, all steps at once.
+        ones.reserve(T * B)
+        ones.fill(1, count: T * B)
+        weightIH.grad.data.withUnsafeMutableBufferPointer { g in
+            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,
+                       b: input, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
+        }
+        weightHH.grad.data.withUnsafeMutableBufferPointer { g in
+            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: H, k: T * B, a: dgh, lda: GH,
+                       b: hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
+        }
+        biasIH.grad.data.withUnsafeMutableBufferPointer { g in
+            BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgx, lda: GH, x: ones.pointer, beta: 1, y: g.baseAddress!)
+        }
+        biasHH.grad.data.withUnsafeMutableBufferPointer { g in
+            BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgh, lda: GH, x: ones.pointer, beta: 1, y: g.baseAddress!)
+        }
+    }
+
+    // MARK: Single step (inference)
+
+    private let stepGates = FloatBuffer()
+    private let stepHPrev = FloatBuffer()
+    private let stepCPrev = FloatBuffer()
+    private let stepTanhC = FloatBuffer()
+    private let stepHiddenN = FloatBuffer()
+
+    /// One inference step without caches: x [B, I]; h, c [B, H] updated in place; output [B, H].
+    func step(input x: UnsafePointer<Float>, batch B: Int, h state: UnsafeMutablePointer<Float>,
+              c cellState: UnsafeMutablePointer<Float>?, output y: UnsafeMutablePointer<Float>) {
+        let H = hiddenSize, I = inputSize, GH = gateCount * H
+        stepGates.reserve(B * GH)
+        stepHPrev.reserve(B * H)
+        recurrent.reserve(B * GH)
+        stepHPrev.copy(from: state, count: B * H)
+        weightIH.value.data.withUnsafeBufferPointer { wih in
+        weightHH.value.data.withUnsafeBufferPointer { whh in
+        biasIH.value.data.withUnsafeBufferPointer { bih in
+        biasHH.value.data.withUnsafeBufferPointer { bhh in
+            let wih = wih.baseAddress!, whh = whh.baseAddress!, bih = bih.baseAddress!, bhh = bhh.baseAddress!
+            let g = stepGates.pointer, hp = stepHPrev.pointer
+            for b in 0..<B {
+                let row = g + b * GH
+                for k in 0..<GH { row[k] = cell == .gru ? bih[k] : bih[k] + bhh[k] }
+            }
+            BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: I, a: x, lda: I,
+                       b: wih, ldb: I, beta: 1, c: g, ldc: GH)
+            switch cell {
+            case .lstm:
+                stepCPrev.reserve(B * H)
+                stepTanhC.reserve(B * H)
+                stepCPrev.copy(from: cellState!, count: B * H)
+                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
+                           b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                lstmForwardStep(batch: B, hidden: H, gates: g, cPrev: stepCPrev.pointer, hPrev: hp,
+                                tanhC: stepTanhC.pointer, mask: nil, h: state, c: cellState!, output: y)
+            case .gru:
+                stepHiddenN.reserve(B * H)
+                let rh = recurrent.pointer
+                for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
+                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
+                           b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                gruForwardStep(batch: B, hidden: H, gates: g, recurrent: rh, hiddenN: stepHiddenN.pointer,
+                               hPrev: hp, mask: nil, h: state, output: y)
+            case .rnn:
+                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
+                           b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, hPrev: hp, mask: nil, h: state, output: y)
+            }
+        }}}}
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Reads UTF-8 text files strictly (the default) or lossily.
+public enum TextFile {
+    /// A decoded file and how many invalid byte sequences were replaced.
+    public struct Contents: Sendable {
+        public var text: String
+        /// Number of U+FFFD replacements made (0 unless read lossily).
+        public var replacements: Int
+    }
+
+    /// The file's text. A leading byte-order mark is dropped. Invalid UTF-8 throws
+    /// `TextError.invalidUTF8` naming the file, line and byte offset, unless `lossy`,
+    /// which replaces each invalid sequence with U+FFFD.
+    public static func readUTF8(_ url: URL, lossy: Bool = false) throws -> String {
+        try read(url, lossy: lossy).text
+    }
+
+    /// Like `readUTF8`, also reporting the number of replacements.
+    public static func read(_ url: URL, lossy: Bool = false) throws -> Contents {
+        try decode(readBytes(url), path: url.path, lossy: lossy)
+    }
+
+    /// The raw bytes of a file, with `fileNotFound` / `unreadable` errors.
+    public static func readBytes(_ url: URL) throws -> Data {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+            throw TextError.fileNotFound(path: url.path)
+        }
+        if isFolder.boolValue { throw TextError.unreadable(path: url.path, reason: "is a folder, not a file") }
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw TextError.unreadable(path: url.path, reason: AtomicFile.reason(error))
+        }
+    }
+
+    /// Decodes UTF-8 bytes; `path` is used in errors.
+    public static func decode(_ data: Data, path: String, lossy: Bool = false) throws -> Contents {
+        try data.withUnsafeBytes { raw in
+            var bytes = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
+            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+                bytes = UnsafeBufferPointer(rebasing: bytes[3...])
+            }
+            if let text = String(validating: bytes, as: UTF8.self) {
+                return Contents(text: text, replacements: 0)
+            }
+            let (offset, count) = UTF8Validation.firstError(in: bytes, countAll: lossy)
+            let bom = bytes.count == raw.count ? 0 : 3
+            if !lossy {
+                let line = 1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                throw TextError.invalidUTF8(path: path, byteOffset: offset + bom, line: line)
+            }
+            return Contents(text: String(decoding: bytes, as: UTF8.self), replacements: count)
+        }
+    }
+}
+
+/// UTF-8 validation that locates errors (the standard library only says valid or not).
+enum UTF8Validation {
+    /// Offset of the first invalid byte and, if `countAll`, the number of maximal invalid
+    /// subsequences (each becomes one U+FFFD, the replacement policy of `String(decoding:)`).
+    static func firstError(in bytes: UnsafeBufferPointer<UInt8>, countAll: Bool) -> (offset: Int, count: Int) {
+        var first = -1, count = 0, i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 { i += 1; continue }
+            var need = 0, low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch b {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; high = 0x9F
+            case 0xF0: need = 3; low = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; high = 0x8F
+            default: need = 0
+            }
+            var consumed = 1
+            var valid = need > 0
+            if valid {
+                for k in 1...need {
+                    guard i + k < n else { valid = false; break }
+                    let c = bytes[i + k]
+                    let (lo, hi) = k == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
+                    guard c >= lo && c <= hi else { valid = false; break }
+                    consumed += 1
+                }
+            }
+            if valid { i += need + 1; continue }
+            if first < 0 { first = i }
+            count += 1
+            if !countAll { break }
+            i += consumed
+        }
+        return (max(first, 0), count)
+    }
+}

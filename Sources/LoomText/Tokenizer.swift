@@ -1,0 +1,48 @@
+import CICU
+
+/// Word-level tokenizer built on ICU's Unicode word-break rules (UAX #29 plus ICU's
+/// dictionaries for Chinese, Japanese, Thai, Khmer, Lao and Burmese).
+///
+/// Pipeline per text, all in C (`CICU`): strip markup tags → NFKC case-fold (or NFKC)
+/// → word-break → keep words, numbers, kana, ideographs and emoji; drop whitespace and,
+/// unless `keepPunctuation`, punctuation and symbols.
+///
+/// - Contractions stay whole as ICU segments them: "didn't" is one token. The typographic
+///   apostrophe (U+2019) is read as "'", so "didn’t" gives the same token.
+/// - "10/10" becomes "10", "10" ("/" too with `keepPunctuation`).
+/// - Emoji are kept; ZWJ sequences (👩‍💻), flags (🇫🇷) and skin tones (👍🏽) stay one token.
+///
+/// `Tokenizer` is a value type and `Sendable`: one instance may be used from many threads
+/// at once (each call borrows its own ICU break iterator from a shared pool).
+public struct Tokenizer: Sendable {
+    /// The options this tokenizer was made with.
+    public let options: TokenizerOptions
+    private let pool: WordTokenizerPool
+
+    /// Opens ICU's word-break iterator; throws `TextError.icu` if ICU's data is missing.
+    public init(options: TokenizerOptions = .init()) throws {
+        self.options = options
+        self.pool = try WordTokenizerPool(options: options)
+    }
+
+    /// The tokens of `text`, in order.
+    public func tokenize(_ text: String) -> [String] {
+        var tokens: [String] = []
+        forEachToken(in: text) { tokens.append(String(decoding: $0, as: UTF8.self)) }
+        return tokens
+    }
+
+    /// Calls `body` with the UTF-8 bytes of every token of `text`, without creating
+    /// strings; the buffer is valid only during the call. The fast path for counting.
+    public func forEachToken(in text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var text = text
+        text.withUTF8 { utf8 in
+            pool.withTokenizer { $0.forEachToken(utf8: utf8, body) }
+        }
+    }
+}
+
+extension Tokenizer {
+    /// The version of the ICU library in use, e.g. "72.1".
+    public static var icuVersion: String { String(cString: loom_icu_version()) }
+}

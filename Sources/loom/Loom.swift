@@ -1,0 +1,37 @@
+import ArgumentParser
+import LoomTensor
+
+/// The `loom` command: sentiment classification and character-level text generation.
+@main
+struct Loom: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "loom",
+        abstract: "Text sentiment and generation workbench: tokenize, train and run LSTM/GRU models on CPU.",
+        discussion: """
+        Typical use:
+          loom tokenize "I didn't like it 😴"
+          loom vocab build corpora/tales.txt --out vocab/tales.txt
+          loom sentiment train --data corpora/reviews.tsv --out models/reviews
+          loom classify --model models/reviews "A warm, funny and moving film."
+          loom charrnn train --corpus corpora/tales.txt --out models/tales
+          loom sample --model models/tales --prompt "MILLER:"
+
+        Run `loom help <command>` for each command's options.
+        """,
+        version: Loom.versionText,
+        subcommands: [
+            TokenizeCommand.self,
+            VocabCommand.self,
+            SentimentCommand.self,
+            ClassifyCommand.self,
+            CharRNNCommand.self,
+            SampleCommand.self,
+        ]
+    )
+
+    static var versionText: String {
+        "loom \(version)\n\(BLAS.summary)"
+    }
+}

@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import LoomModels
+import LoomNN
+import LoomText
+
+extension CellKind: ExpressibleByArgument {}
+extension Pooling: ExpressibleByArgument {}
+
+/// `loom sentiment …`: train and evaluate review classifiers.
+struct SentimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sentiment",
+        abstract: "Train and evaluate an embedding + LSTM/GRU sentiment classifier.",
+        subcommands: [SentimentTrainCommand.self, SentimentEvalCommand.self]
+    )
+}
+
+/// `loom sentiment train`.
+struct SentimentTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a sentiment classifier on labelled reviews and write a model folder.",
+        discussion: """
+        DATA is an aclImdb folder (train/pos, train/neg, …), a TSV file of `label<TAB>text` lines, or a CSV file with a header (e.g. Kaggle's `review,sentiment`). Labels pos/positive/1 and neg/negative/0 make a binary pos/neg model; any other labels make one class each.
+
+        The vocabulary comes from the training split only. A stratified --validation fraction is held out; after each epoch the model is scored on it and, when validation accuracy improves, the model folder is rewritten atomically: config.json, model.safetensors (PyTorch names), vocab.txt, train-log.jsonl and curves.svg. Training stops early after --patience epochs without improvement.
+
+        Examples:
+          loom sentiment train --data corpora/reviews.tsv --out models/demo --epochs 8
+          loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/imdb --cell gru
+        """
+    )
+
+    @Option(name: .long, help: "Labelled data: aclImdb folder, .tsv or .csv file.")
+    var data: String
+
+    @Option(name: .long, help: "Model folder to write (created or replaced atomically).")
+    var out: String
+
+    @Option(help: "Recurrent cell: lstm, gru or rnn.")
+    var cell: CellKind = .lstm
+
+    @Option(help: "Stacked recurrent layers.")
+    var layers: Int = 1
+
+    @Flag(help: "Run each recurrent layer in both directions.")
+    var bidirectional = false
+
+    @Option(help: "Embedding size.")
+    var embedding: Int = 128
+
+    @Option(help: "Hidden units per direction.")
+    var hidden: Int = 128
+
+    @Option(help: "Pooling over time: mean, max or last.")
+    var pooling: Pooling = .mean
+
+    @Option(help: "Dropout before the output layer.")
+    var dropout: Float = 0.3
+
+    @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
+    var maxLength: Int = 400
+
+    @Option(name: .customLong("max-vocab"), help: "Vocabulary size including <pad> and <unk>.")
+    var maxVocabulary: Int = 20_000
+
+    @Option(name: .customLong("min-count"), help: "Minimum token count to enter the vocabulary.")
+    var minCount: Int = 2
+
+    @Option(help: "Maximum epochs.")
+    var epochs: Int = 6
+
+    @Option(name: .customLong("batch-size"), help: "Reviews per batch.")
+    var batchSize: Int = 64
+
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
+    var learningRate: Float = 2e-3
+
+    @Option(help: "Global gradient-norm clipping threshold.")
+    var clip: Float = 5
+
+    @Option(help: "Fraction of each class held out for validation.")
+    var validation: Double = 0.1
+
+    @Option(help: "Epochs without validation improvement before stopping.")
+    var patience: Int = 2
+
+    @Option(help: "Random seed: same seed, same data, same machine → the same model, bit for bit.")
+    var seed: UInt64 = 42
+
+    @Option(name: .customLong("max-steps"), help: "Stop after this many optimiser steps (quick trials).")
+    var maxSteps: Int?
+
+    @Option(name: .customLong("time-limit"), help: "Do not start another epoch after this many seconds.")
+    var timeLimit: Double?
+
+    @Flag(name: .customLong("keep-punctuation"), help: "Keep punctuation marks as tokens.")
+    var keepPunctuation = false
+
+    @Flag(name: .customLong("no-case-fold"), help: "Keep letter case (NFKC only).")
+    var noCaseFold = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            let source = URL(commandLinePath: data)
+            let progress = ProgressReporter(enabled: !quiet)
+            progress.log("reading \(source.path)…")
+            let examples = try LabelledCorpus.read(source)
+            var architecture = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 2)
+            architecture.cell = cell
+            architecture.layers = layers
+            architecture.bidirectional = bidirectional
+            architecture.embeddingSize = embedding
+            architecture.hiddenSize = hidden
+            architecture.pooling = pooling
+            architecture.dropout = dropout
+            architecture.maxLength = maxLength
+            architecture.keepPunctuation = keepPunctuation
+            architecture.caseFold = !noCaseFold
+            var options = SentimentTrainingOptions()
+            options.epochs = epochs
+            options.batchSize = batchSize
+            options.learningRate = learningRate
+            options.clip = clip
+            options.validationFraction = validation
+            options.patience = patience
+            options.seed = seed
+            options.maxVocabulary = maxVocabulary
+            options.minCount = minCount
+            options.maxSteps = maxSteps
+            options.timeLimit = timeLimit
+            let trainer = SentimentTrainer(architecture: architecture, options: options)
+            let output = ModelDirectory(URL(commandLinePath: out))
+            let summary = try trainer.train(examples, source: source.path, output: output) { event in
+                switch event {
+                case .message(let text):
+                    progress.log(text)
+                case let .step(epoch, epochs, step, steps, loss, accuracy, tokensPerSecond, secondsLeft):
+                    progress.update(
+                        fraction: Double(step) / Double(steps), label: "epoch \(epoch)/\(epochs)",
+                        status: "step \(step)/\(steps) loss \(String(format: "%.4f", loss)) acc \(String(format: "%.3f", accuracy)) \(ProgressReporter.compact(tokensPerSecond)) tok/s ETA \(ProgressReporter.duration(secondsLeft))",
+                        force: step == steps)
+                case let .epochFinished(record, improved):
+                    var line = "epoch \(record.epoch): train loss \(String(format: "%.4f", record.trainLoss)) acc \(String(format: "%.4f", record.trainAccuracy ?? 0))"
+                    if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+                        line += ", validation loss \(String(format: "%.4f", loss)) acc \(String(format: "%.4f", accuracy))"
+                    }
+                    line += ", \(ProgressReporter.compact(record.tokensPerSecond)) tok/s, \(ProgressReporter.duration(record.seconds))"
+                    line += improved ? " — saved" : ""
+                    progress.log(line)
+                }
+            }
+            let best = summary.bestValidationAccuracy.map { String(format: " (validation accuracy %.4f)", $0) } ?? ""
+            print("trained in \(ProgressReporter.duration(summary.seconds)); best epoch \(summary.bestEpoch)\(best); model written to \(output.url.path)")
+        }
+    }
+}
+
+/// `loom sentiment eval`.
+struct SentimentEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score a sentiment model on labelled data: accuracy, precision, recall, F1, ROC AUC, confusion matrix.",
+        discussion: """
+        Example:
+          loom sentiment eval --model models/imdb --data ../shared/datasets/imdb/test.tsv
+        """
+    )
+
+    @Option(help: "Model folder written by `loom sentiment train`.")
+    var model: String
+
+    @Option(help: "Labelled data: aclImdb folder, .tsv or .csv file.")
+    var data: String
+
+    @Option(name: .customLong("batch-size"), help: "Reviews per inference batch.")
+    var batchSize: Int = 256
+
+    @Flag(help: "Print the figures as one JSON object.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let classifier = try SentimentClassifier(directory: URL(commandLinePath: model))
+            let examples = try LabelledCorpus.read(URL(commandLinePath: data))
+            guard !examples.isEmpty else { throw ModelError.invalidData("\(data): no labelled examples found") }
+            let start = Date()
+            let metrics = try classifier.evaluate(examples, batchSize: batchSize)
+            let seconds = Date().timeIntervalSince(start)
+            struct Report: Encodable {
+                var metrics: ClassificationMetrics
+                var seconds: Double
+                var reviewsPerSecond: Double
+            }
+            if json {
+                printJSONLine(Report(metrics: metrics, seconds: seconds, reviewsPerSecond: Double(metrics.count) / seconds))
+                return
+            }
+            print("reviews    \(metrics.count)")
+            print("accuracy   \(String(format: "%.4f", metrics.accuracy))")
+            if let auc = metrics.rocAUC { print("ROC AUC    \(String(format: "%.4f", auc))") }
+            print("class      precision  recall  F1")
+            for (index, name) in metrics.classes.enumerated() {
+                print(name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                      + " \(String(format: "%9.4f  %6.4f  %6.4f", metrics.precision[index], metrics.recall[index], metrics.f1[index]))")
+            }
+            print("confusion (rows: true, columns: predicted, order \(metrics.classes.joined(separator: ", "))):")
+            for row in metrics.confusion { print("  " + row.map { String($0).leftPadded(8) }.joined()) }
+            print("throughput \(String(format: "%.0f", Double(metrics.count) / seconds)) reviews/s (\(String(format: "%.2f", seconds)) s, tokenizing included)")
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
