@@ -20,8 +20,8 @@ public enum CharModelFiles {
 
     /// Loads the best weights and the vocabulary, checking that config, vocabulary and weights agree.
     public static func load(from directory: ModelDirectory) throws -> (model: CharLanguageModel, vocabulary: CharVocabulary) {
-        try directory.requireFiles(["config.json", "model.safetensors", vocabularyName])
         let configuration = try loadConfiguration(from: directory)
+        try directory.requireFiles(["model.safetensors", vocabularyName])
         let vocabulary = try loadVocabulary(from: directory, expectedCount: configuration.vocabularySize)
         var rng = SeededGenerator(seed: 0)
         let model = try CharLanguageModel(configuration, rng: &rng)
