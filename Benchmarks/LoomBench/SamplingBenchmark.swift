@@ -33,7 +33,8 @@ func runSamplingBenchmark(arguments: [String]) throws {
                 embeddingSize: int("embedding", 64), dropout: 0)
             var rng = SeededGenerator(seed: 1)
             let model = try CharLanguageModel(configuration, rng: &rng)
-            let symbols = (0..<configuration.vocabularySize).map { "s\($0)" }
+            // One single-character symbol per id: printable ASCII, then Latin-1 and beyond.
+            let symbols = (0..<configuration.vocabularySize).map(benchmarkSymbol)
             samplers.append(CharSampler(model: model, vocabulary: try CharVocabulary(symbols: symbols)))
         }
     }
@@ -88,4 +89,10 @@ private func runSamplingPeer(python: String, script: String, threads: Int, cell:
     }
     FileHandle.standardError.write(Data("note: the peer printed no char_sample_batch1 figure (exit \(process.terminationStatus))\n".utf8))
     return nil
+}
+
+/// A distinct single-character symbol for id `index`: printable ASCII, then Latin-1 letters and beyond.
+private func benchmarkSymbol(_ index: Int) -> String {
+    let value: UInt32 = index < 94 ? UInt32(0x21 + index) : UInt32(0xC0 + index - 94)
+    return String(Character(Unicode.Scalar(value) ?? "?"))
 }
