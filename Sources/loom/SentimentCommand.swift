@@ -59,6 +59,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(help: "Dropout before the output layer.")
     var dropout: Float = 0.3
 
+    @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedded tokens.")
+    var embeddingDropout: Float = 0
+
     @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
     var maxLength: Int = 400
 
@@ -118,6 +121,7 @@ struct SentimentTrainCommand: ParsableCommand {
             architecture.hiddenSize = hidden
             architecture.pooling = pooling
             architecture.dropout = dropout
+            architecture.embeddingDropout = embeddingDropout
             architecture.maxLength = maxLength
             architecture.keepPunctuation = keepPunctuation
             architecture.caseFold = !noCaseFold
