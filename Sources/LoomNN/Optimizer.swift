@@ -156,14 +156,19 @@ public final class Adam: Optimizer {
             var v = secondMoments.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: n)
             precondition(m.count == n && v.count == n,
                          "Adam: loaded state for \(p.name) has \(m.count) elements, the parameter \(n)")
-            let grad = p.grad.data
-            p.value.data.withUnsafeMutableBufferPointer { theta in
-                for i in 0..<n {
-                    theta[i] *= decay
-                    let g = grad[i] + l2 * theta[i]
-                    m[i] = b1 * m[i] + (1 - b1) * g
-                    v[i] = b2 * v[i] + (1 - b2) * g * g
-                    theta[i] -= stepSize * m[i] / (v[i].squareRoot() / sqrtBiasCorrection2 + eps)
+            p.grad.data.withUnsafeBufferPointer { grad in
+                p.value.data.withUnsafeMutableBufferPointer { theta in
+                    m.withUnsafeMutableBufferPointer { m in
+                        v.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<n {
+                                theta[i] *= decay
+                                let g = grad[i] + l2 * theta[i]
+                                m[i] = b1 * m[i] + (1 - b1) * g
+                                v[i] = b2 * v[i] + (1 - b2) * g * g
+                                theta[i] -= stepSize * m[i] / (v[i].squareRoot() / sqrtBiasCorrection2 + eps)
+                            }
+                        }
+                    }
                 }
             }
             firstMoments[p.name] = m
