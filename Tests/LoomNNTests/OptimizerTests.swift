@@ -168,6 +168,23 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(p.value, q.value)
     }
 
+    func testStateFollowsParameterObjectsEvenWithEqualNames() {
+        // Two layers built without a name prefix both call their weight "weight": each keeps its
+        // own moments (a shared buffer would make b's first step differ from a fresh optimizer's).
+        let a = Parameter(name: "weight", value: Tensor(shape: [1], data: [1]))
+        let b = Parameter(name: "weight", value: Tensor(shape: [1], data: [1]))
+        let adam = Adam(learningRate: 0.1)
+        a.grad = Tensor(shape: [1], data: [5]); b.grad = Tensor(shape: [1], data: [-1])
+        adam.step([a, b])
+        XCTAssertEqual(a.value.data[0], 0.9, accuracy: 1e-6)
+        XCTAssertEqual(b.value.data[0], 1.1, accuracy: 1e-6)
+        // Loaded state waits by name, and is saved again unchanged if no step has used it yet.
+        let fresh = Adam()
+        let state = ["m.x": Tensor(shape: [1], data: [0.5]), "v.x": Tensor(shape: [1], data: [0.25])]
+        XCTAssertNoThrow(try fresh.loadState(state, stepCount: 7))
+        XCTAssertEqual(fresh.stateTensors(), state)
+    }
+
     func testLearningRateIsSettableThroughTheProtocol() {
         let optimizers: [Optimizer] = [SGD(learningRate: 1), Adam(learningRate: 1)]
         for o in optimizers { o.learningRate *= 0.5; XCTAssertEqual(o.learningRate, 0.5) }
