@@ -21,6 +21,7 @@ public struct Dropout {
             mask = []
             return x
         }
+        precondition(rate >= 0 && rate <= 1, "dropout rate \(rate) outside [0, 1]")
         let keep = 1 - rate
         let scale: Float = keep > 0 ? 1 / keep : 0
         var m = [Float](repeating: 0, count: x.count)
