@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import LoomTensor
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +21,18 @@ public protocol Optimizer: AnyObject {
 /// Sets every parameter's gradient to zero, before accumulating the next batch.
 public func zeroGradients(_ parameters: [Parameter]) {
     for p in parameters { p.grad.zero() }
+}
+
+/// Runs `body` over 0..<count, in two halves on two threads when count is large enough for the
+/// split to pay off (the element-wise optimizer updates are memory-bound). `body` must only touch
+/// elements in the range it is given.
+func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let threads = count >= 1 << 17 ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+    if threads <= 1 { return body(0..<count) }
+    let chunk = (count + threads - 1) / threads
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        body(t * chunk..<min(count, (t + 1) * chunk))
+    }
 }
 
 private func checkSizes(_ parameters: [Parameter]) {
@@ -127,12 +141,16 @@ public final class Adam: Optimizer {
                 p.value.data.withUnsafeMutableBufferPointer { theta in
                     m.withUnsafeMutableBufferPointer { m in
                         v.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<n {
-                                theta[i] *= decay
-                                let g = grad[i] + l2 * theta[i]
-                                m[i] = b1 * m[i] + (1 - b1) * g
-                                v[i] = b2 * v[i] + (1 - b2) * g * g
-                                theta[i] -= stepSize * m[i] / (v[i].squareRoot() / sqrtBiasCorrection2 + eps)
+                            let (g, th, mp, vp) = (grad.baseAddress!, theta.baseAddress!, m.baseAddress!, v.baseAddress!)
+                            // Element-wise and memory-bound: large tensors are split across cores.
+                            parallelChunks(n) { range in
+                                for i in range {
+                                    th[i] *= decay
+                                    let gi = g[i] + l2 * th[i]
+                                    mp[i] = b1 * mp[i] + (1 - b1) * gi
+                                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                                    th[i] -= stepSize * mp[i] / (vp[i].squareRoot() / sqrtBiasCorrection2 + eps)
+                                }
                             }
                         }
                     }
