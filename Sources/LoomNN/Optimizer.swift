@@ -26,7 +26,7 @@ public func zeroGradients(_ parameters: [Parameter]) {
 /// Runs `body` over 0..<count, in two halves on two threads when count is large enough for the
 /// split to pay off (the element-wise optimizer updates are memory-bound). `body` must only touch
 /// elements in the range it is given.
-func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+private func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
     let threads = count >= 1 << 17 ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
     if threads <= 1 { return body(0..<count) }
     let chunk = (count + threads - 1) / threads
