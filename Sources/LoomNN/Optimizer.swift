@@ -1,11 +1,6 @@
 import Dispatch
 import Foundation
 import LoomTensor
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif
 
 /// Updates parameters from their accumulated gradients.
 ///
