@@ -115,34 +115,42 @@ final class RecurrentDirection {
             BLAS.sgemm(transposeA: false, transposeB: true, m: T * B, n: GH, k: I, a: input, lda: I,
                        b: wih, ldb: I, beta: 1, c: gx, ldc: GH)
 
-            // 2. The recurrence.
-            let state = h.pointer, cellState = c.pointer
-            for s in 0..<T {
-                let t = reverse ? T - 1 - s : s
-                let hp = hPrev.pointer + t * B * H
-                hp.update(from: state, count: B * H)
-                let g = gx + t * B * GH
-                let m = mask.map { $0 + t * B }
-                let y = output.pointer + t * B * H
-                switch cell {
-                case .lstm:
-                    let cp = cPrev.pointer + t * B * H
-                    cp.update(from: cellState, count: B * H)
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                               b: whh, ldb: H, beta: 1, c: g, ldc: GH)
-                    lstmForwardStep(batch: B, hidden: H, gates: g, cPrev: cp, hPrev: hp,
-                                    tanhC: tanhC.pointer + t * B * H, mask: m, h: state, c: cellState, output: y)
-                case .gru:
-                    let rh = recurrent.pointer
-                    for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                               b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
-                    gruForwardStep(batch: B, hidden: H, gates: g, recurrent: rh, hiddenN: hiddenN.pointer + t * B * H,
-                                   hPrev: hp, mask: m, h: state, output: y)
-                case .rnn:
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                               b: whh, ldb: H, beta: 1, c: g, ldc: GH)
-                    rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, hPrev: hp, mask: m, h: state, output: y)
+            // 2. The recurrence. Batch rows are independent, so each slice of rows runs the whole time loop on
+            //    its own core (single-threaded BLAS inside), with no synchronisation between steps.
+            let hPrevBase = hPrev.pointer, outputBase = output.pointer, hiddenNBase = hiddenN.pointer
+            let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, recurrentBase = recurrent.pointer
+            let stateBase = h.pointer, cellBase = c.pointer
+            let cell = self.cell, relu = self.relu, reverse = self.reverse
+            forEachBatchSlice(batch: B) { r0, n in
+                let state = stateBase + r0 * H, cellState = cellBase + r0 * H
+                for s in 0..<T {
+                    let t = reverse ? T - 1 - s : s
+                    let row = t * B + r0                      // first row of this slice at time t
+                    let hp = hPrevBase + row * H
+                    hp.update(from: state, count: n * H)
+                    let g = gx + row * GH
+                    let m = mask.map { $0 + row }
+                    let y = outputBase + row * H
+                    switch cell {
+                    case .lstm:
+                        let cp = cPrevBase + row * H
+                        cp.update(from: cellState, count: n * H)
+                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
+                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        lstmForwardStep(batch: n, hidden: H, gates: g, cPrev: cp, hPrev: hp, tanhC: tanhCBase + row * H,
+                                        mask: m, h: state, c: cellState, output: y)
+                    case .gru:
+                        let rh = recurrentBase + r0 * GH
+                        for b in 0..<n { (rh + b * GH).update(from: bhh, count: GH) }
+                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
+                                   b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                        gruForwardStep(batch: n, hidden: H, gates: g, recurrent: rh, hiddenN: hiddenNBase + row * H,
+                                       hPrev: hp, mask: m, h: state, output: y)
+                    case .rnn:
+                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
+                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        rnnForwardStep(batch: n, hidden: H, relu: relu, gates: g, hPrev: hp, mask: m, h: state, output: y)
+                    }
                 }
             }
         }}}}
@@ -174,28 +182,35 @@ final class RecurrentDirection {
         weightIH.value.data.withUnsafeBufferPointer { wih in
         weightHH.value.data.withUnsafeBufferPointer { whh in
             let wih = wih.baseAddress!, whh = whh.baseAddress!
-            // 1. Through time, last processed step first.
-            for s in (0..<T).reversed() {
-                let t = reverse ? T - 1 - s : s
-                let m = mask.map { $0 + t * B }
-                let dy = dOutput.map { $0 + t * B * H }
-                let g = gates.pointer + t * B * GH
-                switch cell {
-                case .lstm:
-                    lstmBackwardStep(batch: B, hidden: H, gates: g, cPrev: cPrev.pointer + t * B * H,
-                                     tanhC: tanhC.pointer + t * B * H, mask: m, dOutput: dy,
-                                     dh: dh.pointer, dc: dc.pointer, dGates: dgx + t * B * GH)
-                case .gru:
-                    gruBackwardStep(batch: B, hidden: H, gates: g, hiddenN: hiddenN.pointer + t * B * H,
-                                    hPrev: hPrev.pointer + t * B * H, mask: m, dOutput: dy, dh: dh.pointer,
-                                    dInputGates: dgx + t * B * GH, dHiddenGates: dgh + t * B * GH)
-                case .rnn:
-                    rnnBackwardStep(batch: B, hidden: H, relu: relu, gates: g, mask: m, dOutput: dy,
-                                    dh: dh.pointer, dGates: dgx + t * B * GH)
+            // 1. Through time, last processed step first; batch slices in parallel as in forward.
+            let gatesBase = gates.pointer, hiddenNBase = hiddenN.pointer, hPrevBase = hPrev.pointer
+            let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, dhBase = dh.pointer, dcBase = dc.pointer
+            let cell = self.cell, relu = self.relu, reverse = self.reverse
+            forEachBatchSlice(batch: B) { r0, n in
+                let dhSlice = dhBase + r0 * H, dcSlice = dcBase + r0 * H
+                for s in (0..<T).reversed() {
+                    let t = reverse ? T - 1 - s : s
+                    let row = t * B + r0
+                    let m = mask.map { $0 + row }
+                    let dy = dOutput.map { $0 + row * H }
+                    let g = gatesBase + row * GH
+                    switch cell {
+                    case .lstm:
+                        lstmBackwardStep(batch: n, hidden: H, gates: g, cPrev: cPrevBase + row * H,
+                                         tanhC: tanhCBase + row * H, mask: m, dOutput: dy,
+                                         dh: dhSlice, dc: dcSlice, dGates: dgx + row * GH)
+                    case .gru:
+                        gruBackwardStep(batch: n, hidden: H, gates: g, hiddenN: hiddenNBase + row * H,
+                                        hPrev: hPrevBase + row * H, mask: m, dOutput: dy, dh: dhSlice,
+                                        dInputGates: dgx + row * GH, dHiddenGates: dgh + row * GH)
+                    case .rnn:
+                        rnnBackwardStep(batch: n, hidden: H, relu: relu, gates: g, mask: m, dOutput: dy,
+                                        dh: dhSlice, dGates: dgx + row * GH)
+                    }
+                    // dh_prev += dG_h[t] · W_hh
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: H, k: GH, a: dgh + row * GH, lda: GH,
+                               b: whh, ldb: H, beta: 1, c: dhSlice, ldc: H)
                 }
-                // dh_prev += dG_h[t] · W_hh
-                BLAS.sgemm(transposeA: false, transposeB: false, m: B, n: H, k: GH, a: dgh + t * B * GH, lda: GH,
-                           b: whh, ldb: H, beta: 1, c: dh.pointer, ldc: H)
             }
             // 2. Gradient w.r.t. the input, all steps at once: dX = dG_x · W_ih.
             BLAS.sgemm(transposeA: false, transposeB: false, m: T * B, n: I, k: GH, a: dgx, lda: GH,
