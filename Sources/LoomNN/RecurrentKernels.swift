@@ -27,11 +27,12 @@ private func isReal(_ mask: UnsafePointer<Float>?, _ row: Int) -> Bool {
 /// LSTM forward step (PyTorch): i = σ(·), f = σ(·), g = tanh(·), o = σ(·) on the four gate blocks,
 /// c' = f⊙c + i⊙g, h' = o⊙tanh(c').
 ///
-/// - gates: [B, 4H] pre-activations in, activations (i, f, g, o) out.
+/// - gates: [B, 4H] pre-activations without bias in, activations (i, f, g, o) out. bias: [4H], b_ih + b_hh,
+///   added here (in cache) rather than written into the whole [T, B, 4H] projection beforehand.
 /// - cPrev, hPrev: [B, H] state before the step. tanhC: [B, H] out, tanh(c') for backward.
 /// - h, c: [B, H] state after the step (may not alias hPrev/cPrev). output: [B, H], h' or 0 when masked.
 @inline(__always)
-func lstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>,
+func lstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                      cPrev: UnsafePointer<Float>, hPrev: UnsafePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
                      mask: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                      output: UnsafeMutablePointer<Float>) {
@@ -39,9 +40,10 @@ func lstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Floa
         let gi = gates + b * 4 * H, gf = gi + H, gg = gi + 2 * H, go = gi + 3 * H
         let cp = cPrev + b * H, tc = tanhC + b * H
         let hn = h + b * H, cn = c + b * H, y = output + b * H
-        FastMath.sigmoid(gi, count: 2 * H)          // i, f
-        FastMath.tanh(gg, count: H)                 // g
-        FastMath.sigmoid(go, count: H)              // o
+        let bg = bias + 2 * H, bo = bias + 3 * H
+        for j in 0..<(2 * H) { gi[j] = FastMath.sigmoid(gi[j] + bias[j]) }  // i, f
+        for j in 0..<H { gg[j] = FastMath.tanh(gg[j] + bg[j]) }              // g
+        for j in 0..<H { go[j] = FastMath.sigmoid(go[j] + bo[j]) }           // o
         for j in 0..<H { cn[j] = gf[j] * cp[j] + gi[j] * gg[j] }   // c' = f⊙c + i⊙g
         for j in 0..<H { tc[j] = FastMath.tanh(cn[j]) }
         for j in 0..<H { hn[j] = go[j] * tc[j] }                    // h' = o⊙tanh(c')
@@ -96,21 +98,22 @@ func lstmBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, cP
 /// GRU forward step (PyTorch): r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r⊙h_n), h' = (1−z)⊙n + z⊙h,
 /// where x_· = W_i·x + b_i· and h_· = W_h·h + b_h·.
 ///
-/// - gates: [B, 3H] input parts x_r, x_z, x_n in; activations r, z, n out.
+/// - gates: [B, 3H] input parts W_ir·x, W_iz·x, W_in·x in (without b_ih, which is `bias`); activations r, z, n out.
 /// - recurrent: [B, 3H] h_r, h_z, h_n (read only). hiddenN: [B, H] out, h_n kept for backward.
 /// - hPrev: [B, H]. h: [B, H] state after the step (may not alias hPrev). output: [B, H].
 @inline(__always)
-func gruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, recurrent: UnsafePointer<Float>,
+func gruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                    recurrent: UnsafePointer<Float>,
                     hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
                     h: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
     for b in 0..<batch {
         let gr = gates + b * 3 * H, gz = gr + H, gn = gr + 2 * H
         let rh = recurrent + b * 3 * H, rhn = rh + 2 * H
         let hp = hPrev + b * H, hnOut = hiddenN + b * H, hn = h + b * H, y = output + b * H
-        for j in 0..<(2 * H) { gr[j] += rh[j] }
-        FastMath.sigmoid(gr, count: 2 * H)                                  // r, z
-        hnOut.update(from: rhn, count: H)                                   // h_n, for backward
-        for j in 0..<H { gn[j] = FastMath.tanh(gn[j] + gr[j] * rhn[j]) }    // n
+        let bn = bias + 2 * H
+        for j in 0..<(2 * H) { gr[j] = FastMath.sigmoid(gr[j] + bias[j] + rh[j]) }   // r, z
+        hnOut.update(from: rhn, count: H)                                           // h_n, for backward
+        for j in 0..<H { gn[j] = FastMath.tanh(gn[j] + bn[j] + gr[j] * rhn[j]) }     // n
         for j in 0..<H { hn[j] = (1 - gz[j]) * gn[j] + gz[j] * hp[j] }      // h'
         if isReal(mask, b) {
             y.update(from: hn, count: H)
@@ -157,15 +160,18 @@ func gruBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, hid
 // MARK: - Simple RNN
 
 /// Simple RNN forward step: h' = act(pre), act = tanh or relu.
-/// - gates: [B, H] pre-activations in, h̃ = act(pre) out (kept for backward).
+/// - gates: [B, H] pre-activations without bias in, h̃ = act(pre + bias) out (kept for backward).
 @inline(__always)
-func rnnForwardStep(batch: Int, hidden H: Int, relu: Bool, gates: UnsafeMutablePointer<Float>,
+func rnnForwardStep(batch: Int, hidden H: Int, relu: Bool, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                     hPrev: UnsafePointer<Float>, mask: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
                     output: UnsafeMutablePointer<Float>) {
-    if relu {
-        for k in 0..<(batch * H) { gates[k] = Swift.max(gates[k], 0) }
-    } else {
-        FastMath.tanh(gates, count: batch * H)
+    for b in 0..<batch {
+        let g = gates + b * H
+        if relu {
+            for j in 0..<H { g[j] = Swift.max(g[j] + bias[j], 0) }
+        } else {
+            for j in 0..<H { g[j] = FastMath.tanh(g[j] + bias[j]) }
+        }
     }
     h.update(from: gates, count: batch * H)
     output.update(from: gates, count: batch * H)

@@ -218,3 +218,19 @@ final class RecurrentParallelismTests: XCTestCase {
         }
     }
 }
+
+final class RecurrentEdgeCaseTests: XCTestCase {
+    /// An empty sequence (T = 0) is not an error: empty output, the initial state passes through.
+    func testEmptySequence() {
+        var rng = SeededGenerator(seed: 1)
+        let net = RecurrentNetwork(RecurrentConfiguration(cell: .lstm, inputSize: 3, hiddenSize: 4, layers: 2), rng: &rng)
+        var initial = net.zeroState(batch: 2)
+        initial.hidden[1] = Tensor(shape: [2, 4], repeating: 0.5)
+        let (output, final) = net.forward(Tensor.zeros([0, 2, 3]), initialState: initial, rng: &rng)
+        XCTAssertEqual(output.shape, [0, 2, 4])
+        XCTAssertEqual(final.hidden[1], initial.hidden[1])
+        let dx = net.backward(gradOutput: nil, gradFinal: initial)
+        XCTAssertEqual(dx.shape, [0, 2, 3])
+        XCTAssertEqual(net.lastInitialStateGradient?.hidden[1], initial.hidden[1])
+    }
+}
