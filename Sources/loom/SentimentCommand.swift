@@ -6,6 +6,7 @@ import LoomText
 
 extension CellKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
+extension CorpusSplit: ExpressibleByArgument {}
 
 /// `loom sentiment …`: train and evaluate review classifiers.
 struct SentimentCommand: ParsableCommand {
@@ -37,6 +38,12 @@ struct SentimentTrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Model folder to write (created or replaced atomically).")
     var out: String
+
+    @Option(help: "For an aclImdb folder holding train/ and test/: the split to train on.")
+    var split: CorpusSplit = .train
+
+    @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of stopping (the count is reported).")
+    var lossy = false
 
     @Option(help: "Recurrent cell: lstm, gru or rnn.")
     var cell: CellKind = .lstm
@@ -112,7 +119,11 @@ struct SentimentTrainCommand: ParsableCommand {
             let source = URL(commandLinePath: data)
             let progress = ProgressReporter(enabled: !quiet)
             progress.log("reading \(source.path)…")
-            let examples = try LabelledCorpus.read(source)
+            let corpus = try LabelledCorpus.load(source, options: CorpusOptions(split: split, lossy: lossy))
+            if corpus.replacements > 0 {
+                progress.log("warning: replaced \(corpus.replacements) invalid UTF-8 sequences with U+FFFD (--lossy)")
+            }
+            let examples = corpus.items
             var architecture = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 2)
             architecture.cell = cell
             architecture.layers = layers
@@ -181,6 +192,9 @@ struct SentimentEvalCommand: ParsableCommand {
     @Option(help: "Labelled data: aclImdb folder, .tsv or .csv file.")
     var data: String
 
+    @Option(help: "For an aclImdb folder holding train/ and test/: the split to score.")
+    var split: CorpusSplit = .test
+
     @Option(name: .customLong("batch-size"), help: "Reviews per inference batch.")
     var batchSize: Int = 256
 
@@ -190,8 +204,7 @@ struct SentimentEvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let classifier = try SentimentClassifier(directory: URL(commandLinePath: model))
-            let examples = try LabelledCorpus.read(URL(commandLinePath: data))
-            guard !examples.isEmpty else { throw ModelError.invalidData("\(data): no labelled examples found") }
+            let examples = try LabelledCorpus.read(URL(commandLinePath: data), options: CorpusOptions(split: split))
             let start = Date()
             let metrics = try classifier.evaluate(examples, batchSize: batchSize)
             let seconds = Date().timeIntervalSince(start)
