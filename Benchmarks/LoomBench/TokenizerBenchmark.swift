@@ -10,12 +10,14 @@ import LoomText
 func runTokenizerBenchmark(arguments: [String]) throws {
     var path = "../shared/datasets/imdb/train.tsv"
     var repeats = 5, threads = ProcessInfo.processInfo.activeProcessorCount, maxSize = 20000
+    var stages = false
     var rest = arguments[...]
     while let argument = rest.popFirst() {
         switch argument {
         case "--repeats": repeats = Int(rest.popFirst() ?? "") ?? repeats
         case "--threads": threads = Int(rest.popFirst() ?? "") ?? threads
         case "--max-size": maxSize = Int(rest.popFirst() ?? "") ?? maxSize
+        case "--stages": stages = true
         default: path = argument
         }
     }
@@ -23,6 +25,7 @@ func runTokenizerBenchmark(arguments: [String]) throws {
     let megabytes = Double(texts.reduce(0) { $0 + $1.utf8.count }) / 1e6
     let tokenizer = try Tokenizer()
 
+    if stages { printStages(texts, tokenizer: tokenizer, threads: threads) }
     var fitTimes: [Double] = [], encodeTimes: [Double] = [], totals: [Double] = []
     var checksum = 0
     for _ in 0..<max(1, repeats) {
@@ -55,4 +58,19 @@ private func encodeAll(_ texts: [String], vocabulary: Vocabulary, tokenizer: Tok
         for index in lower..<upper { slots[index] = vocabulary.encode(text: texts[index], tokenizer: tokenizer) }
     }
     return Array(slots)
+}
+
+/// Time of the tokenizer alone (C pipeline, no strings) and with token strings, for profiling.
+private func printStages(_ texts: [String], tokenizer: Tokenizer, threads: Int) {
+    func time(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+    var tokens = 0
+    let raw = time { for text in texts { tokenizer.forEachToken(in: text) { _ in tokens += 1 } } }
+    let strings = time { for text in texts { tokens += tokenizer.tokenize(text).count } }
+    let counting = time { _ = TokenCounter.count(texts, tokenizer: tokenizer, threads: 1) }
+    let parallel = time { _ = TokenCounter.count(texts, tokenizer: tokenizer, threads: threads) }
+    print(String(format: "{\"bench\":\"tokenize_stages\",\"c_pipeline_s\":%.4f,\"with_strings_s\":%.4f,\"count_1_thread_s\":%.4f,\"count_%d_threads_s\":%.4f}", raw, strings, counting, threads, parallel))
 }

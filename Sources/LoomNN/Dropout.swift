@@ -21,13 +21,37 @@ public struct Dropout {
             mask = []
             return x
         }
+        precondition(rate >= 0 && rate <= 1, "dropout rate \(rate) outside [0, 1]")
         let keep = 1 - rate
         let scale: Float = keep > 0 ? 1 / keep : 0
-        var m = [Float](repeating: 0, count: x.count)
-        var y = x.data
-        for i in 0..<m.count {
-            m[i] = rng.nextUniform() < keep ? scale : 0
-            y[i] *= m[i]
+        // Element i is kept when its 32-bit draw u satisfies u < keep·2³² (probability keep, up to
+        // 2⁻³²). Branch-free: a random keep/drop branch would be mispredicted half the time.
+        let threshold = UInt64((Double(keep) * 4_294_967_296).rounded(.down))
+        let scaleBits = scale.bitPattern
+        @inline(__always) func maskValue(_ u: UInt64) -> Float {
+            let kept = UInt32(truncatingIfNeeded: (u &- threshold) >> 63)  // 1 when u < threshold
+            return Float(bitPattern: scaleBits & (0 &- kept))
+        }
+        var stream = FastRandomStream(drawingFrom: &rng)
+        let n = x.count
+        var m = [Float](repeating: 0, count: n)
+        var y = [Float](repeating: 0, count: n)
+        x.data.withUnsafeBufferPointer { x in
+            m.withUnsafeMutableBufferPointer { m in
+                y.withUnsafeMutableBufferPointer { y in
+                    var i = 0
+                    while i < n {  // two 32-bit draws per 64-bit word
+                        let bits = stream.next()
+                        m[i] = maskValue(bits & 0xFFFF_FFFF)
+                        y[i] = x[i] * m[i]
+                        if i + 1 < n {
+                            m[i + 1] = maskValue(bits >> 32)
+                            y[i + 1] = x[i + 1] * m[i + 1]
+                        }
+                        i += 2
+                    }
+                }
+            }
         }
         mask = m
         return Tensor(shape: x.shape, data: y)

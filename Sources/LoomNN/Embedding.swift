@@ -45,14 +45,14 @@ public final class Embedding {
     /// `forward` without caching, for inference.
     public func apply(_ ids: [Int32]) -> Tensor {
         let d = dimension, vocab = vocabularySize
-        var out = [Float](repeating: 0, count: ids.count * d)
-        weight.value.data.withUnsafeBufferPointer { w in
-            out.withUnsafeMutableBufferPointer { o in
+        let out = weight.value.data.withUnsafeBufferPointer { w in
+            [Float](unsafeUninitializedCapacity: ids.count * d) { o, initialized in
                 for (i, id) in ids.enumerated() {
                     let row = Int(id)
                     precondition(row >= 0 && row < vocab, "embedding id \(row) outside 0..<\(vocab)")
-                    (o.baseAddress! + i * d).update(from: w.baseAddress! + row * d, count: d)
+                    (o.baseAddress! + i * d).initialize(from: w.baseAddress! + row * d, count: d)
                 }
+                initialized = ids.count * d
             }
         }
         return Tensor(shape: [ids.count, d], data: out)

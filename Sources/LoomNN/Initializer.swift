@@ -14,6 +14,8 @@ public enum Initializer {
     }
 
     /// Glorot (Xavier) uniform: U(±√(6 / (fanIn + fanOut))), Keras' default kernel initialiser.
+    /// Keras computes the fans from its kernel shape (input, gates·units): for an LSTM input kernel
+    /// fanIn = E and fanOut = 4·H (a Dense kernel: fanIn = in, fanOut = out).
     public static func glorotUniform(fanIn: Int, fanOut: Int, count: Int, rng: inout SeededGenerator) -> [Float] {
         uniform(count: count, bound: (6 / Float(fanIn + fanOut)).squareRoot(), rng: &rng)
     }
@@ -21,8 +23,10 @@ public enum Initializer {
     /// A rows×cols matrix with orthonormal rows (rows ≤ cols) or orthonormal columns (rows ≥ cols),
     /// as Keras' `Orthogonal`: QR of a standard normal matrix, signs fixed so the factor is unique
     /// (Q·diag(sign(diag R))). QR here is modified Gram–Schmidt in Double on the columns of the
-    /// taller orientation. Keras applies this to a recurrent kernel as one H×(gates·H) matrix; use
-    /// `orthogonalBlocks` for one orthogonal H×H square per gate instead.
+    /// taller orientation. Keras applies this to a recurrent kernel as one H×(gates·H) matrix (rows
+    /// orthonormal); in PyTorch's `weight_hh` layout [gates·H, H] the same distribution is
+    /// `orthogonal(rows: gates·H, cols: H)` (columns orthonormal). Use `orthogonalBlocks` for one
+    /// orthogonal H×H square per gate instead.
     public static func orthogonal(rows: Int, cols: Int, rng: inout SeededGenerator) -> [Float] {
         precondition(rows > 0 && cols > 0, "orthogonal needs positive dimensions")
         let tall = max(rows, cols), wide = min(rows, cols)

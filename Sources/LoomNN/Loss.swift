@@ -48,14 +48,17 @@ public enum Loss {
                 let row = x.baseAddress! + i * c
                 var maxValue = row[0]
                 for j in 1..<c { maxValue = Swift.max(maxValue, row[j]) }
+                // e_j = exp(x_j − max) ∈ (0, 1], computed once in Float and kept in grad's row.
                 var sum = 0.0
-                for j in 0..<c { sum += exp(Double(row[j] - maxValue)) }
-                let logSumExp = Double(maxValue) + log(sum)
-                total += logSumExp - Double(row[target])
                 for j in 0..<c {
-                    let p = exp(Double(row[j]) - logSumExp)
-                    grad[i * c + j] = Float((p - (j == target ? 1 : 0)) * scale)
+                    let e = expf(row[j] - maxValue)
+                    grad[i * c + j] = e
+                    sum += Double(e)
                 }
+                total += Double(maxValue) + log(sum) - Double(row[target])
+                let rowScale = Float(scale / sum)
+                for j in 0..<c { grad[i * c + j] *= rowScale }  // softmax / counted
+                grad[i * c + target] -= Float(scale)
             }
         }
         return (Float(total * scale), Tensor(shape: logits.shape, data: grad))

@@ -1,13 +1,12 @@
-import LoomTensor
-#if canImport(Glibc)
-import Glibc
-#else
+import Dispatch
 import Foundation
-#endif
+import LoomTensor
 
-/// Updates parameters from their accumulated gradients. Optimizer state is kept per parameter
-/// *name*, so names must be unique within one optimizer, and state saved from one run can be
-/// loaded into a fresh model with the same names.
+/// Updates parameters from their accumulated gradients.
+///
+/// Optimizer state follows each `Parameter` object during training; it is saved and loaded under
+/// the parameters' names ("<slot>.<name>"), so state saved from one run can be loaded into a fresh
+/// model whose parameters have the same names (which must then be unique).
 public protocol Optimizer: AnyObject {
     /// Applies one update to every parameter from its `grad` (the gradients are left as they are).
     func step(_ parameters: [Parameter])
@@ -19,30 +18,20 @@ public func zeroGradients(_ parameters: [Parameter]) {
     for p in parameters { p.grad.zero() }
 }
 
-/// A problem with optimizer state handed to `loadState`.
-public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
-    case unexpectedKey(String)
-    case missingCompanion(String)
-    case shapeMismatch(String, expected: [Int], found: [Int])
-    case unknownParameter(String)
-    case invalidStepCount(Int)
-
-    public var description: String {
-        switch self {
-        case .unexpectedKey(let key): return "optimizer state: unexpected tensor \"\(key)\" (expected m.<name> or v.<name>)"
-        case .missingCompanion(let key): return "optimizer state: \"\(key)\" has no matching m./v. companion"
-        case .shapeMismatch(let key, let expected, let found):
-            return "optimizer state: \"\(key)\" has shape \(found), the parameter has \(expected)"
-        case .unknownParameter(let key): return "optimizer state: \"\(key)\" names no parameter of the model"
-        case .invalidStepCount(let n): return "optimizer state: step count \(n) is negative"
-        }
+/// Runs `body` over 0..<count, in two halves on two threads when count is large enough for the
+/// split to pay off (the element-wise optimizer updates are memory-bound). `body` must only touch
+/// elements in the range it is given.
+private func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let threads = count >= 1 << 17 ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+    if threads <= 1 { return body(0..<count) }
+    let chunk = (count + threads - 1) / threads
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        body(t * chunk..<min(count, (t + 1) * chunk))
     }
 }
 
-private func checkUniqueNames(_ parameters: [Parameter]) {
-    var seen = Set<String>()
+private func checkSizes(_ parameters: [Parameter]) {
     for p in parameters {
-        precondition(seen.insert(p.name).inserted, "two parameters are named \"\(p.name)\"; optimizer state is kept by name")
         precondition(p.grad.count == p.value.count, "parameter \(p.name): gradient and value sizes differ")
     }
 }
@@ -53,8 +42,7 @@ public final class SGD: Optimizer {
     public var learningRate: Float
     public var momentum: Float
     public var weightDecay: Float
-    private var buffers: [String: [Float]] = [:]
-    private var shapes: [String: [Int]] = [:]
+    private let state = OptimizerSlots(slotNames: ["momentum"])
 
     public init(learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
         self.learningRate = learningRate
@@ -63,50 +51,41 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
-        checkUniqueNames(parameters)
+        checkSizes(parameters)
         let lr = learningRate, mu = momentum, wd = weightDecay
         for p in parameters {
             let n = p.value.count
-            var buffer = momentum != 0 ? buffers[p.name] : nil
-            if let b = buffer { precondition(b.count == n, "SGD: momentum buffer of \(p.name) has the wrong size") }
-            let firstStep = buffer == nil
-            if momentum != 0 && firstStep { buffer = [Float](repeating: 0, count: n) }
-            let grad = p.grad.data
-            p.value.data.withUnsafeMutableBufferPointer { theta in
-                for i in 0..<n {
-                    var g = grad[i] + wd * theta[i]
-                    if mu != 0 {
-                        g = firstStep ? g : mu * buffer![i] + g
-                        buffer![i] = g
+            guard mu != 0 else {
+                p.grad.data.withUnsafeBufferPointer { grad in
+                    p.value.data.withUnsafeMutableBufferPointer { theta in
+                        for i in 0..<n { theta[i] -= lr * (grad[i] + wd * theta[i]) }
                     }
-                    theta[i] -= lr * g
+                }
+                continue
+            }
+            var slots = state.take(p)
+            p.grad.data.withUnsafeBufferPointer { grad in
+                p.value.data.withUnsafeMutableBufferPointer { theta in
+                    slots[0].withUnsafeMutableBufferPointer { buffer in
+                        for i in 0..<n {
+                            let g = grad[i] + wd * theta[i]
+                            buffer[i] = mu * buffer[i] + g  // buffer starts at 0, so buf₁ = g as in PyTorch
+                            theta[i] -= lr * buffer[i]
+                        }
+                    }
                 }
             }
-            if momentum != 0 {
-                buffers[p.name] = buffer
-                shapes[p.name] = p.value.shape
-            }
+            state.store(p, slots)
         }
     }
 
     /// Momentum buffers as "momentum.<param name>", for checkpoints.
-    public func stateTensors() -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for (name, b) in buffers { out["momentum." + name] = Tensor(shape: shapes[name] ?? [b.count], data: b) }
-        return out
-    }
+    public func stateTensors() -> [String: Tensor] { state.tensors() }
 
-    /// Restores buffers saved by `stateTensors` (expected tensor names: "momentum.<param name>").
-    public func loadState(_ tensors: [String: Tensor]) throws {
-        var loaded: [String: [Float]] = [:], loadedShapes: [String: [Int]] = [:]
-        for (key, t) in tensors {
-            guard key.hasPrefix("momentum.") else { throw OptimizerStateError.unexpectedKey(key) }
-            let name = String(key.dropFirst("momentum.".count))
-            loaded[name] = t.data
-            loadedShapes[name] = t.shape
-        }
-        buffers = loaded
-        shapes = loadedShapes
+    /// Restores buffers saved by `stateTensors`. When `parameters` is given, every buffer must
+    /// belong to one of them with the same shape.
+    public func loadState(_ tensors: [String: Tensor], parameters: [Parameter]? = nil) throws {
+        try state.load(tensors, parameters: parameters)
     }
 }
 
@@ -127,9 +106,7 @@ public final class Adam: Optimizer {
     public let decoupledWeightDecay: Bool
     /// Number of `step` calls so far (restored by `loadState`).
     public var stepCount: Int = 0
-    private var firstMoments: [String: [Float]] = [:]
-    private var secondMoments: [String: [Float]] = [:]
-    private var shapes: [String: [Int]] = [:]
+    private let state = OptimizerSlots(slotNames: ["m", "v"])
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
@@ -142,7 +119,7 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
-        checkUniqueNames(parameters)
+        checkSizes(parameters)
         stepCount += 1
         let t = Double(stepCount)
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
@@ -152,67 +129,42 @@ public final class Adam: Optimizer {
         let l2: Float = decoupledWeightDecay ? 0 : wd
         for p in parameters {
             let n = p.value.count
-            var m = firstMoments.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: n)
-            var v = secondMoments.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: n)
-            precondition(m.count == n && v.count == n,
-                         "Adam: loaded state for \(p.name) has \(m.count) elements, the parameter \(n)")
-            let grad = p.grad.data
-            p.value.data.withUnsafeMutableBufferPointer { theta in
-                for i in 0..<n {
-                    theta[i] *= decay
-                    let g = grad[i] + l2 * theta[i]
-                    m[i] = b1 * m[i] + (1 - b1) * g
-                    v[i] = b2 * v[i] + (1 - b2) * g * g
-                    theta[i] -= stepSize * m[i] / (v[i].squareRoot() / sqrtBiasCorrection2 + eps)
+            var slots = state.take(p)
+            var m = slots[0], v = slots[1]
+            slots = []
+            p.grad.data.withUnsafeBufferPointer { grad in
+                p.value.data.withUnsafeMutableBufferPointer { theta in
+                    m.withUnsafeMutableBufferPointer { m in
+                        v.withUnsafeMutableBufferPointer { v in
+                            let (g, th, mp, vp) = (grad.baseAddress!, theta.baseAddress!, m.baseAddress!, v.baseAddress!)
+                            // Element-wise and memory-bound: large tensors are split across cores.
+                            parallelChunks(n) { range in
+                                for i in range {
+                                    th[i] *= decay
+                                    let gi = g[i] + l2 * th[i]
+                                    mp[i] = b1 * mp[i] + (1 - b1) * gi
+                                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                                    th[i] -= stepSize * mp[i] / (vp[i].squareRoot() / sqrtBiasCorrection2 + eps)
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            firstMoments[p.name] = m
-            secondMoments[p.name] = v
-            shapes[p.name] = p.value.shape
+            state.store(p, [m, v])
         }
     }
 
     /// The moment estimates as "m.<param name>" and "v.<param name>", for checkpoints
     /// (save `stepCount` alongside, e.g. in the safetensors metadata).
-    public func stateTensors() -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for (name, m) in firstMoments {
-            let shape = shapes[name] ?? [m.count]
-            out["m." + name] = Tensor(shape: shape, data: m)
-            out["v." + name] = Tensor(shape: shape, data: secondMoments[name]!)
-        }
-        return out
-    }
+    public func stateTensors() -> [String: Tensor] { state.tensors() }
 
     /// Restores state saved by `stateTensors`. Every "m.x" needs a "v.x" of the same shape. When
     /// `parameters` is given, every name must belong to one of them with the same shape, so a
-    /// checkpoint from another model is rejected here rather than failing in `step`.
+    /// checkpoint from another model is rejected here rather than trapping in `step`.
     public func loadState(_ tensors: [String: Tensor], stepCount: Int, parameters: [Parameter]? = nil) throws {
         guard stepCount >= 0 else { throw OptimizerStateError.invalidStepCount(stepCount) }
-        var m: [String: [Float]] = [:], v: [String: [Float]] = [:], shapes: [String: [Int]] = [:]
-        let byName = parameters.map { Dictionary($0.map { ($0.name, $0.value.shape) }, uniquingKeysWith: { a, _ in a }) }
-        for key in tensors.keys.sorted() {
-            let tensor = tensors[key]!
-            let isFirst = key.hasPrefix("m."), isSecond = key.hasPrefix("v.")
-            guard isFirst || isSecond else { throw OptimizerStateError.unexpectedKey(key) }
-            let name = String(key.dropFirst(2))
-            let companionKey = (isFirst ? "v." : "m.") + name
-            guard let companion = tensors[companionKey] else { throw OptimizerStateError.missingCompanion(key) }
-            guard companion.shape == tensor.shape else {
-                throw OptimizerStateError.shapeMismatch(companionKey, expected: tensor.shape, found: companion.shape)
-            }
-            if let byName {
-                guard let expected = byName[name] else { throw OptimizerStateError.unknownParameter(key) }
-                guard expected == tensor.shape else {
-                    throw OptimizerStateError.shapeMismatch(key, expected: expected, found: tensor.shape)
-                }
-            }
-            if isFirst { m[name] = tensor.data } else { v[name] = tensor.data }
-            shapes[name] = tensor.shape
-        }
-        firstMoments = m
-        secondMoments = v
-        self.shapes = shapes
+        try state.load(tensors, parameters: parameters)
         self.stepCount = stepCount
     }
 }

@@ -58,6 +58,7 @@ final class RecurrentDirection {
     let dh = FloatBuffer()
     let dc = FloatBuffer()
     private let ones = FloatBuffer()
+    private let biasGradient = FloatBuffer()
 
     init(cell: CellKind, nonlinearity: Nonlinearity, inputSize: Int, hiddenSize: Int, reverse: Bool, suffix: String) {
         self.cell = cell
@@ -105,47 +106,64 @@ final class RecurrentDirection {
         biasIH.value.data.withUnsafeBufferPointer { bih in
         biasHH.value.data.withUnsafeBufferPointer { bhh in
             let wih = wih.baseAddress!, whh = whh.baseAddress!, bih = bih.baseAddress!, bhh = bhh.baseAddress!
-            // 1. Input projection for every step at once, biases folded in. For GRU only b_ih goes here:
-            //    b_hn must stay inside r ⊙ (W_hn h + b_hn).
-            biasRow.reserve(GH)
-            let bias = biasRow.pointer
-            for k in 0..<GH { bias[k] = cell == .gru ? bih[k] : bih[k] + bhh[k] }
+            // 1. Input projection for every step at once. The bias is added per step inside the gate kernels
+            //    (b_ih + b_hh for LSTM/RNN; b_ih for GRU, whose b_hn must stay inside r ⊙ (W_hn h + b_hn)).
+            let bias = UnsafePointer(fillBiasRow(bih, bhh, count: GH))
             let gx = gates.pointer
-            for row in 0..<(T * B) { (gx + row * GH).update(from: bias, count: GH) }
             BLAS.sgemm(transposeA: false, transposeB: true, m: T * B, n: GH, k: I, a: input, lda: I,
-                       b: wih, ldb: I, beta: 1, c: gx, ldc: GH)
+                       b: wih, ldb: I, beta: 0, c: gx, ldc: GH)
 
-            // 2. The recurrence.
-            let state = h.pointer, cellState = c.pointer
-            for s in 0..<T {
-                let t = reverse ? T - 1 - s : s
-                let hp = hPrev.pointer + t * B * H
-                hp.update(from: state, count: B * H)
-                let g = gx + t * B * GH
-                let m = mask.map { $0 + t * B }
-                let y = output.pointer + t * B * H
-                switch cell {
-                case .lstm:
-                    let cp = cPrev.pointer + t * B * H
-                    cp.update(from: cellState, count: B * H)
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                               b: whh, ldb: H, beta: 1, c: g, ldc: GH)
-                    lstmForwardStep(batch: B, hidden: H, gates: g, cPrev: cp, hPrev: hp,
-                                    tanhC: tanhC.pointer + t * B * H, mask: m, h: state, c: cellState, output: y)
-                case .gru:
-                    let rh = recurrent.pointer
-                    for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                               b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
-                    gruForwardStep(batch: B, hidden: H, gates: g, recurrent: rh, hiddenN: hiddenN.pointer + t * B * H,
-                                   hPrev: hp, mask: m, h: state, output: y)
-                case .rnn:
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                               b: whh, ldb: H, beta: 1, c: g, ldc: GH)
-                    rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, hPrev: hp, mask: m, h: state, output: y)
+            // 2. The recurrence. Batch rows are independent, so each slice of rows runs the whole time loop on
+            //    its own core (single-threaded BLAS inside), with no synchronisation between steps.
+            let hPrevBase = hPrev.pointer, outputBase = output.pointer, hiddenNBase = hiddenN.pointer
+            let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, recurrentBase = recurrent.pointer
+            let stateBase = h.pointer, cellBase = c.pointer
+            let cell = self.cell, relu = self.relu, reverse = self.reverse
+            forEachBatchSlice(batch: B) { r0, n in
+                let state = stateBase + r0 * H, cellState = cellBase + r0 * H
+                for s in 0..<T {
+                    let t = reverse ? T - 1 - s : s
+                    let row = t * B + r0                      // first row of this slice at time t
+                    let hp = hPrevBase + row * H
+                    hp.update(from: state, count: n * H)
+                    let g = gx + row * GH
+                    let m = mask.map { $0 + row }
+                    let y = outputBase + row * H
+                    switch cell {
+                    case .lstm:
+                        let cp = cPrevBase + row * H
+                        cp.update(from: cellState, count: n * H)
+                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
+                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        lstmForwardStep(batch: n, hidden: H, gates: g, bias: bias, cPrev: cp, hPrev: hp, tanhC: tanhCBase + row * H,
+                                        mask: m, h: state, c: cellState, output: y)
+                    case .gru:
+                        let rh = recurrentBase + r0 * GH
+                        for b in 0..<n { (rh + b * GH).update(from: bhh, count: GH) }
+                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
+                                   b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                        gruForwardStep(batch: n, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: hiddenNBase + row * H,
+                                       hPrev: hp, mask: m, h: state, output: y)
+                    case .rnn:
+                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
+                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        rnnForwardStep(batch: n, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: m, h: state, output: y)
+                    }
                 }
             }
         }}}}
+    }
+
+    /// The bias the gate kernels add: b_ih + b_hh (LSTM, RNN) or b_ih (GRU), in `biasRow`.
+    private func fillBiasRow(_ bih: UnsafePointer<Float>, _ bhh: UnsafePointer<Float>, count: Int) -> UnsafeMutablePointer<Float> {
+        biasRow.reserve(count)
+        let bias = biasRow.pointer
+        if cell == .gru {
+            bias.update(from: bih, count: count)
+        } else {
+            for k in 0..<count { bias[k] = bih[k] + bhh[k] }
+        }
+        return bias
     }
 
     // MARK: Backward
@@ -174,28 +192,35 @@ final class RecurrentDirection {
         weightIH.value.data.withUnsafeBufferPointer { wih in
         weightHH.value.data.withUnsafeBufferPointer { whh in
             let wih = wih.baseAddress!, whh = whh.baseAddress!
-            // 1. Through time, last processed step first.
-            for s in (0..<T).reversed() {
-                let t = reverse ? T - 1 - s : s
-                let m = mask.map { $0 + t * B }
-                let dy = dOutput.map { $0 + t * B * H }
-                let g = gates.pointer + t * B * GH
-                switch cell {
-                case .lstm:
-                    lstmBackwardStep(batch: B, hidden: H, gates: g, cPrev: cPrev.pointer + t * B * H,
-                                     tanhC: tanhC.pointer + t * B * H, mask: m, dOutput: dy,
-                                     dh: dh.pointer, dc: dc.pointer, dGates: dgx + t * B * GH)
-                case .gru:
-                    gruBackwardStep(batch: B, hidden: H, gates: g, hiddenN: hiddenN.pointer + t * B * H,
-                                    hPrev: hPrev.pointer + t * B * H, mask: m, dOutput: dy, dh: dh.pointer,
-                                    dInputGates: dgx + t * B * GH, dHiddenGates: dgh + t * B * GH)
-                case .rnn:
-                    rnnBackwardStep(batch: B, hidden: H, relu: relu, gates: g, mask: m, dOutput: dy,
-                                    dh: dh.pointer, dGates: dgx + t * B * GH)
+            // 1. Through time, last processed step first; batch slices in parallel as in forward.
+            let gatesBase = gates.pointer, hiddenNBase = hiddenN.pointer, hPrevBase = hPrev.pointer
+            let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, dhBase = dh.pointer, dcBase = dc.pointer
+            let cell = self.cell, relu = self.relu, reverse = self.reverse
+            forEachBatchSlice(batch: B) { r0, n in
+                let dhSlice = dhBase + r0 * H, dcSlice = dcBase + r0 * H
+                for s in (0..<T).reversed() {
+                    let t = reverse ? T - 1 - s : s
+                    let row = t * B + r0
+                    let m = mask.map { $0 + row }
+                    let dy = dOutput.map { $0 + row * H }
+                    let g = gatesBase + row * GH
+                    switch cell {
+                    case .lstm:
+                        lstmBackwardStep(batch: n, hidden: H, gates: g, cPrev: cPrevBase + row * H,
+                                         tanhC: tanhCBase + row * H, mask: m, dOutput: dy,
+                                         dh: dhSlice, dc: dcSlice, dGates: dgx + row * GH)
+                    case .gru:
+                        gruBackwardStep(batch: n, hidden: H, gates: g, hiddenN: hiddenNBase + row * H,
+                                        hPrev: hPrevBase + row * H, mask: m, dOutput: dy, dh: dhSlice,
+                                        dInputGates: dgx + row * GH, dHiddenGates: dgh + row * GH)
+                    case .rnn:
+                        rnnBackwardStep(batch: n, hidden: H, relu: relu, gates: g, mask: m, dOutput: dy,
+                                        dh: dhSlice, dGates: dgx + row * GH)
+                    }
+                    // dh_prev += dG_h[t] · W_hh
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: H, k: GH, a: dgh + row * GH, lda: GH,
+                               b: whh, ldb: H, beta: 1, c: dhSlice, ldc: H)
                 }
-                // dh_prev += dG_h[t] · W_hh
-                BLAS.sgemm(transposeA: false, transposeB: false, m: B, n: H, k: GH, a: dgh + t * B * GH, lda: GH,
-                           b: whh, ldb: H, beta: 1, c: dh.pointer, ldc: H)
             }
             // 2. Gradient w.r.t. the input, all steps at once: dX = dG_x · W_ih.
             BLAS.sgemm(transposeA: false, transposeB: false, m: T * B, n: I, k: GH, a: dgx, lda: GH,
@@ -213,11 +238,17 @@ final class RecurrentDirection {
             BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: H, k: T * B, a: dgh, lda: GH,
                        b: hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
         }
+        // Bias gradients are column sums of the gate gradients (one pass each; LSTM/RNN share one sum).
+        biasGradient.reserve(GH)
+        BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgx, lda: GH, x: ones.pointer, beta: 0, y: biasGradient.pointer)
         biasIH.grad.data.withUnsafeMutableBufferPointer { g in
-            BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgx, lda: GH, x: ones.pointer, beta: 1, y: g.baseAddress!)
+            for k in 0..<GH { g[k] += biasGradient.pointer[k] }
+        }
+        if cell == .gru {
+            BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgh, lda: GH, x: ones.pointer, beta: 0, y: biasGradient.pointer)
         }
         biasHH.grad.data.withUnsafeMutableBufferPointer { g in
-            BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgh, lda: GH, x: ones.pointer, beta: 1, y: g.baseAddress!)
+            for k in 0..<GH { g[k] += biasGradient.pointer[k] }
         }
     }
 
@@ -243,12 +274,9 @@ final class RecurrentDirection {
         biasHH.value.data.withUnsafeBufferPointer { bhh in
             let wih = wih.baseAddress!, whh = whh.baseAddress!, bih = bih.baseAddress!, bhh = bhh.baseAddress!
             let g = stepGates.pointer, hp = stepHPrev.pointer
-            for b in 0..<B {
-                let row = g + b * GH
-                for k in 0..<GH { row[k] = cell == .gru ? bih[k] : bih[k] + bhh[k] }
-            }
+            let bias = UnsafePointer(fillBiasRow(bih, bhh, count: GH))
             BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: I, a: x, lda: I,
-                       b: wih, ldb: I, beta: 1, c: g, ldc: GH)
+                       b: wih, ldb: I, beta: 0, c: g, ldc: GH)
             switch cell {
             case .lstm:
                 stepCPrev.reserve(B * H)
@@ -256,7 +284,7 @@ final class RecurrentDirection {
                 stepCPrev.copy(from: cellState!, count: B * H)
                 BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
                            b: whh, ldb: H, beta: 1, c: g, ldc: GH)
-                lstmForwardStep(batch: B, hidden: H, gates: g, cPrev: stepCPrev.pointer, hPrev: hp,
+                lstmForwardStep(batch: B, hidden: H, gates: g, bias: bias, cPrev: stepCPrev.pointer, hPrev: hp,
                                 tanhC: stepTanhC.pointer, mask: nil, h: state, c: cellState!, output: y)
             case .gru:
                 stepHiddenN.reserve(B * H)
@@ -264,12 +292,12 @@ final class RecurrentDirection {
                 for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
                 BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
                            b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
-                gruForwardStep(batch: B, hidden: H, gates: g, recurrent: rh, hiddenN: stepHiddenN.pointer,
+                gruForwardStep(batch: B, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: stepHiddenN.pointer,
                                hPrev: hp, mask: nil, h: state, output: y)
             case .rnn:
                 BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
                            b: whh, ldb: H, beta: 1, c: g, ldc: GH)
-                rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, hPrev: hp, mask: nil, h: state, output: y)
+                rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: nil, h: state, output: y)
             }
         }}}}
     }

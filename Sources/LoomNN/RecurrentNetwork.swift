@@ -23,7 +23,9 @@ public final class RecurrentNetwork {
     private var batch = 0
     private var hasForward = false
     private var mask: FloatBuffer?
-    /// Input of each layer, [T, B, I_l]: x for layer 0, the previous layer's (dropped-out) output otherwise.
+    /// The input x of the last forward call (layer 0's input).
+    private var input = Tensor.zeros([0])
+    /// Input of layers 1…L−1, [T, B, H·D]: the previous layer's (dropped-out) output. Entry 0 is unused.
     private var layerInputs: [FloatBuffer]
     /// Dropout keep-masks already scaled by 1/(1−p), for the input of layers 1…L−1; nil when not applied.
     private var dropoutMasks: [FloatBuffer?]
@@ -108,8 +110,15 @@ public final class RecurrentNetwork {
         let HD = H * D
         steps = T
         batch = B
+        if let mask { precondition(mask.shape == [T, B], "mask must be [T, B] = [\(T), \(B)], got \(mask.shape)") }
+        if let initialState { checkState(initialState, batch: B, what: "initialState") }
+        if T == 0 || B == 0 {
+            // Nothing to run: empty output, the state passes through.
+            input = x
+            hasForward = true
+            return (Tensor.zeros([T, B, HD]), initialState ?? zeroState(batch: B))
+        }
         if let mask {
-            precondition(mask.shape == [T, B], "mask must be [T, B] = [\(T), \(B)], got \(mask.shape)")
             let buffer = self.mask ?? FloatBuffer()
             buffer.reserve(T * B)
             mask.data.withUnsafeBufferPointer { buffer.copy(from: $0.baseAddress!, count: T * B) }
@@ -117,51 +126,55 @@ public final class RecurrentNetwork {
         } else {
             self.mask = nil
         }
-        if let initialState { checkState(initialState, batch: B, what: "initialState") }
         let maskPointer = self.mask.map { UnsafePointer($0.pointer) }
 
-        layerInputs[0].reserve(T * B * config.inputSize)
-        x.data.withUnsafeBufferPointer { layerInputs[0].copy(from: $0.baseAddress!, count: T * B * config.inputSize) }
-
-        var output = [Float](repeating: 0, count: T * B * HD)
+        input = x  // kept (not copied) for the weight gradients of layer 0
         var finalHidden: [Tensor] = []
         var finalCell: [Tensor] = []
-        for layer in 0..<L {
-            let input = UnsafePointer(layerInputs[layer].pointer)
-            // The layer's concatenated output goes straight into the next layer's input buffer (or `output`).
-            let isLast = layer == L - 1
-            if !isLast { layerInputs[layer + 1].reserve(T * B * HD) }
-            for d in 0..<D {
-                let direction = directions[layer * D + d]
-                let index = layer * D + d
-                withOptionalPointer(initialState?.hidden[index]) { h0 in
-                withOptionalPointer(initialState?.cell?[index]) { c0 in
-                    direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
-                }}
-                finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
-                if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
-                let source = direction.output.pointer
-                if isLast {
-                    output.withUnsafeMutableBufferPointer { scatter(source, into: $0.baseAddress!, rows: T * B, width: H, offset: d * H, stride: HD) }
-                } else {
-                    scatter(source, into: layerInputs[layer + 1].pointer, rows: T * B, width: H, offset: d * H, stride: HD)
-                }
-            }
-            if !isLast {
-                dropoutMasks[layer + 1] = nil
-                if training && config.interLayerDropout > 0 {
-                    let count = T * B * HD
-                    let keepMask = dropoutMasks[layer + 1] ?? FloatBuffer()
-                    keepMask.reserve(count)
-                    let p = config.interLayerDropout, scale = 1 / (1 - p)
-                    let k = keepMask.pointer, next = layerInputs[layer + 1].pointer
-                    for i in 0..<count {
-                        k[i] = rng.nextUniform() < p ? 0 : scale
-                        next[i] *= k[i]
+        x.data.withUnsafeBufferPointer { xBuffer in
+            for layer in 0..<L {
+                let input = layer == 0 ? xBuffer.baseAddress! : UnsafePointer(layerInputs[layer].pointer)
+                // A lower layer's concatenated output goes straight into the next layer's input buffer.
+                let isLast = layer == L - 1
+                if !isLast { layerInputs[layer + 1].reserve(T * B * HD) }
+                for d in 0..<D {
+                    let index = layer * D + d
+                    let direction = directions[index]
+                    withOptionalPointer(initialState?.hidden[index]) { h0 in
+                    withOptionalPointer(initialState?.cell?[index]) { c0 in
+                        direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
+                    }}
+                    finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
+                    if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
+                    if !isLast {
+                        scatter(direction.output.pointer, into: layerInputs[layer + 1].pointer, rows: T * B, width: H,
+                                offset: d * H, stride: HD)
                     }
-                    dropoutMasks[layer + 1] = keepMask
+                }
+                if !isLast {
+                    dropoutMasks[layer + 1] = nil
+                    if training && config.interLayerDropout > 0 {
+                        let count = T * B * HD
+                        let keepMask = dropoutMasks[layer + 1] ?? FloatBuffer()
+                        keepMask.reserve(count)
+                        let p = config.interLayerDropout, scale = 1 / (1 - p)
+                        let k = keepMask.pointer, next = layerInputs[layer + 1].pointer
+                        for i in 0..<count {
+                            k[i] = rng.nextUniform() < p ? 0 : scale
+                            next[i] *= k[i]
+                        }
+                        dropoutMasks[layer + 1] = keepMask
+                    }
                 }
             }
+        }
+        // The top layer's directions, concatenated.
+        let output = [Float](unsafeUninitializedCapacity: T * B * HD) { buffer, initialized in
+            for d in 0..<D {
+                scatter(directions[(L - 1) * D + d].output.pointer, into: buffer.baseAddress!, rows: T * B, width: H,
+                        offset: d * H, stride: HD)
+            }
+            initialized = T * B * HD
         }
         hasForward = true
         let final = RecurrentState(hidden: finalHidden, cell: config.cell == .lstm ? finalCell : nil)
@@ -187,48 +200,60 @@ public final class RecurrentNetwork {
         let maskPointer = mask.map { UnsafePointer($0.pointer) }
         var initialHidden = Array(repeating: Tensor.zeros([B, H]), count: L * D)
         var initialCell = config.cell == .lstm ? initialHidden : []
-
-        // Gradient w.r.t. the current layer's output, [T, B, HD]; for the top layer it comes from the caller.
-        var layerOutputGradient: UnsafePointer<Float>? = nil
-        let topGradient = gradOutput.map { FloatBuffer(count: $0.count) }
-        if let gradOutput, let topGradient {
-            gradOutput.data.withUnsafeBufferPointer { topGradient.copy(from: $0.baseAddress!, count: $0.count) }
-            layerOutputGradient = UnsafePointer(topGradient.pointer)
+        if T == 0 || B == 0 {
+            lastInitialStateGradient = gradFinal ?? zeroState(batch: B)
+            return Tensor.zeros([T, B, config.inputSize])
         }
-        for layer in (0..<L).reversed() {
-            let inputWidth = layer == 0 ? config.inputSize : HD
-            let dInput = layerInputGradients[layer]
-            dInput.reserve(T * B * inputWidth)
-            for d in 0..<D {
-                let index = layer * D + d
-                let direction = directions[index]
-                // This direction's slice of the output gradient, made contiguous.
-                var dOutput: UnsafePointer<Float>? = nil
-                if let full = layerOutputGradient {
-                    if D == 1 {
-                        dOutput = full
+
+        // The layer-0 input gradient is written straight into the returned array.
+        let inputGradient = [Float](unsafeUninitializedCapacity: T * B * config.inputSize) { result, initialized in
+            input.data.withUnsafeBufferPointer { xBuffer in
+            withOptionalPointer(gradOutput) { top in
+                // Gradient w.r.t. the current layer's output, [T, B, HD]; for the top layer it comes from the caller.
+                var layerOutputGradient = top
+                for layer in (0..<L).reversed() {
+                    let inputWidth = layer == 0 ? config.inputSize : HD
+                    let dInput: UnsafeMutablePointer<Float>
+                    if layer == 0 {
+                        dInput = result.baseAddress!
                     } else {
-                        directionOutputGradient.reserve(T * B * H)
-                        gather(full, into: directionOutputGradient.pointer, rows: T * B, width: H, offset: d * H, stride: HD)
-                        dOutput = UnsafePointer(directionOutputGradient.pointer)
+                        layerInputGradients[layer].reserve(T * B * inputWidth)
+                        dInput = layerInputGradients[layer].pointer
                     }
+                    let layerInput = layer == 0 ? xBuffer.baseAddress! : UnsafePointer(layerInputs[layer].pointer)
+                    for d in 0..<D {
+                        let index = layer * D + d
+                        let direction = directions[index]
+                        // This direction's slice of the output gradient, made contiguous.
+                        var dOutput: UnsafePointer<Float>? = nil
+                        if let full = layerOutputGradient {
+                            if D == 1 {
+                                dOutput = full
+                            } else {
+                                directionOutputGradient.reserve(T * B * H)
+                                gather(full, into: directionOutputGradient.pointer, rows: T * B, width: H, offset: d * H, stride: HD)
+                                dOutput = UnsafePointer(directionOutputGradient.pointer)
+                            }
+                        }
+                        withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
+                        withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
+                            direction.backward(input: layerInput, mask: maskPointer, dOutput: dOutput,
+                                               dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0)
+                        }}
+                        initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
+                        if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
+                    }
+                    if layer > 0, let keep = dropoutMasks[layer] {
+                        let k = keep.pointer
+                        for i in 0..<(T * B * inputWidth) { dInput[i] *= k[i] }
+                    }
+                    layerOutputGradient = UnsafePointer(dInput)
                 }
-                withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
-                withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
-                    direction.backward(input: layerInputs[layer].pointer, mask: maskPointer, dOutput: dOutput,
-                                       dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput.pointer, accumulate: d > 0)
-                }}
-                initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
-                if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
-            }
-            if layer > 0, let keep = dropoutMasks[layer] {
-                let g = dInput.pointer, k = keep.pointer
-                for i in 0..<(T * B * inputWidth) { g[i] *= k[i] }
-            }
-            layerOutputGradient = UnsafePointer(dInput.pointer)
+            }}
+            initialized = T * B * config.inputSize
         }
         lastInitialStateGradient = RecurrentState(hidden: initialHidden, cell: config.cell == .lstm ? initialCell : nil)
-        return Tensor(shape: [T, B, config.inputSize], data: layerInputGradients[0].array(count: T * B * config.inputSize))
+        return Tensor(shape: [T, B, config.inputSize], data: inputGradient)
     }
 
     // MARK: Single step

@@ -91,6 +91,9 @@ public enum SafeTensors {
         return out
     }
 
+    /// Tests set this to fail a write after the temporary file is complete, before the rename.
+    nonisolated(unsafe) static var testHookBeforeRename: (() throws -> Void)?
+
     private static func writeAtomically(_ data: Data, to url: URL) throws {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
@@ -114,6 +117,12 @@ public enum SafeTensors {
         guard ok && closed else {
             unlink(temporary)
             throw error
+        }
+        if let hook = testHookBeforeRename {
+            do { try hook() } catch {
+                unlink(temporary)
+                throw error
+            }
         }
         guard rename(temporary, path) == 0 else {
             let error = failure("cannot rename the temporary file into place")

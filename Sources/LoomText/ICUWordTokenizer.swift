@@ -11,6 +11,7 @@ final class ICUWordTokenizer {
         if options.caseFold { flags |= UInt32(LOOM_WT_CASEFOLD) }
         if options.keepPunctuation { flags |= UInt32(LOOM_WT_KEEP_PUNCTUATION) }
         if options.stripMarkup { flags |= UInt32(LOOM_WT_STRIP_MARKUP) }
+        if !options.asciiFastPath { flags |= UInt32(LOOM_WT_NO_ASCII_FAST_PATH) }
         var status: Int32 = 0
         guard let handle = loom_wordtok_open(flags, options.locale, &status) else {
             throw TextError.icu(function: "ubrk_open", code: String(cString: loom_icu_error_name(status)))
@@ -19,6 +20,28 @@ final class ICUWordTokenizer {
     }
 
     deinit { loom_wordtok_close(handle) }
+
+    /// Tokenizes and adds each token to `table`'s counts; returns the number of tokens.
+    func count(utf8: UnsafeBufferPointer<UInt8>, into table: TokenTable) -> Int {
+        guard let base = utf8.baseAddress, !utf8.isEmpty else { return 0 }
+        var status: Int32 = 0
+        let count = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
+            loom_wordtok_count(handle, chars, Int32(utf8.count), table.handle, &status)
+        }
+        return max(0, Int(count))
+    }
+
+    /// Tokenizes and returns each token's id in `table` (`unknown` when absent).
+    func lookup(utf8: UnsafeBufferPointer<UInt8>, in table: TokenTable, unknown: Int32) -> [Int32] {
+        guard let base = utf8.baseAddress, !utf8.isEmpty else { return [] }
+        var status: Int32 = 0
+        var ids: UnsafePointer<Int32>?
+        let count = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
+            loom_wordtok_lookup(handle, chars, Int32(utf8.count), table.handle, unknown, &ids, &status)
+        }
+        guard count > 0, let ids else { return [] }
+        return Array(UnsafeBufferPointer(start: ids, count: Int(count)))
+    }
 
     /// Tokenizes UTF-8 bytes and calls `body` with each token's UTF-8 bytes (valid UTF-8,
     /// only valid during the call).

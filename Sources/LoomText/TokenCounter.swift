@@ -41,8 +41,14 @@ public struct TokenCounter: Sendable, Equatable {
     /// (default: all active processors). The result does not depend on `threads`.
     public static func count(_ texts: [String], tokenizer: Tokenizer, threads: Int? = nil) -> TokenCounter {
         let parts = ParallelChunks.map(texts.count, threads: threads) { range in
+            // Count in a C table (no Swift string per token), then convert once.
+            let table = TokenTable()
+            var total = 0
+            for index in range { total += tokenizer.count(texts[index], into: table) }
             var counter = TokenCounter()
-            for index in range { counter.add(text: texts[index], tokenizer: tokenizer) }
+            counter.counts = table.counts()
+            counter.documents = range.count
+            counter.total = total
             return counter
         }
         var result = TokenCounter()

@@ -17,7 +17,7 @@ import CICU
 public struct Tokenizer: Sendable {
     /// The options this tokenizer was made with.
     public let options: TokenizerOptions
-    private let pool: WordTokenizerPool
+    let pool: WordTokenizerPool
 
     /// Opens ICU's word-break iterator; throws `TextError.icu` if ICU's data is missing.
     public init(options: TokenizerOptions = .init()) throws {
@@ -43,6 +43,18 @@ public struct Tokenizer: Sendable {
 }
 
 extension Tokenizer {
+    /// Tokenizes `text` and counts its tokens in `table` (C fast path); returns the token count.
+    func count(_ text: String, into table: TokenTable) -> Int {
+        var text = text
+        return text.withUTF8 { utf8 in pool.withTokenizer { $0.count(utf8: utf8, into: table) } }
+    }
+
+    /// Tokenizes `text` and returns the tokens' ids in `table` (C fast path).
+    func lookup(_ text: String, in table: TokenTable, unknown: Int32) -> [Int32] {
+        var text = text
+        return text.withUTF8 { utf8 in pool.withTokenizer { $0.lookup(utf8: utf8, in: table, unknown: unknown) } }
+    }
+
     /// The version of the ICU library in use, e.g. "72.1".
     public static var icuVersion: String { String(cString: loom_icu_version()) }
 }

@@ -11,6 +11,9 @@ public struct TokenizerOptions: Equatable, Hashable, Sendable {
     /// ICU locale for word breaking; "" is ICU's root locale (dictionaries for Chinese,
     /// Japanese, Thai, Khmer, Lao and Burmese are used in every locale).
     public var locale: String
+    /// Segment all-ASCII texts with Loom's own implementation of ICU's rules (identical
+    /// results, checked against ICU in the tests). Off only to test that equivalence.
+    var asciiFastPath = true
 
     public init(caseFold: Bool = true, keepPunctuation: Bool = false, stripMarkup: Bool = true, locale: String = "") {
         self.caseFold = caseFold

@@ -19,6 +19,8 @@ public struct Vocabulary: Equatable, Sendable {
     /// All tokens, index = id.
     public let tokens: [String]
     private let ids: [String: Int32]
+    /// The same mapping in C, for encoding straight from the tokenizer.
+    private let table: TokenTable
 
     /// Number of tokens, the two special tokens included.
     public var count: Int { tokens.count }
@@ -47,6 +49,7 @@ public struct Vocabulary: Equatable, Sendable {
         }
         self.tokens = tokens
         self.ids = ids
+        self.table = TokenTable(tokens: tokens)
     }
 
     /// Builds a vocabulary from token counts.
@@ -92,11 +95,7 @@ public struct Vocabulary: Equatable, Sendable {
     /// Tokenizes `text` and encodes the tokens, without building intermediate strings
     /// for known tokens (the equivalent of Keras' `texts_to_sequences` for one text).
     public func encode(text: String, tokenizer: Tokenizer) -> [Int32] {
-        var result: [Int32] = []
-        tokenizer.forEachToken(in: text) { bytes in
-            result.append(id(for: String(decoding: bytes, as: UTF8.self)))
-        }
-        return result
+        tokenizer.lookup(text, in: table, unknown: Self.unknownID)
     }
 
     /// Tokens of `ids` (out-of-range ids → `<unk>`).

@@ -6,6 +6,7 @@ import LoomText
 
 extension CellKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
+extension CorpusSplit: ExpressibleByArgument {}
 
 /// `loom sentiment …`: train and evaluate review classifiers.
 struct SentimentCommand: ParsableCommand {
@@ -38,6 +39,12 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .long, help: "Model folder to write (created or replaced atomically).")
     var out: String
 
+    @Option(help: "For an aclImdb folder holding train/ and test/: the split to train on.")
+    var split: CorpusSplit = .train
+
+    @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of stopping (the count is reported).")
+    var lossy = false
+
     @Option(help: "Recurrent cell: lstm, gru or rnn.")
     var cell: CellKind = .lstm
 
@@ -58,6 +65,9 @@ struct SentimentTrainCommand: ParsableCommand {
 
     @Option(help: "Dropout before the output layer.")
     var dropout: Float = 0.3
+
+    @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedded tokens.")
+    var embeddingDropout: Float = 0
 
     @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
     var maxLength: Int = 400
@@ -109,7 +119,11 @@ struct SentimentTrainCommand: ParsableCommand {
             let source = URL(commandLinePath: data)
             let progress = ProgressReporter(enabled: !quiet)
             progress.log("reading \(source.path)…")
-            let examples = try LabelledCorpus.read(source)
+            let corpus = try LabelledCorpus.load(source, options: CorpusOptions(split: split, lossy: lossy))
+            if corpus.replacements > 0 {
+                progress.log("warning: replaced \(corpus.replacements) invalid UTF-8 sequences with U+FFFD (--lossy)")
+            }
+            let examples = corpus.items
             var architecture = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 2)
             architecture.cell = cell
             architecture.layers = layers
@@ -118,6 +132,7 @@ struct SentimentTrainCommand: ParsableCommand {
             architecture.hiddenSize = hidden
             architecture.pooling = pooling
             architecture.dropout = dropout
+            architecture.embeddingDropout = embeddingDropout
             architecture.maxLength = maxLength
             architecture.keepPunctuation = keepPunctuation
             architecture.caseFold = !noCaseFold
@@ -177,6 +192,9 @@ struct SentimentEvalCommand: ParsableCommand {
     @Option(help: "Labelled data: aclImdb folder, .tsv or .csv file.")
     var data: String
 
+    @Option(help: "For an aclImdb folder holding train/ and test/: the split to score.")
+    var split: CorpusSplit = .test
+
     @Option(name: .customLong("batch-size"), help: "Reviews per inference batch.")
     var batchSize: Int = 256
 
@@ -186,8 +204,7 @@ struct SentimentEvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let classifier = try SentimentClassifier(directory: URL(commandLinePath: model))
-            let examples = try LabelledCorpus.read(URL(commandLinePath: data))
-            guard !examples.isEmpty else { throw ModelError.invalidData("\(data): no labelled examples found") }
+            let examples = try LabelledCorpus.read(URL(commandLinePath: data), options: CorpusOptions(split: split))
             let start = Date()
             let metrics = try classifier.evaluate(examples, batchSize: batchSize)
             let seconds = Date().timeIntervalSince(start)

@@ -168,6 +168,44 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(p.value, q.value)
     }
 
+    func testStateFollowsParameterObjectsEvenWithEqualNames() {
+        // Two layers built without a name prefix both call their weight "weight": each keeps its
+        // own moments (a shared buffer would make b's first step differ from a fresh optimizer's).
+        let a = Parameter(name: "weight", value: Tensor(shape: [1], data: [1]))
+        let b = Parameter(name: "weight", value: Tensor(shape: [1], data: [1]))
+        let adam = Adam(learningRate: 0.1)
+        a.grad = Tensor(shape: [1], data: [5]); b.grad = Tensor(shape: [1], data: [-1])
+        adam.step([a, b])
+        XCTAssertEqual(a.value.data[0], 0.9, accuracy: 1e-6)
+        XCTAssertEqual(b.value.data[0], 1.1, accuracy: 1e-6)
+        // Loaded state waits by name, and is saved again unchanged if no step has used it yet.
+        let fresh = Adam()
+        let state = ["m.x": Tensor(shape: [1], data: [0.5]), "v.x": Tensor(shape: [1], data: [0.25])]
+        XCTAssertNoThrow(try fresh.loadState(state, stepCount: 7))
+        XCTAssertEqual(fresh.stateTensors(), state)
+    }
+
+    func testLargeParametersSplitAcrossThreadsUpdateExactlyLikeSmallOnes() {
+        // 2¹⁸ elements take the two-thread path; the same values in 256 small parameters take the
+        // serial one. Element-wise updates must agree bit for bit.
+        let n = 1 << 18, piece = 1024
+        var rng = SeededGenerator(seed: 5)
+        let values = (0..<n).map { _ in rng.nextUniform(-1, 1) }
+        let grads = (0..<n).map { _ in rng.nextUniform(-1, 1) }
+        let big = Parameter(name: "big", value: Tensor(shape: [n], data: values))
+        let small = (0..<n / piece).map { k in
+            Parameter(name: "p\(k)", value: Tensor(shape: [piece], data: Array(values[k * piece..<(k + 1) * piece])))
+        }
+        let a = Adam(learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true), b = Adam(learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true)
+        for _ in 0..<2 {
+            big.grad = Tensor(shape: [n], data: grads)
+            for (k, p) in small.enumerated() { p.grad = Tensor(shape: [piece], data: Array(grads[k * piece..<(k + 1) * piece])) }
+            a.step([big])
+            b.step(small)
+        }
+        XCTAssertEqual(big.value.data, small.flatMap(\.value.data))
+    }
+
     func testLearningRateIsSettableThroughTheProtocol() {
         let optimizers: [Optimizer] = [SGD(learningRate: 1), Adam(learningRate: 1)]
         for o in optimizers { o.learningRate *= 0.5; XCTAssertEqual(o.learningRate, 0.5) }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import LoomTensor
 @testable import LoomNN
@@ -179,5 +180,57 @@ final class RecurrentBehaviourTests: XCTestCase {
         let single = RecurrentNetwork(RecurrentConfiguration(cell: .gru, inputSize: 3, hiddenSize: 5, layers: 1,
                                                              interLayerDropout: 0.5), rng: &rng2)
         XCTAssertEqual(single.forward(x, training: true, rng: &a).output, single.forward(x, training: false, rng: &b).output)
+    }
+}
+
+/// The time loops split the batch into slices that run concurrently; results must not depend on the split.
+final class RecurrentParallelismTests: XCTestCase {
+    override func tearDown() {
+        RecurrentParallelism.maximumSlices = ProcessInfo.processInfo.activeProcessorCount
+        RecurrentParallelism.minimumRowsPerSlice = 8
+    }
+
+    private func run(_ cell: CellKind, slices: Int) -> (output: Tensor, final: [Float], dx: Tensor, grads: [[Float]], dh0: [Float]) {
+        RecurrentParallelism.maximumSlices = slices
+        RecurrentParallelism.minimumRowsPerSlice = 1
+        let T = 4, B = 7
+        var rng = SeededGenerator(seed: 21)
+        let net = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: 3, hiddenSize: 6, layers: 2, bidirectional: true),
+                                   rng: &rng)
+        let x = Tensor(shape: [T, B, 3], data: (0..<(T * B * 3)).map { _ in rng.nextNormal() })
+        var maskData = [Float](repeating: 1, count: T * B)
+        maskData[0 * B + 2] = 0; maskData[3 * B + 5] = 0; maskData[2 * B + 5] = 0 // one pre-, one post-padded row
+        let (output, final) = net.forward(x, mask: Tensor(shape: [T, B], data: maskData), rng: &rng)
+        let gradOutput = Tensor(shape: output.shape, data: (0..<output.count).map { _ in rng.nextNormal() })
+        let dx = net.backward(gradOutput: gradOutput, gradFinal: RecurrentState(hidden: final.hidden, cell: final.cell))
+        return (output, final.hidden.flatMap(\.data) + (final.cell?.flatMap(\.data) ?? []), dx,
+                net.parameters.map(\.grad.data), net.lastInitialStateGradient!.hidden.flatMap(\.data))
+    }
+
+    func testSlicedTimeLoopsMatchSingleSlice() {
+        for cell in CellKind.allCases {
+            let one = run(cell, slices: 1), three = run(cell, slices: 3)
+            XCTAssertLessThan(maxAbsDifference(one.output.data, three.output.data), 1e-6, "\(cell)")
+            XCTAssertLessThan(maxAbsDifference(one.final, three.final), 1e-6, "\(cell)")
+            XCTAssertLessThan(maxAbsDifference(one.dx.data, three.dx.data), 1e-5, "\(cell)")
+            XCTAssertLessThan(maxAbsDifference(one.dh0, three.dh0), 1e-5, "\(cell)")
+            for (a, b) in zip(one.grads, three.grads) { XCTAssertLessThan(maxAbsDifference(a, b), 1e-5, "\(cell)") }
+        }
+    }
+}
+
+final class RecurrentEdgeCaseTests: XCTestCase {
+    /// An empty sequence (T = 0) is not an error: empty output, the initial state passes through.
+    func testEmptySequence() {
+        var rng = SeededGenerator(seed: 1)
+        let net = RecurrentNetwork(RecurrentConfiguration(cell: .lstm, inputSize: 3, hiddenSize: 4, layers: 2), rng: &rng)
+        var initial = net.zeroState(batch: 2)
+        initial.hidden[1] = Tensor(shape: [2, 4], repeating: 0.5)
+        let (output, final) = net.forward(Tensor.zeros([0, 2, 3]), initialState: initial, rng: &rng)
+        XCTAssertEqual(output.shape, [0, 2, 4])
+        XCTAssertEqual(final.hidden[1], initial.hidden[1])
+        let dx = net.backward(gradOutput: nil, gradFinal: initial)
+        XCTAssertEqual(dx.shape, [0, 2, 3])
+        XCTAssertEqual(net.lastInitialStateGradient?.hidden[1], initial.hidden[1])
     }
 }

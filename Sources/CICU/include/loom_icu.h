@@ -24,6 +24,9 @@ enum {
     LOOM_WT_KEEP_PUNCTUATION = 2,
     /// Replace markup tags such as `<br />` with a space before segmenting.
     LOOM_WT_STRIP_MARKUP = 4,
+    /// Always use ICU's break iterator, also for all-ASCII text (for tests that check the
+    /// ASCII fast path against ICU).
+    LOOM_WT_NO_ASCII_FAST_PATH = 8,
 };
 
 /// Opaque word tokenizer: one ICU word-break iterator plus reusable buffers.
@@ -58,5 +61,7 @@ const char *loom_icu_version(void);
 #ifdef __cplusplus
 }
 #endif
+
+#include "loom_tokentable.h"
 
 #endif

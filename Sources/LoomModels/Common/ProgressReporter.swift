@@ -46,7 +46,7 @@ public final class ProgressReporter {
             lastLineLength = 0
         }
         FileHandle.standardError.write(Data((message + "\n").utf8))
-        lastDraw = .distantPast
+        if isTerminal { lastDraw = .distantPast }
     }
 
     /// Human-readable duration such as `1m05s`.

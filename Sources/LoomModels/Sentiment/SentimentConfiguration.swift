@@ -19,7 +19,10 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
     public var embeddingSize: Int = 128
     public var hiddenSize: Int = 128
     public var pooling: Pooling = .mean
+    /// Dropout on the pooled features, before the output layer.
     public var dropout: Float = 0.3
+    /// Dropout on the embedded tokens (each element), a strong regulariser for small review datasets.
+    public var embeddingDropout: Float = 0
     /// Reviews longer than this keep their last `maxLength` tokens (Keras' default `truncating: pre`).
     public var maxLength: Int = 400
     public var caseFold: Bool = true
@@ -59,6 +62,7 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
         try require(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096")
         try require(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096")
         try require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1)")
+        try require(embeddingDropout >= 0 && embeddingDropout < 1, "--embedding-dropout must be in [0, 1)")
         try require(maxLength >= 1, "--max-length must be at least 1")
     }
 }

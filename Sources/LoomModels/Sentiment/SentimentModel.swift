@@ -10,6 +10,7 @@ public final class SentimentModel {
     let recurrent: RecurrentNetwork
     var pooling: TemporalPooling
     var dropout: Dropout
+    var embeddingDropout: Dropout
     let classifier: Dense
     /// Every trainable parameter, named as in PyTorch's `state_dict`.
     public let parameters: [Parameter]
@@ -26,6 +27,7 @@ public final class SentimentModel {
         let directions = configuration.bidirectional ? 2 : 1
         pooling = TemporalPooling(configuration.pooling, directions: directions)
         dropout = Dropout(rate: configuration.dropout)
+        embeddingDropout = Dropout(rate: configuration.embeddingDropout)
         classifier = Dense(inputSize: configuration.hiddenSize * directions, outputSize: configuration.outputSize,
                            rng: &rng)
         for parameter in embedding.parameters { parameter.name = "embedding." + parameter.name }
@@ -41,7 +43,7 @@ public final class SentimentModel {
     /// - Returns: [batch, outputSize] logits.
     public func forward(_ batch: PaddedBatch, training: Bool, rng: inout SeededGenerator) -> Tensor {
         lastShape = (batch.steps, batch.batchSize)
-        let embedded = embedding.forward(batch.timeMajorIDs)
+        let embedded = embeddingDropout.forward(embedding.forward(batch.timeMajorIDs), training: training, rng: &rng)
             .reshaped([batch.steps, batch.batchSize, configuration.embeddingSize])
         let (outputs, _) = recurrent.forward(embedded, mask: batch.mask, initialState: nil, training: training, rng: &rng)
         let pooled = pooling.forward(outputs, mask: batch.mask)
@@ -55,7 +57,8 @@ public final class SentimentModel {
         let gradPooled = dropout.backward(classifier.backward(gradLogits))
         let gradOutputs = pooling.backward(gradPooled)
         let gradEmbedded = recurrent.backward(gradOutput: gradOutputs, gradFinal: nil)
-        embedding.backward(gradEmbedded.reshaped([lastShape.steps * lastShape.batch, configuration.embeddingSize]))
+        embedding.backward(embeddingDropout.backward(
+            gradEmbedded.reshaped([lastShape.steps * lastShape.batch, configuration.embeddingSize])))
     }
 
     /// Class probabilities, [batch][classes], for logits from `forward`.

@@ -1,0 +1,32 @@
+import Dispatch
+import Foundation
+import LoomTensor
+
+/// How many batch slices the recurrent time loops run in parallel (one per core by default).
+///
+/// The rows of a batch never interact inside a recurrence, so splitting the batch into slices and giving each
+/// core its own slice (with its own small single-threaded GEMM per step) parallelises the sequential part of an
+/// RNN without any per-step synchronisation. Measured on the 2-core machine this beats letting OpenBLAS split
+/// each small per-step product across threads. Set to 1 to run the loops on the calling thread only.
+public enum RecurrentParallelism {
+    nonisolated(unsafe) public static var maximumSlices: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Slices are at least this many rows, so small batches (sampling, tests) stay on one thread.
+    nonisolated(unsafe) public static var minimumRowsPerSlice: Int = 8
+}
+
+/// Calls `body(firstRow, rowCount)` for contiguous slices covering 0..<batch, concurrently when there is more
+/// than one slice. While slices run concurrently, OpenBLAS is set to one thread (restored afterwards).
+func forEachBatchSlice(batch: Int, _ body: (Int, Int) -> Void) {
+    let slices = max(1, min(RecurrentParallelism.maximumSlices, batch / max(1, RecurrentParallelism.minimumRowsPerSlice)))
+    if slices == 1 {
+        body(0, batch)
+        return
+    }
+    let previousThreads = BLAS.threads
+    BLAS.threads = 1
+    defer { BLAS.threads = previousThreads }
+    DispatchQueue.concurrentPerform(iterations: slices) { index in
+        let first = batch * index / slices, last = batch * (index + 1) / slices
+        body(first, last - first)
+    }
+}

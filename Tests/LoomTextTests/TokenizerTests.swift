@@ -1,0 +1,84 @@
+import LoomText
+import XCTest
+
+final class TokenizerTests: XCTestCase {
+    func testMixedStringExactTokens() throws {
+        let tokenizer = try Tokenizer()
+        let text = "I didn't like it.<br /><br />Le café était TRÈS bon! 10/10 👍🏽 我喜欢这部电影。"
+        XCTAssertEqual(tokenizer.tokenize(text), [
+            "i", "didn't", "like", "it", "le", "café", "était", "très", "bon", "10", "10", "👍🏽",
+            "我", "喜欢", "这", "部", "电影",
+        ])
+    }
+
+    func testEmojiSequencesStayWhole() throws {
+        let tokenizer = try Tokenizer()
+        XCTAssertEqual(tokenizer.tokenize("great 👩‍💻 🇫🇷 👨‍👩‍👧 ❤️!"), ["great", "👩‍💻", "🇫🇷", "👨‍👩‍👧", "❤"])
+    }
+
+    func testCaseFoldingIsNFKC() throws {
+        let folded = try Tokenizer()
+        XCTAssertEqual(folded.tokenize("Straße ＦＵＬＬ ǅ Ω"), ["strasse", "full", "dž", "ω"])
+        let kept = try Tokenizer(options: TokenizerOptions(caseFold: false))
+        XCTAssertEqual(kept.tokenize("Straße ＦＵＬＬ Hello"), ["Straße", "FULL", "Hello"])
+    }
+
+    func testDecomposedAccentsAreComposed() throws {
+        let tokenizer = try Tokenizer()
+        let decomposed = "cafe\u{301}"
+        XCTAssertEqual(tokenizer.tokenize(decomposed).map { Array($0.unicodeScalars) }, [Array("café".unicodeScalars)])
+    }
+
+    func testTypographicApostrophe() throws {
+        XCTAssertEqual(try Tokenizer().tokenize("didn’t don't"), ["didn't", "don't"])
+    }
+
+    func testKeepPunctuation() throws {
+        let tokenizer = try Tokenizer(options: TokenizerOptions(keepPunctuation: true))
+        XCTAssertEqual(tokenizer.tokenize("Wow, 10/10... $5!"), ["wow", ",", "10", "/", "10", ".", ".", ".", "$", "5", "!"])
+        XCTAssertEqual(try Tokenizer().tokenize("Wow, 10/10... $5!"), ["wow", "10", "10", "5"])
+    }
+
+    func testMarkup() throws {
+        let strip = try Tokenizer()
+        XCTAssertEqual(strip.tokenize("one<br />two<i>three</i> a < b <3"), ["one", "two", "three", "a", "b", "3"])
+        let keep = try Tokenizer(options: TokenizerOptions(keepPunctuation: true, stripMarkup: false))
+        XCTAssertEqual(keep.tokenize("a<br />b"), ["a", "<", "br", "/", ">", "b"])
+    }
+
+    func testNumbersAndAbbreviations() throws {
+        XCTAssertEqual(try Tokenizer().tokenize("3.5 stars, 1,000 times, U.S.A. e-mail"),
+                       ["3.5", "stars", "1,000", "times", "u.s.a", "e", "mail"])
+    }
+
+    func testJapaneseAndThai() throws {
+        XCTAssertEqual(try Tokenizer().tokenize("日本語のテキストです。ภาษาไทยง่าย"),
+                       ["日本語", "の", "テキスト", "です", "ภาษา", "ไทย", "ง่าย"])
+    }
+
+    func testEmptyAndWhitespace() throws {
+        let tokenizer = try Tokenizer()
+        XCTAssertEqual(tokenizer.tokenize(""), [])
+        XCTAssertEqual(tokenizer.tokenize(" \n\t  "), [])
+        XCTAssertEqual(tokenizer.tokenize("<br /><br />"), [])
+    }
+
+    func testConcurrentUseGivesSameTokens() throws {
+        let tokenizer = try Tokenizer()
+        let texts = (0..<200).map { "Review \($0): I didn't like it, 😀 très bien 我喜欢这部电影" }
+        let expected = texts.map { tokenizer.tokenize($0) }
+        let serial = TokenCounter.count(texts, tokenizer: tokenizer, threads: 1)
+        let parallel = TokenCounter.count(texts, tokenizer: tokenizer, threads: 4)
+        XCTAssertEqual(serial, parallel)
+        XCTAssertEqual(serial.total, expected.reduce(0) { $0 + $1.count })
+        XCTAssertEqual(serial.counts["didn't"], 200)
+    }
+
+    func testCharacterTokenizer() {
+        let text = "e\u{301}🇫🇷a"
+        XCTAssertEqual(CharacterTokenizer().tokenize(text), ["e\u{301}", "🇫🇷", "a"])
+        XCTAssertEqual(CharacterTokenizer(unit: .scalars).tokenize(text), ["e", "\u{301}", "🇫", "🇷", "a"])
+        XCTAssertEqual(CharacterTokenizer().tokenize(""), [])
+        XCTAssertEqual(CharacterTokenizer().tokenize("a\r\nb"), ["a", "\r\n", "b"])
+    }
+}
