@@ -82,9 +82,14 @@ public final class CharSampler {
         guard length >= 0 else { throw ModelError.invalidOption("--length must not be negative, got \(length)") }
         guard count >= 1 else { throw ModelError.invalidOption("--count must be at least 1, got \(count)") }
         let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
+        // Batch-1 products are too small to split across threads: OpenBLAS's threaded sgemv runs several times
+        // slower here, and far slower on a busy machine. One thread while generating, then as it was.
+        let threads = BLAS.threads
+        if threads != 1 { BLAS.threads = 1 }
+        defer { if threads != 1 { BLAS.threads = threads } }
         let fedPrompt = vocabulary.text(of: ids)
         stepper.reset()
-        for id in ids { try stepper.feed(id) }
+        for id in ids { stepper.feed(id) }
         let promptState = stepper.state
         let promptLogits = stepper.logits
         var rng = SeededGenerator(seed: seed)
@@ -107,7 +112,7 @@ public final class CharSampler {
                 let symbol = vocabulary.symbols[id]
                 characters.append(symbol)
                 onCharacter(sampleIndex, symbol)
-                if position + 1 < length { try stepper.feed(Int32(id)) }
+                if position + 1 < length { stepper.feed(Int32(id)) }
             }
             samples.append(CharSample(prompt: fedPrompt, text: characters.joined(), characters: characters,
                                       logProbabilities: logProbabilities))

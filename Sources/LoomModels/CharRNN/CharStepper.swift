@@ -1,48 +1,193 @@
 import LoomNN
 import LoomTensor
 
-/// Runs a `CharLanguageModel` one character at a time (batch 1) for sampling: an embedding row copy,
-/// one `RecurrentNetwork.step`, and the output layer as a single matrix-vector product. Buffers are
-/// allocated once, so generating a character costs no more than the recurrent step itself needs.
+/// Runs a `CharLanguageModel` one character at a time (batch 1) for sampling, as fast as the memory
+/// holding the weights can be read.
+///
+/// Batch-1 products are matrix–vector products, so this path calls `BLAS.sgemv` (OpenBLAS's `sgemm` with
+/// m = 1 re-packs the whole weight matrix on every call and runs several times slower). The first layer's
+/// input projection of every character, `embedding · W_ih_l0ᵀ + b_ih_l0`, is a small table computed once, so
+/// a character costs one table row plus `W_hh·h` for layer 0, and `W_ih·x + W_hh·h` for the layers above,
+/// then the gate arithmetic (the same `FastMath` kernels and formulas as `RecurrentNetwork`) and the output
+/// layer. All buffers are allocated once: generating a character allocates nothing.
+///
+/// The stepper works on a snapshot of the weights taken when it is made; make a new one after training further.
 public final class CharStepper {
     public let model: CharLanguageModel
-    /// The recurrent state after the characters fed so far; assign a saved copy to rewind.
-    public var state: RecurrentState
     /// Logits for the next character after the last `feed`, `[vocabularySize]` (zeros before the first).
     public private(set) var logits: [Float]
-    private var input: Tensor
+
+    private let cell: CellKind
+    private let layers: Int, hidden: Int, gateCount: Int, vocabularySize: Int
+    /// Layer 0: per character, `W_ih·embedding + b_ih` (plus `b_hh` except for GRU), [V, G·H].
+    private let inputTable: [Float]
+    /// Per layer: W_ih [G·H, H] (layers ≥ 1; empty for layer 0) and W_hh [G·H, H]; for LSTM and RNN layers ≥ 1
+    /// the two are stacked side by side in `inputWeights` ([G·H, 2H]) and `hiddenWeights` is empty.
+    private let inputWeights: [[Float]]
+    private let hiddenWeights: [[Float]]
+    /// Per layer: the bias added before the input product: b_ih (+ b_hh for LSTM and RNN).
+    private let inputBias: [[Float]]
+    /// Per layer, GRU only: b_hh, kept apart because r multiplies `W_hn·h + b_hn`.
+    private let hiddenBias: [[Float]]
+    private let outputWeight: [Float], outputBias: [Float]
+    /// State: h and (LSTM) c per layer, contiguous [layers, H].
+    private var h: [Float], c: [Float]
+    /// Scratch: gate pre-activations from the input side and (GRU) from the hidden side.
+    private var gates: [Float], recurrentGates: [Float]
 
     init(model: CharLanguageModel) {
         self.model = model
-        state = model.zeroState(batch: 1)
-        logits = [Float](repeating: 0, count: model.configuration.vocabularySize)
-        input = Tensor.zeros([1, model.configuration.embeddingSize])
+        let configuration = model.configuration
+        cell = configuration.cell
+        layers = configuration.layers
+        hidden = configuration.hiddenSize
+        gateCount = configuration.cell.gateCount
+        vocabularySize = configuration.vocabularySize
+        let gh = gateCount * hidden
+        var byName: [String: [Float]] = [:]
+        for parameter in model.parameters { byName[parameter.name] = parameter.value.data }
+        let prefix = configuration.cell.rawValue + "."
+        func weight(_ name: String) -> [Float] { byName[prefix + name]! }
+        var inputWeights: [[Float]] = [], hiddenWeights: [[Float]] = []
+        var inputBias: [[Float]] = [], hiddenBias: [[Float]] = []
+        for layer in 0..<configuration.layers {
+            let bih = weight("bias_ih_l\(layer)"), bhh = weight("bias_hh_l\(layer)")
+            let wih = layer == 0 ? [] : weight("weight_ih_l\(layer)"), whh = weight("weight_hh_l\(layer)")
+            if layer > 0 && configuration.cell != .gru {
+                // [W_ih | W_hh] row by row, [G·H, 2H]: the input x = h_{l−1} and h_l lie side by side in `h`,
+                // so one product covers both.
+                var stacked = [Float](repeating: 0, count: gh * 2 * hidden)
+                for row in 0..<gh {
+                    for k in 0..<hidden {
+                        stacked[row * 2 * hidden + k] = wih[row * hidden + k]
+                        stacked[row * 2 * hidden + hidden + k] = whh[row * hidden + k]
+                    }
+                }
+                inputWeights.append(stacked)
+                hiddenWeights.append([])
+            } else {
+                inputWeights.append(wih)
+                hiddenWeights.append(whh)
+            }
+            inputBias.append(cell == .gru ? bih : zip(bih, bhh).map { $0 + $1 })
+            hiddenBias.append(cell == .gru ? bhh : [])
+        }
+        // Table = embedding [V, E] · W_ih_l0ᵀ [E, G·H] + bias row.
+        let e = configuration.embeddingSize, v = configuration.vocabularySize
+        var table = [Float](repeating: 0, count: v * gh)
+        for row in 0..<v { for k in 0..<gh { table[row * gh + k] = inputBias[0][k] } }
+        let embedding = model.embeddingWeight.value.data, wih0 = weight("weight_ih_l0")
+        embedding.withUnsafeBufferPointer { a in
+        wih0.withUnsafeBufferPointer { b in
+        table.withUnsafeMutableBufferPointer { t in
+            BLAS.sgemm(transposeA: false, transposeB: true, m: v, n: gh, k: e, a: a.baseAddress!, lda: e,
+                       b: b.baseAddress!, ldb: e, beta: 1, c: t.baseAddress!, ldc: gh)
+        }}}
+        inputTable = table
+        self.inputWeights = inputWeights
+        self.hiddenWeights = hiddenWeights
+        self.inputBias = inputBias
+        self.hiddenBias = hiddenBias
+        outputWeight = model.outputWeight.value.data
+        outputBias = model.outputBias.value.data
+        logits = [Float](repeating: 0, count: v)
+        h = [Float](repeating: 0, count: configuration.layers * hidden)
+        c = [Float](repeating: 0, count: cell == .lstm ? configuration.layers * hidden : 0)
+        gates = [Float](repeating: 0, count: gh)
+        recurrentGates = [Float](repeating: 0, count: cell == .gru ? gh : 0)
     }
 
-    /// Feeds character `id` (must be below `vocabularySize`) and updates `state` and `logits`.
-    public func feed(_ id: Int32) throws {
-        let configuration = model.configuration
-        let e = configuration.embeddingSize, h = configuration.hiddenSize, v = configuration.vocabularySize
-        precondition(id >= 0 && Int(id) < v, "character id \(id) outside 0..<\(v)")
-        model.embeddingWeight.value.data.withUnsafeBufferPointer { table in
-            input.data.withUnsafeMutableBufferPointer { row in
-                row.baseAddress!.update(from: table.baseAddress! + Int(id) * e, count: e)
+    /// The recurrent state after the characters fed so far (batch 1, `RecurrentNetwork`'s layout);
+    /// assign a saved copy to rewind.
+    public var state: RecurrentState {
+        get {
+            let hs = (0..<layers).map { Tensor(shape: [1, hidden], data: Array(h[($0 * hidden)..<(($0 + 1) * hidden)])) }
+            let cs = cell == .lstm
+                ? (0..<layers).map { Tensor(shape: [1, hidden], data: Array(c[($0 * hidden)..<(($0 + 1) * hidden)])) } : nil
+            return RecurrentState(hidden: hs, cell: cs)
+        }
+        set {
+            precondition(newValue.hidden.count == layers && newValue.hidden.allSatisfy { $0.count == hidden },
+                         "state must hold \(layers) tensors of [1, \(hidden)]")
+            for (layer, tensor) in newValue.hidden.enumerated() {
+                h.replaceSubrange((layer * hidden)..<((layer + 1) * hidden), with: tensor.data)
+            }
+            if cell == .lstm {
+                let cells = newValue.cell ?? []
+                precondition(cells.count == layers && cells.allSatisfy { $0.count == hidden }, "an LSTM state needs cell tensors")
+                for (layer, tensor) in cells.enumerated() {
+                    c.replaceSubrange((layer * hidden)..<((layer + 1) * hidden), with: tensor.data)
+                }
             }
         }
-        let top = try model.recurrent.step(input, state: &state)
-        model.outputBias.value.data.withUnsafeBufferPointer { bias in
-        model.outputWeight.value.data.withUnsafeBufferPointer { weight in
-        top.data.withUnsafeBufferPointer { hidden in
-        logits.withUnsafeMutableBufferPointer { out in
-            out.baseAddress!.update(from: bias.baseAddress!, count: v)
-            BLAS.sgemv(transposeA: false, m: v, n: h, a: weight.baseAddress!, lda: h, x: hidden.baseAddress!,
-                       beta: 1, y: out.baseAddress!)
+    }
+
+    /// Feeds character `id` (must be below `vocabularySize`) and updates the state and `logits`.
+    public func feed(_ id: Int32) {
+        precondition(id >= 0 && Int(id) < vocabularySize, "character id \(id) outside 0..<\(vocabularySize)")
+        let H = hidden, GH = gateCount * hidden
+        h.withUnsafeMutableBufferPointer { hBuffer in
+        c.withUnsafeMutableBufferPointer { cBuffer in
+        gates.withUnsafeMutableBufferPointer { gBuffer in
+        recurrentGates.withUnsafeMutableBufferPointer { rBuffer in
+            let g = gBuffer.baseAddress!
+            for layer in 0..<layers {
+                let hl = hBuffer.baseAddress! + layer * H
+                // Input side (with its bias) into g.
+                if layer == 0 {
+                    inputTable.withUnsafeBufferPointer { g.update(from: $0.baseAddress! + Int(id) * GH, count: GH) }
+                } else {
+                    let fused = cell != .gru
+                    inputBias[layer].withUnsafeBufferPointer { g.update(from: $0.baseAddress!, count: GH) }
+                    inputWeights[layer].withUnsafeBufferPointer { w in
+                        BLAS.sgemv(transposeA: false, m: GH, n: fused ? 2 * H : H, a: w.baseAddress!, lda: fused ? 2 * H : H,
+                                   x: hl - H, beta: 1, y: g)
+                    }
+                }
+                // Hidden side (unless fused above): added into g, or (GRU) kept apart in r.
+                if layer == 0 || cell == .gru {
+                    let target = cell == .gru ? rBuffer.baseAddress! : g
+                    if cell == .gru {
+                        hiddenBias[layer].withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: GH) }
+                    }
+                    hiddenWeights[layer].withUnsafeBufferPointer { w in
+                        BLAS.sgemv(transposeA: false, m: GH, n: H, a: w.baseAddress!, lda: H, x: hl, beta: 1, y: target)
+                    }
+                }
+                switch cell {
+                case .lstm:
+                    let cl = cBuffer.baseAddress! + layer * H
+                    let gi = g, gf = g + H, gg = g + 2 * H, go = g + 3 * H
+                    for j in 0..<(2 * H) { gi[j] = FastMath.sigmoid(gi[j]) }
+                    for j in 0..<H { gg[j] = FastMath.tanh(gg[j]) }
+                    for j in 0..<H { go[j] = FastMath.sigmoid(go[j]) }
+                    for j in 0..<H { cl[j] = gf[j] * cl[j] + gi[j] * gg[j] }
+                    for j in 0..<H { hl[j] = go[j] * FastMath.tanh(cl[j]) }
+                case .gru:
+                    let r = rBuffer.baseAddress!
+                    let gr = g, gz = g + H, gn = g + 2 * H, rhn = r + 2 * H
+                    for j in 0..<(2 * H) { gr[j] = FastMath.sigmoid(gr[j] + r[j]) }
+                    for j in 0..<H { gn[j] = FastMath.tanh(gn[j] + gr[j] * rhn[j]) }
+                    for j in 0..<H { hl[j] = (1 - gz[j]) * gn[j] + gz[j] * hl[j] }
+                case .rnn:
+                    for j in 0..<H { hl[j] = FastMath.tanh(g[j]) }
+                }
+            }
+            let top = UnsafePointer(hBuffer.baseAddress! + (layers - 1) * H)
+            outputBias.withUnsafeBufferPointer { bias in
+            outputWeight.withUnsafeBufferPointer { weight in
+            logits.withUnsafeMutableBufferPointer { out in
+                out.baseAddress!.update(from: bias.baseAddress!, count: vocabularySize)
+                BLAS.sgemv(transposeA: false, m: vocabularySize, n: H, a: weight.baseAddress!, lda: H, x: top,
+                           beta: 1, y: out.baseAddress!)
+            }}}
         }}}}
     }
 
     /// Returns to the zero state.
     public func reset() {
-        state = model.zeroState(batch: 1)
+        for i in h.indices { h[i] = 0 }
+        for i in c.indices { c[i] = 0 }
         for i in logits.indices { logits[i] = 0 }
     }
 }
