@@ -25,7 +25,7 @@ struct CharRNNTrainCommand: ParsableCommand {
         far as the model, plus a resume/ part from which --resume continues exactly where the run stopped. \
         Stopping with Ctrl-C keeps the last checkpoint.
 
-        With neither --steps nor --epochs, training runs 10 epochs. --steps and --epochs count from the \
+        With none of --steps, --epochs and --time-limit, training runs 10 epochs. --steps and --epochs count from the \
         start of the run, also when resuming.
 
         Examples:

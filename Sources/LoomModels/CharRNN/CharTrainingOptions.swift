@@ -17,7 +17,8 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 42
     /// Stop after this many optimiser steps in total, counting steps before a resume; nil = no limit.
     public var maxSteps: Int?
-    /// Stop after this many epochs in total; nil = no limit. With neither limit, 10 epochs.
+    /// Stop after this many epochs in total; nil = no limit. With no limit at all (no `maxSteps`, `epochs`
+    /// or `timeLimit`), 10 epochs.
     public var epochs: Int?
     /// Validation loss, a checkpoint and a sample every this many steps (and when training stops).
     public var evaluateEvery = 200
@@ -29,7 +30,7 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
     public init() {}
 
     /// The epoch limit in force: `epochs`, or 10 when no limit at all was given.
-    public var effectiveEpochs: Int? { epochs ?? (maxSteps == nil ? 10 : nil) }
+    public var effectiveEpochs: Int? { epochs ?? (maxSteps == nil && timeLimit == nil ? 10 : nil) }
 
     /// The learning rate of `epoch` (counted from 1).
     public func learningRate(epoch: Int) -> Float {
