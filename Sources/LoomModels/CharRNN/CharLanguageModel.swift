@@ -68,5 +68,6 @@ public final class CharLanguageModel {
     }
 
     /// A batch-1 inference session starting from the zero state, for sampling one character at a time.
+    /// It works on a snapshot of the current weights (see `CharStepper`).
     public func makeStepper() -> CharStepper { CharStepper(model: self) }
 }
