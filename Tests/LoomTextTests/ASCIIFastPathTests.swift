@@ -46,7 +46,7 @@ final class ASCIIFastPathTests: XCTestCase {
                 let review = String(line)
                 let (a, b) = (fast.tokenize(review), icu.tokenize(review))
                 guard a == b else {
-                    let index = zip(a, b).firstIndex { $0 != $1 } ?? min(a.count, b.count)
+                    let index = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
                     return XCTFail("fast path differs at token \(index): \(a[index...].prefix(5)) vs ICU \(b[index...].prefix(5))")
                 }
                 checked += 1
