@@ -63,6 +63,15 @@ final class TextCLITests: XCTestCase {
         XCTAssertEqual(result.stdout, "{\"tokens\":[\"hi\",\",\",\"you\",\"!\"]}\n{\"tokens\":[\"café\"]}\n")
     }
 
+    func testTokenizeWithVocabulary() throws {
+        let folder = try temporaryFolder()
+        try "<pad>\n<unk>\nthe\nfilm\n".write(to: folder.appendingPathComponent("v.txt"), atomically: true, encoding: .utf8)
+        let plain = try loom(["tokenize", "--vocab", "v.txt", "The film, the end"], in: folder)
+        XCTAssertEqual(plain.stdout, "the\t2\nfilm\t3\nthe\t2\nend\t1\n", plain.stderr)
+        let json = try loom(["tokenize", "--vocab", "v.txt", "--json", "film"], in: folder)
+        XCTAssertEqual(json.stdout, "{\"ids\":[3],\"tokens\":[\"film\"]}\n", json.stderr)
+    }
+
     func testTokenizeCharacters() throws {
         XCTAssertEqual(try loom(["tokenize", "--chars", "e\u{301}🇫🇷"]).stdout, "e\u{301}\n🇫🇷\n")
         XCTAssertEqual(try loom(["tokenize", "--chars", "--scalars", "🇫🇷"]).stdout, "🇫\n🇷\n")

@@ -3,8 +3,8 @@ import XCTest
 
 /// The ASCII fast path must segment exactly as ICU's break iterator does.
 final class ASCIIFastPathTests: XCTestCase {
-    func pair(keepPunctuation: Bool) throws -> (fast: Tokenizer, icu: Tokenizer) {
-        var options = TokenizerOptions(keepPunctuation: keepPunctuation)
+    func pair(keepPunctuation: Bool, caseFold: Bool = true) throws -> (fast: Tokenizer, icu: Tokenizer) {
+        var options = TokenizerOptions(caseFold: caseFold, keepPunctuation: keepPunctuation)
         let fast = try Tokenizer(options: options)
         options.asciiFastPath = false
         return (fast, try Tokenizer(options: options))
@@ -13,8 +13,8 @@ final class ASCIIFastPathTests: XCTestCase {
     func testRandomASCIIStringsMatchICU() throws {
         var generator = SplitMix(seed: 42)
         let alphabet = Array("aZq@09_.',;:-!?/ \t\n\r<>\"$#&()*+=[]\\^`{|}~\u{7F}\u{1}".unicodeScalars)
-        for keep in [false, true] {
-            let (fast, icu) = try pair(keepPunctuation: keep)
+        for (keep, fold) in [(false, true), (true, true), (true, false)] {
+            let (fast, icu) = try pair(keepPunctuation: keep, caseFold: fold)
             for _ in 0..<3000 {
                 let length = Int(generator.next() % 14)
                 var text = ""
