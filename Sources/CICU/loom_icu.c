@@ -192,9 +192,9 @@ static int is_emoji_component(UChar32 c) {
 // ignorable), which would split emoji ZWJ sequences such as 👩‍💻 into several emoji.
 // When the text has a ZWJ, emoji ZWJ sequences are copied verbatim and only the text
 // between them is normalized.
-static int normalize_protecting_zwj_sequences(LoomWordTokenizer *t, int32_t n, int32_t *length, UErrorCode *error) {
+static int normalize_protecting_zwj_sequences(LoomWordTokenizer *t, int32_t from, int32_t n, int32_t *length, UErrorCode *error) {
     const UChar *s = t->source;
-    int32_t runStart = 0, i = 0;
+    int32_t runStart = from, i = from;
     while (i < n) {
         int32_t start = i;
         UChar32 c;
@@ -285,18 +285,13 @@ static int keep_other_segment(const UChar *text, int32_t start, int32_t end, int
 // by ICU's root rules: '@' is a letter, ':' is not MidLetter).
 enum { A_OTHER, A_LETTER, A_DIGIT, A_EXTEND_NUM_LET, A_MID_NUM_LET, A_MID_NUM, A_SPACE };
 
-static inline int ascii_class(UChar c) {
-    UChar lower = c | 32;
-    if (lower >= 'a' && lower <= 'z') return A_LETTER;
-    if (c >= '0' && c <= '9') return A_DIGIT;
-    switch (c) {
-    case '@': return A_LETTER;
-    case '_': return A_EXTEND_NUM_LET;
-    case '.': case '\'': return A_MID_NUM_LET;
-    case ',': case ';': return A_MID_NUM;
-    default: return (c <= 0x20 || c == 0x7F) ? A_SPACE : A_OTHER;
-    }
-}
+static const uint8_t ascii_classes[128] = {
+    [0 ... 32] = A_SPACE, ['\''] = A_MID_NUM_LET, [','] = A_MID_NUM, ['.'] = A_MID_NUM_LET,
+    ['0' ... '9'] = A_DIGIT, [';'] = A_MID_NUM, ['@' ... 'Z'] = A_LETTER, ['_'] = A_EXTEND_NUM_LET,
+    ['a' ... 'z'] = A_LETTER, [127] = A_SPACE,
+};
+
+static inline int ascii_class(UChar c) { return ascii_classes[c & 0x7F]; }
 
 // Segments all-ASCII text exactly as ICU's word-break rules do (WB5–WB13b; the other
 // rules concern non-ASCII characters), about four times faster than the break iterator.
@@ -332,6 +327,57 @@ static int ascii_segments(LoomWordTokenizer *t, const UChar *s, int32_t n, int k
     return 1;
 }
 
+// Normalizes source[start, end) into t->normalized (from its beginning), protecting
+// emoji ZWJ sequences when the text has a ZWJ. Returns the normalized length or -1.
+static int32_t normalize_region(LoomWordTokenizer *t, int32_t start, int32_t end, int zwj, UErrorCode *error) {
+    int32_t length = 0;
+    int32_t n = end - start;
+    if (!grow((void **)&t->normalized, &t->normalizedCapacity, n + n / 2 + 16, sizeof(UChar))) {
+        *error = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    int ok = zwj ? normalize_protecting_zwj_sequences(t, start, end, &length, error)
+                 : normalize_append(t, start, end, &length, error);
+    return ok ? length : -1;
+}
+
+// Segments text[0, length) with ICU's break iterator and appends the kept tokens.
+static int icu_segments(LoomWordTokenizer *t, const UChar *text, int32_t length, int keepPunctuation,
+                        int32_t *byteLength, int32_t *count, UErrorCode *error) {
+    ubrk_setText(t->breaker, text, length, error);
+    if (U_FAILURE(*error)) return 0;
+    int32_t start = ubrk_first(t->breaker);
+    for (int32_t end = ubrk_next(t->breaker); end != UBRK_DONE; start = end, end = ubrk_next(t->breaker)) {
+        int32_t rule = ubrk_getRuleStatus(t->breaker);
+        int keep = (rule >= UBRK_WORD_NUMBER && rule < UBRK_WORD_IDEO_LIMIT) ||
+                   keep_other_segment(text, start, end, keepPunctuation);
+        if (keep && !append_token(t, text, start, end, byteLength, count)) {
+            *error = U_MEMORY_ALLOCATION_ERROR;
+            return 0;
+        }
+    }
+    // Drop the reference to our buffer so a later reallocation cannot leave ICU dangling.
+    UErrorCode ignored = U_ZERO_ERROR;
+    ubrk_setText(t->breaker, NULL, 0, &ignored);
+    return 1;
+}
+
+// Segments source[start, end): with the ASCII fast path when the region is all ASCII,
+// else normalized and through ICU.
+static int segment_region(LoomWordTokenizer *t, int32_t start, int32_t end, int ascii, int zwj,
+                          int32_t *byteLength, int32_t *count, UErrorCode *error) {
+    int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
+    if (end <= start) return 1;
+    if (ascii) {
+        if (ascii_segments(t, t->source + start, end - start, keepPunctuation, byteLength, count)) return 1;
+        *error = U_MEMORY_ALLOCATION_ERROR;
+        return 0;
+    }
+    int32_t length = normalize_region(t, start, end, zwj, error);
+    if (length < 0) return 0;
+    return icu_segments(t, t->normalized, length, keepPunctuation, byteLength, count, error);
+}
+
 int32_t loom_wordtok_run(LoomWordTokenizer *t, const char *utf8, int32_t n, int32_t *status) {
     UErrorCode error = U_ZERO_ERROR;
     *status = 0;
@@ -343,50 +389,40 @@ int32_t loom_wordtok_run(LoomWordTokenizer *t, const char *utf8, int32_t n, int3
     }
     int nonASCII = 0, zwj = 0;
     int32_t length = decode_utf8(t, (const uint8_t *)utf8, n, &nonASCII, &zwj);
-
-    const UChar *text = t->source;
-    if (nonASCII) {
-        int32_t normalizedLength = 0;
-        if (!grow((void **)&t->normalized, &t->normalizedCapacity, length + length / 2 + 16, sizeof(UChar))) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
-        }
-        int ok = zwj ? normalize_protecting_zwj_sequences(t, length, &normalizedLength, &error)
-                     : normalize_append(t, 0, length, &normalizedLength, &error);
-        if (!ok) { *status = (int32_t)error; return -1; }
-        text = t->normalized;
-        length = normalizedLength;
-    }
-
-    int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
     int32_t byteLength = 0, count = 0;
-    if (!nonASCII && !(t->flags & LOOM_WT_NO_ASCII_FAST_PATH)) {
-        if (!ascii_segments(t, text, length, keepPunctuation, &byteLength, &count)) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
+    int ok;
+    if (t->flags & LOOM_WT_NO_ASCII_FAST_PATH) {
+        ok = segment_region(t, 0, length, 0, zwj, &byteLength, &count, &error);
+    } else if (!nonASCII) {
+        ok = segment_region(t, 0, length, 1, 0, &byteLength, &count, &error);
+    } else {
+        // Mixed text: cut it into pieces at every position where a space or line feed is
+        // followed by a visible ASCII character. No word-break rule joins across such a position and
+        // normalization cannot change across it, so each piece segments on its own: runs
+        // of all-ASCII pieces take the fast path, the others ICU.
+        const UChar *s = t->source;
+        int32_t regionStart = 0, pieceStart = 0;
+        int regionASCII = 1, pieceASCII = 1;
+        ok = 1;
+        for (int32_t i = 0; i <= length && ok; i++) {
+            int cut = i == length || (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\n') && s[i] > ' ' && s[i] < 0x7F);
+            if (cut && i > pieceStart) {
+                if (pieceASCII != regionASCII && pieceStart > regionStart) {
+                    ok = segment_region(t, regionStart, pieceStart, regionASCII, zwj, &byteLength, &count, &error);
+                    regionStart = pieceStart;
+                }
+                regionASCII = pieceASCII;
+                pieceStart = i;
+                pieceASCII = 1;
+            }
+            if (i < length && s[i] >= 0x80) pieceASCII = 0;
         }
-        return count;
+        if (ok) ok = segment_region(t, regionStart, length, regionASCII, zwj, &byteLength, &count, &error);
     }
-
-    ubrk_setText(t->breaker, text, length, &error);
-    if (U_FAILURE(error)) { *status = (int32_t)error; return -1; }
-
-    int32_t start = ubrk_first(t->breaker);
-    for (int32_t end = ubrk_next(t->breaker); end != UBRK_DONE; start = end, end = ubrk_next(t->breaker)) {
-        int32_t rule = ubrk_getRuleStatus(t->breaker);
-        int keep;
-        if (rule >= UBRK_WORD_NUMBER && rule < UBRK_WORD_IDEO_LIMIT) {
-            keep = 1;
-        } else {
-            keep = keep_other_segment(text, start, end, keepPunctuation);
-        }
-        if (keep && !append_token(t, text, start, end, &byteLength, &count)) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
-        }
+    if (!ok) {
+        *status = (int32_t)error;
+        return -1;
     }
-    // Drop the reference to our buffer so a later reallocation cannot leave ICU dangling.
-    ubrk_setText(t->breaker, NULL, 0, &error);
     return count;
 }
 
