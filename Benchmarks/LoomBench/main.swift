@@ -9,6 +9,7 @@ let parts: [String: ([String]) throws -> Void] = [
     "classify": runClassifyBenchmark,
     "tokenize": runTokenizerBenchmark,
     "recurrent": runRecurrentBenchmark,
+    "inference": runInferenceBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
