@@ -87,6 +87,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
     var learningRate: Float = 2e-3
 
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
+    var learningRateDecay: Float = 1
+
     @Option(help: "Global gradient-norm clipping threshold.")
     var clip: Float = 5
 
@@ -140,6 +143,7 @@ struct SentimentTrainCommand: ParsableCommand {
             options.epochs = epochs
             options.batchSize = batchSize
             options.learningRate = learningRate
+            options.learningRateDecay = learningRateDecay
             options.clip = clip
             options.validationFraction = validation
             options.patience = patience
