@@ -22,7 +22,6 @@ struct LoomTokenTable {
     uint32_t mask;       // bucket count - 1 (power of two)
     int32_t size;
     int32_t capacity;    // entries allocated
-    uint64_t *hashes;
     int64_t *counts;
     int64_t *offsets;    // into arena
     int32_t *lengths;
@@ -72,7 +71,6 @@ LoomTokenTable *loom_table_create(void) {
 void loom_table_free(LoomTokenTable *t) {
     if (t == NULL) return;
     free(t->buckets);
-    free(t->hashes);
     free(t->counts);
     free(t->offsets);
     free(t->lengths);
@@ -81,7 +79,6 @@ void loom_table_free(LoomTokenTable *t) {
 }
 
 int32_t loom_table_size(const LoomTokenTable *t) { return t->size; }
-void loom_table_add(LoomTokenTable *t, int32_t id, int64_t delta) { t->counts[id] += delta; }
 int64_t loom_table_count(const LoomTokenTable *t, int32_t id) { return t->counts[id]; }
 
 const uint8_t *loom_table_token(const LoomTokenTable *t, int32_t id, int32_t *length) {
@@ -132,15 +129,13 @@ static int rehash(LoomTokenTable *t) {
 static int reserve_entries(LoomTokenTable *t) {
     if (t->size < t->capacity) return 1;
     int32_t capacity = t->capacity ? t->capacity * 2 : 1024;
-    void *h = realloc(t->hashes, (size_t)capacity * sizeof(uint64_t));
-    if (h) t->hashes = h;
     void *c = realloc(t->counts, (size_t)capacity * sizeof(int64_t));
     if (c) t->counts = c;
     void *o = realloc(t->offsets, (size_t)capacity * sizeof(int64_t));
     if (o) t->offsets = o;
     void *l = realloc(t->lengths, (size_t)capacity * sizeof(int32_t));
     if (l) t->lengths = l;
-    if (!h || !c || !o || !l) return 0;
+    if (!c || !o || !l) return 0;
     t->capacity = capacity;
     return 1;
 }
@@ -159,7 +154,6 @@ static int32_t insert(LoomTokenTable *t, const uint8_t *bytes, int32_t n, const 
     memcpy(t->arena + t->arenaSize, bytes, (size_t)n);
     t->offsets[id] = t->arenaSize;
     t->lengths[id] = n;
-    t->hashes[id] = probe->hash;
     t->counts[id] = 0;
     t->arenaSize += n;
     Bucket *b = &t->buckets[bucket];

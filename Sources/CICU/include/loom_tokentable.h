@@ -33,9 +33,6 @@ int32_t loom_table_size(const LoomTokenTable *table);
 /// The bytes of token `id` (length in *length).
 const uint8_t *loom_table_token(const LoomTokenTable *table, int32_t id, int32_t *length);
 
-/// Adds `delta` to the count of token `id`.
-void loom_table_add(LoomTokenTable *table, int32_t id, int64_t delta);
-
 /// The count of token `id`.
 int64_t loom_table_count(const LoomTokenTable *table, int32_t id);
 
