@@ -484,11 +484,9 @@ int32_t loom_wordtok_run(LoomWordTokenizer *t, const char *utf8, int32_t n, int3
 
 int32_t loom_wordtok_count(LoomWordTokenizer *t, const char *utf8, int32_t n, LoomTokenTable *table, int32_t *status) {
     int32_t count = loom_wordtok_run(t, utf8, n, status);
-    for (int32_t k = 0; k < count; k++) {
-        if (loom_table_increment(table, t->bytes + t->spans[2 * k], t->spans[2 * k + 1]) < 0) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
-        }
+    if (count > 0 && !loom_table_count_spans(table, t->bytes, t->spans, count)) {
+        *status = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
     }
     return count;
 }
@@ -501,10 +499,7 @@ int32_t loom_wordtok_lookup(LoomWordTokenizer *t, const char *utf8, int32_t n, c
         *status = U_MEMORY_ALLOCATION_ERROR;
         return -1;
     }
-    for (int32_t k = 0; k < count; k++) {
-        int32_t id = loom_table_find(table, t->bytes + t->spans[2 * k], t->spans[2 * k + 1]);
-        t->ids[k] = id < 0 ? unknown_id : id;
-    }
+    loom_table_lookup_spans(table, t->bytes, t->spans, count, unknown_id, t->ids);
     *ids = t->ids;
     return count;
 }

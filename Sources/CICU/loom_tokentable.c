@@ -174,11 +174,61 @@ int32_t loom_table_intern(LoomTokenTable *t, const uint8_t *bytes, int32_t n) {
     return insert(t, bytes, n, &probe, i);
 }
 
-int32_t loom_table_increment(LoomTokenTable *t, const uint8_t *bytes, int32_t n) {
-    Probe probe = make_probe(bytes, n);
+static inline int32_t increment(LoomTokenTable *t, const uint8_t *bytes, int32_t n, const Probe *probe) {
     int found;
-    uint32_t i = find_bucket(t, bytes, n, &probe, &found);
-    int32_t id = found ? t->buckets[i].id - 1 : insert(t, bytes, n, &probe, i);
+    uint32_t i = find_bucket(t, bytes, n, probe, &found);
+    int32_t id = found ? t->buckets[i].id - 1 : insert(t, bytes, n, probe, i);
     if (id >= 0) t->counts[id] += 1;
     return id;
+}
+
+int32_t loom_table_increment(LoomTokenTable *t, const uint8_t *bytes, int32_t n) {
+    Probe probe = make_probe(bytes, n);
+    return increment(t, bytes, n, &probe);
+}
+
+// Batches hash the tokens a few places ahead and prefetch their buckets, so that the
+// cache misses of a large table overlap instead of stalling one after another.
+enum { AHEAD = 8 };
+
+static inline void prefetch_bucket(const LoomTokenTable *t, const Probe *probe) {
+    __builtin_prefetch(&t->buckets[(uint32_t)probe->hash & t->mask]);
+}
+
+int32_t loom_table_count_spans(LoomTokenTable *t, const uint8_t *bytes, const int32_t *spans, int32_t count) {
+    Probe ring[AHEAD];
+    for (int32_t k = 0; k < count && k < AHEAD; k++) {
+        ring[k] = make_probe(bytes + spans[2 * k], spans[2 * k + 1]);
+        prefetch_bucket(t, &ring[k]);
+    }
+    for (int32_t k = 0; k < count; k++) {
+        Probe probe = ring[k % AHEAD];
+        int32_t next = k + AHEAD;
+        if (next < count) {
+            ring[k % AHEAD] = make_probe(bytes + spans[2 * next], spans[2 * next + 1]);
+            prefetch_bucket(t, &ring[k % AHEAD]);
+        }
+        if (increment(t, bytes + spans[2 * k], spans[2 * k + 1], &probe) < 0) return 0;
+    }
+    return 1;
+}
+
+void loom_table_lookup_spans(const LoomTokenTable *t, const uint8_t *bytes, const int32_t *spans, int32_t count,
+                             int32_t unknown_id, int32_t *ids) {
+    Probe ring[AHEAD];
+    for (int32_t k = 0; k < count && k < AHEAD; k++) {
+        ring[k] = make_probe(bytes + spans[2 * k], spans[2 * k + 1]);
+        prefetch_bucket(t, &ring[k]);
+    }
+    for (int32_t k = 0; k < count; k++) {
+        Probe probe = ring[k % AHEAD];
+        int32_t next = k + AHEAD;
+        if (next < count) {
+            ring[k % AHEAD] = make_probe(bytes + spans[2 * next], spans[2 * next + 1]);
+            prefetch_bucket(t, &ring[k % AHEAD]);
+        }
+        int found;
+        uint32_t i = find_bucket(t, bytes + spans[2 * k], spans[2 * k + 1], &probe, &found);
+        ids[k] = found ? t->buckets[i].id - 1 : unknown_id;
+    }
 }
