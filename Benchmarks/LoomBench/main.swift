@@ -6,8 +6,10 @@ do {
     switch arguments.first {
     case "tokenize":
         try runTokenizerBenchmark(arguments: Array(arguments.dropFirst()))
+    case "chars":
+        try runCharVocabularyBenchmark(arguments: Array(arguments.dropFirst()))
     default:
-        FileHandle.standardError.write(Data("usage: loom-bench tokenize [PATH] [--repeats N] [--threads T]\n".utf8))
+        FileHandle.standardError.write(Data("usage: loom-bench tokenize [PATH] [--repeats N] [--threads T] | chars [PATH] [--repeats N]\n".utf8))
         exit(2)
     }
 } catch {
