@@ -96,6 +96,18 @@ static int32_t markup_length(const uint8_t *s, int32_t i, int32_t n) {
     return 0;
 }
 
+// The next ASCII byte at s[*i], advancing *i: a markup tag becomes one space (when
+// stripping), A–Z become a–z (when case folding).
+static inline uint8_t next_ascii(const uint8_t *s, int32_t *i, int32_t n, int strip, int lower) {
+    uint8_t b = s[*i];
+    if (b == '<' && strip) {
+        int32_t m = markup_length(s, *i, n);
+        if (m > 0) { *i += m; return ' '; }
+    }
+    *i += 1;
+    return (lower && b >= 'A' && b <= 'Z') ? (uint8_t)(b + 32) : b;
+}
+
 // UTF-8 → UTF-16 with optional markup stripping and ASCII lower-casing.
 // Returns the UTF-16 length; sets *nonASCII and *zwj when such characters occur.
 // Malformed input (not produced by Swift strings) becomes U+FFFD.
@@ -108,13 +120,7 @@ static int32_t decode_utf8(LoomWordTokenizer *t, const uint8_t *s, int32_t n, in
     while (i < n) {
         uint8_t b = s[i];
         if (b < 0x80) {
-            if (b == '<' && strip) {
-                int32_t m = markup_length(s, i, n);
-                if (m > 0) { out[o++] = ' '; i += m; continue; }
-            }
-            if (lower && b >= 'A' && b <= 'Z') b += 32;
-            out[o++] = b;
-            i++;
+            out[o++] = next_ascii(s, &i, n, strip, lower);
             continue;
         }
         *nonASCII = 1;
@@ -346,16 +352,7 @@ static int32_t ascii_run(LoomWordTokenizer *t, const uint8_t *s, int32_t n, int3
     int strip = (t->flags & LOOM_WT_STRIP_MARKUP) != 0;
     int lower = (t->flags & LOOM_WT_CASEFOLD) != 0;
     int32_t length = 0;
-    for (int32_t i = 0; i < n;) {
-        uint8_t b = s[i];
-        if (b == '<' && strip) {
-            int32_t m = markup_length(s, i, n);
-            if (m > 0) { text[length++] = ' '; i += m; continue; }
-        }
-        if (lower && b >= 'A' && b <= 'Z') b += 32;
-        text[length++] = b;
-        i++;
-    }
+    for (int32_t i = 0; i < n;) text[length++] = next_ascii(s, &i, n, strip, lower);
     int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
     int32_t count = 0;
     for (int32_t i = 0, end = 0; i < length; i = end) {

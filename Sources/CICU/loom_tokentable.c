@@ -195,19 +195,35 @@ static inline void prefetch_bucket(const LoomTokenTable *t, const Probe *probe) 
     __builtin_prefetch(&t->buckets[(uint32_t)probe->hash & t->mask]);
 }
 
-int32_t loom_table_count_spans(LoomTokenTable *t, const uint8_t *bytes, const int32_t *spans, int32_t count) {
+// The probes of the next AHEAD tokens of a batch, their buckets already prefetched.
+typedef struct {
     Probe ring[AHEAD];
-    for (int32_t k = 0; k < count && k < AHEAD; k++) {
-        ring[k] = make_probe(bytes + spans[2 * k], spans[2 * k + 1]);
-        prefetch_bucket(t, &ring[k]);
-    }
+    const uint8_t *bytes;
+    const int32_t *spans;
+    int32_t count;
+} Lookahead;
+
+static inline void lookahead_fill(const LoomTokenTable *t, Lookahead *a, int32_t k) {
+    a->ring[k % AHEAD] = make_probe(a->bytes + a->spans[2 * k], a->spans[2 * k + 1]);
+    prefetch_bucket(t, &a->ring[k % AHEAD]);
+}
+
+static inline void lookahead_start(const LoomTokenTable *t, Lookahead *a) {
+    for (int32_t k = 0; k < a->count && k < AHEAD; k++) lookahead_fill(t, a, k);
+}
+
+// The probe of token k; starts hashing and prefetching token k + AHEAD.
+static inline Probe lookahead_take(const LoomTokenTable *t, Lookahead *a, int32_t k) {
+    Probe probe = a->ring[k % AHEAD];
+    if (k + AHEAD < a->count) lookahead_fill(t, a, k + AHEAD);
+    return probe;
+}
+
+int32_t loom_table_count_spans(LoomTokenTable *t, const uint8_t *bytes, const int32_t *spans, int32_t count) {
+    Lookahead ahead = {.bytes = bytes, .spans = spans, .count = count};
+    lookahead_start(t, &ahead);
     for (int32_t k = 0; k < count; k++) {
-        Probe probe = ring[k % AHEAD];
-        int32_t next = k + AHEAD;
-        if (next < count) {
-            ring[k % AHEAD] = make_probe(bytes + spans[2 * next], spans[2 * next + 1]);
-            prefetch_bucket(t, &ring[k % AHEAD]);
-        }
+        Probe probe = lookahead_take(t, &ahead, k);
         if (increment(t, bytes + spans[2 * k], spans[2 * k + 1], &probe) < 0) return 0;
     }
     return 1;
@@ -215,18 +231,10 @@ int32_t loom_table_count_spans(LoomTokenTable *t, const uint8_t *bytes, const in
 
 void loom_table_lookup_spans(const LoomTokenTable *t, const uint8_t *bytes, const int32_t *spans, int32_t count,
                              int32_t unknown_id, int32_t *ids) {
-    Probe ring[AHEAD];
-    for (int32_t k = 0; k < count && k < AHEAD; k++) {
-        ring[k] = make_probe(bytes + spans[2 * k], spans[2 * k + 1]);
-        prefetch_bucket(t, &ring[k]);
-    }
+    Lookahead ahead = {.bytes = bytes, .spans = spans, .count = count};
+    lookahead_start(t, &ahead);
     for (int32_t k = 0; k < count; k++) {
-        Probe probe = ring[k % AHEAD];
-        int32_t next = k + AHEAD;
-        if (next < count) {
-            ring[k % AHEAD] = make_probe(bytes + spans[2 * next], spans[2 * next + 1]);
-            prefetch_bucket(t, &ring[k % AHEAD]);
-        }
+        Probe probe = lookahead_take(t, &ahead, k);
         int found;
         uint32_t i = find_bucket(t, bytes + spans[2 * k], spans[2 * k + 1], &probe, &found);
         ids[k] = found ? t->buckets[i].id - 1 : unknown_id;
