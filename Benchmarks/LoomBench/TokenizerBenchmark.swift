@@ -35,7 +35,7 @@ func runTokenizerBenchmark(arguments: [String]) throws {
         let counter = TokenCounter.count(texts, tokenizer: tokenizer, threads: threads)
         let vocabulary = Vocabulary.build(counts: counter.counts, maxSize: maxSize, minCount: 1)
         let fitted = DispatchTime.now().uptimeNanoseconds
-        let sequences = encodeAll(texts, vocabulary: vocabulary, tokenizer: tokenizer, threads: threads)
+        let sequences = vocabulary.encode(texts: texts, tokenizer: tokenizer, threads: threads)
         let end = DispatchTime.now().uptimeNanoseconds
         checksum = sequences.reduce(0) { $0 + $1.count }
         fitTimes.append(Double(fitted - start) / 1e9)
@@ -47,19 +47,6 @@ func runTokenizerBenchmark(arguments: [String]) throws {
     let line = String(format: "{\"bench\":\"tokenize\",\"seconds\":%.4f,\"first_run_s\":%.4f,\"fit_s\":%.4f,\"to_sequences_s\":%.4f,\"mb\":%.2f,\"mb_per_s\":%.2f,\"reviews\":%d,\"tokens\":%d,\"threads\":%d,\"repeats\":%d,\"icu\":\"%@\"}",
                       seconds, totals[0], median(fitTimes), median(encodeTimes), megabytes, megabytes / seconds, texts.count, checksum, threads, repeats, Tokenizer.icuVersion)
     print(line)
-}
-
-/// Tokenizes and encodes every text (Keras' `texts_to_sequences`), in parallel chunks.
-private func encodeAll(_ texts: [String], vocabulary: Vocabulary, tokenizer: Tokenizer, threads: Int) -> [[Int32]] {
-    let workers = max(1, threads)
-    let slots = UnsafeMutableBufferPointer<[Int32]>.allocate(capacity: texts.count)
-    slots.initialize(repeating: [])
-    defer { slots.deallocate() }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        let lower = texts.count * worker / workers, upper = texts.count * (worker + 1) / workers
-        for index in lower..<upper { slots[index] = vocabulary.encode(text: texts[index], tokenizer: tokenizer) }
-    }
-    return Array(slots)
 }
 
 /// Time of the tokenizer alone (C pipeline, no strings) and with token strings, for profiling.

@@ -8,6 +8,7 @@ let parts: [String: ([String]) throws -> Void] = [
     "train-step": runTrainStepBenchmark,
     "classify": runClassifyBenchmark,
     "tokenize": runTokenizerBenchmark,
+    "chars": runCharVocabularyBenchmark,
     "recurrent": runRecurrentBenchmark,
     "inference": runInferenceBenchmark,
 ]

@@ -103,6 +103,19 @@ final class TextCLITests: XCTestCase {
         XCTAssertTrue(stats.stdout.contains("\"known\":8"), stats.stdout)  // 8 of 10 tokens known
     }
 
+    /// vocab/demo.txt is committed; rebuilding it from corpora/demo-text.txt must give the
+    /// same bytes (if the tokenizer changes on purpose, rebuild it with the command below).
+    func testCommittedDemoVocabularyIsUpToDate() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = try temporaryFolder()
+        let result = try loom(["vocab", "build", root.appendingPathComponent("corpora/demo-text.txt").path,
+                               "--max-size", "2000", "--out", folder.appendingPathComponent("demo.txt").path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("demo.txt")),
+                       try Data(contentsOf: root.appendingPathComponent("vocab/demo.txt")),
+                       "rebuild with: loom vocab build corpora/demo-text.txt --max-size 2000 --out vocab/demo.txt")
+    }
+
     func testVocabBuildErrors() throws {
         let folder = try temporaryFolder()
         var bad = Data("pos\tok\nneg\tbad ".utf8)

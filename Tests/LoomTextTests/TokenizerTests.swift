@@ -110,3 +110,12 @@ final class LongTextTests: XCTestCase {
         XCTAssertEqual(counter.counts["café"], repeats)
     }
 }
+
+final class TokenizerOptionsCodingTests: XCTestCase {
+    func testRoundTripAndDefaults() throws {
+        let options = TokenizerOptions(caseFold: false, keepPunctuation: true, stripMarkup: false, locale: "th")
+        let data = try JSONEncoder().encode(options)
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerOptions.self, from: data), options)
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerOptions.self, from: Data("{}".utf8)), TokenizerOptions())
+    }
+}
