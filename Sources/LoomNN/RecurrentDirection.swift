@@ -240,12 +240,12 @@ final class RecurrentDirection {
         }
         // Bias gradients are column sums of the gate gradients (one pass each; LSTM/RNN share one sum).
         biasGradient.reserve(GH)
-        BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgx, lda: GH, x: ones.pointer, beta: 0, y: biasGradient.pointer)
+        columnSums(dgx, rows: T * B, columns: GH, into: biasGradient.pointer)
         biasIH.grad.data.withUnsafeMutableBufferPointer { g in
             for k in 0..<GH { g[k] += biasGradient.pointer[k] }
         }
         if cell == .gru {
-            BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgh, lda: GH, x: ones.pointer, beta: 0, y: biasGradient.pointer)
+            columnSums(dgh, rows: T * B, columns: GH, into: biasGradient.pointer)
         }
         biasHH.grad.data.withUnsafeMutableBufferPointer { g in
             for k in 0..<GH { g[k] += biasGradient.pointer[k] }
@@ -300,5 +300,14 @@ final class RecurrentDirection {
                 rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: nil, h: state, output: y)
             }
         }}}}
+    }
+}
+
+/// sums[k] = Σ_rows matrix[row, k].
+private func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    sums.update(repeating: 0, count: columns)
+    for row in 0..<rows {
+        let r = matrix + row * columns
+        for k in 0..<columns { sums[k] += r[k] }
     }
 }

@@ -23,9 +23,7 @@ public final class RecurrentNetwork {
     private var batch = 0
     private var hasForward = false
     private var mask: FloatBuffer?
-    /// The input x of the last forward call (layer 0's input).
-    private var input = Tensor.zeros([0])
-    /// Input of layers 1…L−1, [T, B, H·D]: the previous layer's (dropped-out) output. Entry 0 is unused.
+    /// Input of each layer, [T, B, I_l]: x for layer 0, the previous layer's (dropped-out) output otherwise.
     private var layerInputs: [FloatBuffer]
     /// Dropout keep-masks already scaled by 1/(1−p), for the input of layers 1…L−1; nil when not applied.
     private var dropoutMasks: [FloatBuffer?]
@@ -114,7 +112,6 @@ public final class RecurrentNetwork {
         if let initialState { checkState(initialState, batch: B, what: "initialState") }
         if T == 0 || B == 0 {
             // Nothing to run: empty output, the state passes through.
-            input = x
             hasForward = true
             return (Tensor.zeros([T, B, HD]), initialState ?? zeroState(batch: B))
         }
@@ -128,43 +125,43 @@ public final class RecurrentNetwork {
         }
         let maskPointer = self.mask.map { UnsafePointer($0.pointer) }
 
-        input = x  // kept (not copied) for the weight gradients of layer 0
+        layerInputs[0].reserve(T * B * config.inputSize)
+        x.data.withUnsafeBufferPointer { layerInputs[0].copy(from: $0.baseAddress!, count: T * B * config.inputSize) }
+
         var finalHidden: [Tensor] = []
         var finalCell: [Tensor] = []
-        x.data.withUnsafeBufferPointer { xBuffer in
-            for layer in 0..<L {
-                let input = layer == 0 ? xBuffer.baseAddress! : UnsafePointer(layerInputs[layer].pointer)
-                // A lower layer's concatenated output goes straight into the next layer's input buffer.
-                let isLast = layer == L - 1
-                if !isLast { layerInputs[layer + 1].reserve(T * B * HD) }
-                for d in 0..<D {
-                    let index = layer * D + d
-                    let direction = directions[index]
-                    withOptionalPointer(initialState?.hidden[index]) { h0 in
-                    withOptionalPointer(initialState?.cell?[index]) { c0 in
-                        direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
-                    }}
-                    finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
-                    if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
-                    if !isLast {
-                        scatter(direction.output.pointer, into: layerInputs[layer + 1].pointer, rows: T * B, width: H,
-                                offset: d * H, stride: HD)
-                    }
-                }
+        for layer in 0..<L {
+            let input = UnsafePointer(layerInputs[layer].pointer)
+            // The layer's concatenated output goes straight into the next layer's input buffer (or `output`).
+            let isLast = layer == L - 1
+            if !isLast { layerInputs[layer + 1].reserve(T * B * HD) }
+            for d in 0..<D {
+                let direction = directions[layer * D + d]
+                let index = layer * D + d
+                withOptionalPointer(initialState?.hidden[index]) { h0 in
+                withOptionalPointer(initialState?.cell?[index]) { c0 in
+                    direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
+                }}
+                finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
+                if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
                 if !isLast {
-                    dropoutMasks[layer + 1] = nil
-                    if training && config.interLayerDropout > 0 {
-                        let count = T * B * HD
-                        let keepMask = dropoutMasks[layer + 1] ?? FloatBuffer()
-                        keepMask.reserve(count)
-                        let p = config.interLayerDropout, scale = 1 / (1 - p)
-                        let k = keepMask.pointer, next = layerInputs[layer + 1].pointer
-                        for i in 0..<count {
-                            k[i] = rng.nextUniform() < p ? 0 : scale
-                            next[i] *= k[i]
-                        }
-                        dropoutMasks[layer + 1] = keepMask
+                    scatter(direction.output.pointer, into: layerInputs[layer + 1].pointer, rows: T * B, width: H,
+                            offset: d * H, stride: HD)
+                }
+            }
+            if !isLast {
+                dropoutMasks[layer + 1] = nil
+                if training && config.interLayerDropout > 0 {
+                    let count = T * B * HD
+                    let keepMask = dropoutMasks[layer + 1] ?? FloatBuffer()
+                    keepMask.reserve(count)
+                    let p = config.interLayerDropout, scale = 1 / (1 - p)
+                    let k = keepMask.pointer, next = layerInputs[layer + 1].pointer
+                    for i in 0..<count {
+                        k[i] = rng.nextUniform() < p ? 0 : scale
+                        next[i] *= k[i]
                     }
+                    dropoutMasks[layer + 1] = keepMask
                 }
             }
         }
@@ -205,52 +202,50 @@ public final class RecurrentNetwork {
             return Tensor.zeros([T, B, config.inputSize])
         }
 
-        // The layer-0 input gradient is written straight into the returned array.
-        let inputGradient = [Float](unsafeUninitializedCapacity: T * B * config.inputSize) { result, initialized in
-            input.data.withUnsafeBufferPointer { xBuffer in
-            withOptionalPointer(gradOutput) { top in
-                // Gradient w.r.t. the current layer's output, [T, B, HD]; for the top layer it comes from the caller.
-                var layerOutputGradient = top
-                for layer in (0..<L).reversed() {
-                    let inputWidth = layer == 0 ? config.inputSize : HD
-                    let dInput: UnsafeMutablePointer<Float>
-                    if layer == 0 {
-                        dInput = result.baseAddress!
+        // Gradient w.r.t. the current layer's output, [T, B, HD]; for the top layer it comes from the caller.
+        var inputGradient = [Float](repeating: 0, count: T * B * config.inputSize)
+        inputGradient.withUnsafeMutableBufferPointer { resultBuffer in
+        let result = resultBuffer.baseAddress!
+        withOptionalPointer(gradOutput) { top in
+        var layerOutputGradient = top
+        for layer in (0..<L).reversed() {
+            let inputWidth = layer == 0 ? config.inputSize : HD
+            let dInput: UnsafeMutablePointer<Float>
+            if layer == 0 {
+                dInput = result
+            } else {
+                layerInputGradients[layer].reserve(T * B * inputWidth)
+                dInput = layerInputGradients[layer].pointer
+            }
+            for d in 0..<D {
+                let index = layer * D + d
+                let direction = directions[index]
+                // This direction's slice of the output gradient, made contiguous.
+                var dOutput: UnsafePointer<Float>? = nil
+                if let full = layerOutputGradient {
+                    if D == 1 {
+                        dOutput = full
                     } else {
-                        layerInputGradients[layer].reserve(T * B * inputWidth)
-                        dInput = layerInputGradients[layer].pointer
+                        directionOutputGradient.reserve(T * B * H)
+                        gather(full, into: directionOutputGradient.pointer, rows: T * B, width: H, offset: d * H, stride: HD)
+                        dOutput = UnsafePointer(directionOutputGradient.pointer)
                     }
-                    let layerInput = layer == 0 ? xBuffer.baseAddress! : UnsafePointer(layerInputs[layer].pointer)
-                    for d in 0..<D {
-                        let index = layer * D + d
-                        let direction = directions[index]
-                        // This direction's slice of the output gradient, made contiguous.
-                        var dOutput: UnsafePointer<Float>? = nil
-                        if let full = layerOutputGradient {
-                            if D == 1 {
-                                dOutput = full
-                            } else {
-                                directionOutputGradient.reserve(T * B * H)
-                                gather(full, into: directionOutputGradient.pointer, rows: T * B, width: H, offset: d * H, stride: HD)
-                                dOutput = UnsafePointer(directionOutputGradient.pointer)
-                            }
-                        }
-                        withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
-                        withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
-                            direction.backward(input: layerInput, mask: maskPointer, dOutput: dOutput,
-                                               dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0)
-                        }}
-                        initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
-                        if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
-                    }
-                    if layer > 0, let keep = dropoutMasks[layer] {
-                        let k = keep.pointer
-                        for i in 0..<(T * B * inputWidth) { dInput[i] *= k[i] }
-                    }
-                    layerOutputGradient = UnsafePointer(dInput)
                 }
-            }}
-            initialized = T * B * config.inputSize
+                withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
+                withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
+                    direction.backward(input: layerInputs[layer].pointer, mask: maskPointer, dOutput: dOutput,
+                                       dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0)
+                }}
+                initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
+                if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
+            }
+            if layer > 0, let keep = dropoutMasks[layer] {
+                let g = dInput, k = keep.pointer
+                for i in 0..<(T * B * inputWidth) { g[i] *= k[i] }
+            }
+            layerOutputGradient = UnsafePointer(dInput)
+        }
+        }
         }
         lastInitialStateGradient = RecurrentState(hidden: initialHidden, cell: config.cell == .lstm ? initialCell : nil)
         return Tensor(shape: [T, B, config.inputSize], data: inputGradient)
