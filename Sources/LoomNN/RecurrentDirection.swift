@@ -37,6 +37,10 @@ final class RecurrentDirection {
     let hiddenN = FloatBuffer()
     /// State before each step.
     let hPrev = FloatBuffer()
+    /// LSTM and RNN: [T·B, I + H] rows [x_t | h_{t−1}], so that backward gets dW_ih and dW_hh from one GEMM
+    /// dGᵀ·[X | H_prev] (their gate gradients are the same matrix; one pass over it instead of two).
+    let inputsAndStates = FloatBuffer()
+    private let weightGradient = FloatBuffer()
     /// LSTM: cell state before each step, and tanh of the cell state after it.
     let cPrev = FloatBuffer()
     let tanhC = FloatBuffer()
@@ -85,6 +89,13 @@ final class RecurrentDirection {
         let H = hiddenSize, I = inputSize, GH = gateCount * H
         steps = T
         batch = B
+        let sharedGateGradients = cell != .gru
+        let XH = I + H
+        if sharedGateGradients {
+            inputsAndStates.reserve(T * B * XH)
+            let xh = inputsAndStates.pointer
+            for row in 0..<(T * B) { (xh + row * XH).update(from: input + row * I, count: I) }
+        }
         gates.reserve(T * B * GH)
         hPrev.reserve(T * B * H)
         output.reserve(T * B * H)
@@ -117,7 +128,7 @@ final class RecurrentDirection {
             //    its own core (single-threaded BLAS inside), with no synchronisation between steps.
             let hPrevBase = hPrev.pointer, outputBase = output.pointer, hiddenNBase = hiddenN.pointer
             let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, recurrentBase = recurrent.pointer
-            let stateBase = h.pointer, cellBase = c.pointer
+            let stateBase = h.pointer, cellBase = c.pointer, xhBase = inputsAndStates.pointer
             let cell = self.cell, relu = self.relu, reverse = self.reverse
             forEachBatchSlice(batch: B) { r0, n in
                 let state = stateBase + r0 * H, cellState = cellBase + r0 * H
@@ -126,6 +137,9 @@ final class RecurrentDirection {
                     let row = t * B + r0                      // first row of this slice at time t
                     let hp = hPrevBase + row * H
                     hp.update(from: state, count: n * H)
+                    if sharedGateGradients {
+                        for b in 0..<n { (xhBase + (row + b) * XH + I).update(from: state + b * H, count: H) }
+                    }
                     let g = gx + row * GH
                     let m = mask.map { $0 + row }
                     let y = outputBase + row * H
@@ -230,13 +244,28 @@ final class RecurrentDirection {
         // 3. Weight and bias gradients, all steps at once.
         ones.reserve(T * B)
         ones.fill(1, count: T * B)
-        weightIH.grad.data.withUnsafeMutableBufferPointer { g in
-            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,
-                       b: input, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
-        }
-        weightHH.grad.data.withUnsafeMutableBufferPointer { g in
-            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: H, k: T * B, a: dgh, lda: GH,
-                       b: hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
+        if cell == .gru {
+            weightIH.grad.data.withUnsafeMutableBufferPointer { g in
+                BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,
+                           b: input, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
+            }
+            weightHH.grad.data.withUnsafeMutableBufferPointer { g in
+                BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: H, k: T * B, a: dgh, lda: GH,
+                           b: hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
+            }
+        } else {
+            // [dW_ih | dW_hh] = dGᵀ · [X | H_prev] in one product, then split.
+            let XH = I + H
+            weightGradient.reserve(GH * XH)
+            let w = weightGradient.pointer
+            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: XH, k: T * B, a: dgx, lda: GH,
+                       b: inputsAndStates.pointer, ldb: XH, beta: 0, c: w, ldc: XH)
+            weightIH.grad.data.withUnsafeMutableBufferPointer { g in
+                for r in 0..<GH { for k in 0..<I { g[r * I + k] += w[r * XH + k] } }
+            }
+            weightHH.grad.data.withUnsafeMutableBufferPointer { g in
+                for r in 0..<GH { for k in 0..<H { g[r * H + k] += w[r * XH + I + k] } }
+            }
         }
         // Bias gradients are column sums of the gate gradients (one pass each; LSTM/RNN share one sum).
         biasGradient.reserve(GH)
