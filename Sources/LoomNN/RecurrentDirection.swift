@@ -147,20 +147,17 @@ final class RecurrentDirection {
                     case .lstm:
                         let cp = cPrevBase + row * H
                         cp.update(from: cellState, count: n * H)
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
-                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        addRowsTimesTransposed(rows: n, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
                         lstmForwardStep(batch: n, hidden: H, gates: g, bias: bias, cPrev: cp, hPrev: hp, tanhC: tanhCBase + row * H,
                                         mask: m, h: state, c: cellState, output: y)
                     case .gru:
                         let rh = recurrentBase + r0 * GH
                         for b in 0..<n { (rh + b * GH).update(from: bhh, count: GH) }
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
-                                   b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                        addRowsTimesTransposed(rows: n, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: rh)
                         gruForwardStep(batch: n, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: hiddenNBase + row * H,
                                        hPrev: hp, mask: m, h: state, output: y)
                     case .rnn:
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
-                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        addRowsTimesTransposed(rows: n, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
                         rnnForwardStep(batch: n, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: m, h: state, output: y)
                     }
                 }
@@ -232,8 +229,7 @@ final class RecurrentDirection {
                                         dh: dhSlice, dGates: dgx + row * GH)
                     }
                     // dh_prev += dG_h[t] · W_hh
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: H, k: GH, a: dgh + row * GH, lda: GH,
-                               b: whh, ldb: H, beta: 1, c: dhSlice, ldc: H)
+                    addRowsTimesMatrix(rows: n, inputs: GH, outputs: H, a: dgh + row * GH, weights: whh, c: dhSlice)
                 }
             }
             // 2. Gradient w.r.t. the input, all steps at once: dX = dG_x · W_ih.
@@ -304,28 +300,24 @@ final class RecurrentDirection {
             let wih = wih.baseAddress!, whh = whh.baseAddress!, bih = bih.baseAddress!, bhh = bhh.baseAddress!
             let g = stepGates.pointer, hp = stepHPrev.pointer
             let bias = UnsafePointer(fillBiasRow(bih, bhh, count: GH))
-            BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: I, a: x, lda: I,
-                       b: wih, ldb: I, beta: 0, c: g, ldc: GH)
+            addRowsTimesTransposed(rows: B, outputs: GH, inputs: I, a: x, weights: wih, beta: 0, c: g)
             switch cell {
             case .lstm:
                 stepCPrev.reserve(B * H)
                 stepTanhC.reserve(B * H)
                 stepCPrev.copy(from: cellState!, count: B * H)
-                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                           b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
                 lstmForwardStep(batch: B, hidden: H, gates: g, bias: bias, cPrev: stepCPrev.pointer, hPrev: hp,
                                 tanhC: stepTanhC.pointer, mask: nil, h: state, c: cellState!, output: y)
             case .gru:
                 stepHiddenN.reserve(B * H)
                 let rh = recurrent.pointer
                 for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
-                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                           b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: rh)
                 gruForwardStep(batch: B, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: stepHiddenN.pointer,
                                hPrev: hp, mask: nil, h: state, output: y)
             case .rnn:
-                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                           b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
                 rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: nil, h: state, output: y)
             }
         }}}}
@@ -338,5 +330,30 @@ private func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int,
     for row in 0..<rows {
         let r = matrix + row * columns
         for k in 0..<columns { sums[k] += r[k] }
+    }
+}
+
+/// c[rows, outputs] = beta·c + a[rows, inputs] · weightsᵀ, weights [outputs, inputs] (PyTorch layout).
+/// One row (batch 1: sampling, single reviews) is a matrix–vector product, which OpenBLAS runs without packing.
+@inline(__always)
+func addRowsTimesTransposed(rows: Int, outputs: Int, inputs: Int, a: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                            beta: Float, c: UnsafeMutablePointer<Float>) {
+    if rows == 1 {
+        BLAS.sgemv(transposeA: false, m: outputs, n: inputs, a: weights, lda: inputs, x: a, beta: beta, y: c)
+    } else {
+        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, a: a, lda: inputs,
+                   b: weights, ldb: inputs, beta: beta, c: c, ldc: outputs)
+    }
+}
+
+/// c[rows, outputs] += a[rows, inputs] · weights, weights [inputs, outputs].
+@inline(__always)
+func addRowsTimesMatrix(rows: Int, inputs: Int, outputs: Int, a: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                        c: UnsafeMutablePointer<Float>) {
+    if rows == 1 {
+        BLAS.sgemv(transposeA: true, m: inputs, n: outputs, a: weights, lda: outputs, x: a, beta: 1, y: c)
+    } else {
+        BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: outputs, k: inputs, a: a, lda: inputs,
+                   b: weights, ldb: outputs, beta: 1, c: c, ldc: outputs)
     }
 }
