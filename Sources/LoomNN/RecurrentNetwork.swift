@@ -262,6 +262,9 @@ public final class RecurrentNetwork {
         let B = x.shape[0], H = config.hiddenSize
         checkState(state, batch: B, what: "state")
         var current = x
+        let previousThreads = BLAS.threads   // matrix–vector products this small run best on one thread
+        if previousThreads != 1 { BLAS.threads = 1 }
+        defer { if previousThreads != 1 { BLAS.threads = previousThreads } }
         for layer in 0..<config.layers {
             var out = [Float](repeating: 0, count: B * H)
             let direction = directions[layer]
