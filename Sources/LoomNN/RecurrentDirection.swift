@@ -53,6 +53,7 @@ final class RecurrentDirection {
     // Scratch.
     private let recurrent = FloatBuffer()   // GRU per-step h·W_hhᵀ + b_hh, [B, 3H]
     private let biasRow = FloatBuffer()     // [G·H]
+    private let recurrentWeightsT = FloatBuffer() // W_hhᵀ [H, G·H], refreshed by every forward
 
     // Backward buffers.
     /// Gate gradients for the input side (W_ih, b_ih) and, for GRU only, the hidden side (W_hh, b_hh), [T, B, G·H].
@@ -124,6 +125,11 @@ final class RecurrentDirection {
             BLAS.sgemm(transposeA: false, transposeB: true, m: T * B, n: GH, k: I, a: input, lda: I,
                        b: wih, ldb: I, beta: 0, c: gx, ldc: GH)
 
+            // The per-step products run as C += A·B on W_hhᵀ [H, G·H] (see SmallProducts: no packing).
+            recurrentWeightsT.reserve(GH * H)
+            transpose(whh, rows: GH, columns: H, into: recurrentWeightsT.pointer)
+            let whhT = UnsafePointer(recurrentWeightsT.pointer)
+
             // 2. The recurrence. Batch rows are independent, so each slice of rows runs the whole time loop on
             //    its own core (single-threaded BLAS inside), with no synchronisation between steps.
             let hPrevBase = hPrev.pointer, outputBase = output.pointer, hiddenNBase = hiddenN.pointer
@@ -147,17 +153,17 @@ final class RecurrentDirection {
                     case .lstm:
                         let cp = cPrevBase + row * H
                         cp.update(from: cellState, count: n * H)
-                        addRowsTimesTransposed(rows: n, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
+                        addProduct(m: n, n: GH, k: H, a: hp, lda: H, b: whhT, ldb: GH, c: g, ldc: GH)
                         lstmForwardStep(batch: n, hidden: H, gates: g, bias: bias, cPrev: cp, hPrev: hp, tanhC: tanhCBase + row * H,
                                         mask: m, h: state, c: cellState, output: y)
                     case .gru:
                         let rh = recurrentBase + r0 * GH
                         for b in 0..<n { (rh + b * GH).update(from: bhh, count: GH) }
-                        addRowsTimesTransposed(rows: n, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: rh)
+                        addProduct(m: n, n: GH, k: H, a: hp, lda: H, b: whhT, ldb: GH, c: rh, ldc: GH)
                         gruForwardStep(batch: n, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: hiddenNBase + row * H,
                                        hPrev: hp, mask: m, h: state, output: y)
                     case .rnn:
-                        addRowsTimesTransposed(rows: n, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
+                        addProduct(m: n, n: GH, k: H, a: hp, lda: H, b: whhT, ldb: GH, c: g, ldc: GH)
                         rnnForwardStep(batch: n, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: m, h: state, output: y)
                     }
                 }
@@ -229,7 +235,7 @@ final class RecurrentDirection {
                                         dh: dhSlice, dGates: dgx + row * GH)
                     }
                     // dh_prev += dG_h[t] · W_hh
-                    addRowsTimesMatrix(rows: n, inputs: GH, outputs: H, a: dgh + row * GH, weights: whh, c: dhSlice)
+                    addProduct(m: n, n: H, k: GH, a: dgh + row * GH, lda: GH, b: whh, ldb: H, c: dhSlice, ldc: H)
                 }
             }
             // 2. Gradient w.r.t. the input, all steps at once: dX = dG_x · W_ih.
@@ -343,17 +349,5 @@ func addRowsTimesTransposed(rows: Int, outputs: Int, inputs: Int, a: UnsafePoint
     } else {
         BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, a: a, lda: inputs,
                    b: weights, ldb: inputs, beta: beta, c: c, ldc: outputs)
-    }
-}
-
-/// c[rows, outputs] += a[rows, inputs] · weights, weights [inputs, outputs].
-@inline(__always)
-func addRowsTimesMatrix(rows: Int, inputs: Int, outputs: Int, a: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                        c: UnsafeMutablePointer<Float>) {
-    if rows == 1 {
-        BLAS.sgemv(transposeA: true, m: inputs, n: outputs, a: weights, lda: outputs, x: a, beta: 1, y: c)
-    } else {
-        BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: outputs, k: inputs, a: a, lda: inputs,
-                   b: weights, ldb: outputs, beta: 1, c: c, ldc: outputs)
     }
 }
