@@ -40,6 +40,8 @@ final class RecurrentDirection {
     /// LSTM and RNN: [T·B, I + H] rows [x_t | h_{t−1}], so that backward gets dW_ih and dW_hh from one GEMM
     /// dGᵀ·[X | H_prev] (their gate gradients are the same matrix; one pass over it instead of two).
     let inputsAndStates = FloatBuffer()
+    /// GRU: a copy of the input [T·B, I] for dW_ih (LSTM/RNN keep it in `inputsAndStates`).
+    let inputCopy = FloatBuffer()
     private let weightGradient = FloatBuffer()
     /// LSTM: cell state before each step, and tanh of the cell state after it.
     let cPrev = FloatBuffer()
@@ -84,6 +86,7 @@ final class RecurrentDirection {
     // MARK: Forward
 
     /// Runs the direction over `input` [T, B, I]. `mask` [T, B] or nil; `h0`, `c0` [B, H] or nil for zeros.
+    /// The input is copied into the direction's caches, so the caller's buffer need not outlive the call.
     /// Leaves outputs in `output`, the final state in `h`/`c`, and the caches for `backward`.
     func forward(input: UnsafePointer<Float>, steps T: Int, batch B: Int, mask: UnsafePointer<Float>?,
                  h0: UnsafePointer<Float>?, c0: UnsafePointer<Float>?) {
@@ -96,6 +99,9 @@ final class RecurrentDirection {
             inputsAndStates.reserve(T * B * XH)
             let xh = inputsAndStates.pointer
             for row in 0..<(T * B) { (xh + row * XH).update(from: input + row * I, count: I) }
+        } else {
+            inputCopy.reserve(T * B * I)
+            inputCopy.copy(from: input, count: T * B * I)
         }
         gates.reserve(T * B * GH)
         hPrev.reserve(T * B * H)
@@ -186,11 +192,11 @@ final class RecurrentDirection {
     // MARK: Backward
 
     /// Back-propagates through the cached forward pass.
-    /// - input: the same [T, B, I] buffer forward read. mask: the same mask.
+    /// - mask: the same mask forward read.
     /// - dOutput: [T, B, H] gradient w.r.t. `output`, or nil. dhFinal, dcFinal: [B, H] gradient w.r.t. the final state, or nil.
     /// - dInput: [T, B, I] receives the gradient w.r.t. the input, overwritten or added to (`accumulate`).
     /// Parameter gradients are added into each `Parameter.grad`; `dh`/`dc` end as the initial-state gradient.
-    func backward(input: UnsafePointer<Float>, mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
+    func backward(mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
                   dhFinal: UnsafePointer<Float>?, dcFinal: UnsafePointer<Float>?,
                   dInput: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let T = steps, B = batch, H = hiddenSize, I = inputSize, GH = gateCount * H
@@ -249,7 +255,7 @@ final class RecurrentDirection {
         if cell == .gru {
             weightIH.grad.data.withUnsafeMutableBufferPointer { g in
                 BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,
-                           b: input, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
+                           b: inputCopy.pointer, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
             }
             weightHH.grad.data.withUnsafeMutableBufferPointer { g in
                 BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: H, k: T * B, a: dgh, lda: GH,

@@ -23,7 +23,8 @@ public final class RecurrentNetwork {
     private var batch = 0
     private var hasForward = false
     private var mask: FloatBuffer?
-    /// Input of each layer, [T, B, I_l]: x for layer 0, the previous layer's (dropped-out) output otherwise.
+    /// Input of layers 1…L−1, [T, B, H·D]: the previous layer's (dropped-out) output. Entry 0 is unused
+    /// (layer 0 reads x in place during forward).
     private var layerInputs: [FloatBuffer]
     /// Dropout keep-masks already scaled by 1/(1−p), for the input of layers 1…L−1; nil when not applied.
     private var dropoutMasks: [FloatBuffer?]
@@ -125,43 +126,45 @@ public final class RecurrentNetwork {
         }
         let maskPointer = self.mask.map { UnsafePointer($0.pointer) }
 
-        layerInputs[0].reserve(T * B * config.inputSize)
-        x.data.withUnsafeBufferPointer { layerInputs[0].copy(from: $0.baseAddress!, count: T * B * config.inputSize) }
 
         var finalHidden: [Tensor] = []
         var finalCell: [Tensor] = []
-        for layer in 0..<L {
-            let input = UnsafePointer(layerInputs[layer].pointer)
-            // The layer's concatenated output goes straight into the next layer's input buffer (or `output`).
-            let isLast = layer == L - 1
-            if !isLast { layerInputs[layer + 1].reserve(T * B * HD) }
-            for d in 0..<D {
-                let direction = directions[layer * D + d]
-                let index = layer * D + d
-                withOptionalPointer(initialState?.hidden[index]) { h0 in
-                withOptionalPointer(initialState?.cell?[index]) { c0 in
-                    direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
-                }}
-                finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
-                if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
-                if !isLast {
-                    scatter(direction.output.pointer, into: layerInputs[layer + 1].pointer, rows: T * B, width: H,
-                            offset: d * H, stride: HD)
-                }
-            }
-            if !isLast {
-                dropoutMasks[layer + 1] = nil
-                if training && config.interLayerDropout > 0 {
-                    let count = T * B * HD
-                    let keepMask = dropoutMasks[layer + 1] ?? FloatBuffer()
-                    keepMask.reserve(count)
-                    let p = config.interLayerDropout, scale = 1 / (1 - p)
-                    let k = keepMask.pointer, next = layerInputs[layer + 1].pointer
-                    for i in 0..<count {
-                        k[i] = rng.nextUniform() < p ? 0 : scale
-                        next[i] *= k[i]
+        x.data.withUnsafeBufferPointer { xBuffer in
+            for layer in 0..<L {
+                // Layer 0 reads x in place (each direction copies what its backward needs); higher layers read the
+                // concatenated, dropped-out outputs of the layer below.
+                let input = layer == 0 ? xBuffer.baseAddress! : UnsafePointer(layerInputs[layer].pointer)
+                // The layer's concatenated output goes straight into the next layer's input buffer (or `output`).
+                let isLast = layer == L - 1
+                if !isLast { layerInputs[layer + 1].reserve(T * B * HD) }
+                for d in 0..<D {
+                    let direction = directions[layer * D + d]
+                    let index = layer * D + d
+                    withOptionalPointer(initialState?.hidden[index]) { h0 in
+                    withOptionalPointer(initialState?.cell?[index]) { c0 in
+                        direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
+                    }}
+                    finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
+                    if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
+                    if !isLast {
+                        scatter(direction.output.pointer, into: layerInputs[layer + 1].pointer, rows: T * B, width: H,
+                                offset: d * H, stride: HD)
                     }
-                    dropoutMasks[layer + 1] = keepMask
+                }
+                if !isLast {
+                    dropoutMasks[layer + 1] = nil
+                    if training && config.interLayerDropout > 0 {
+                        let count = T * B * HD
+                        let keepMask = dropoutMasks[layer + 1] ?? FloatBuffer()
+                        keepMask.reserve(count)
+                        let p = config.interLayerDropout, scale = 1 / (1 - p)
+                        let k = keepMask.pointer, next = layerInputs[layer + 1].pointer
+                        for i in 0..<count {
+                            k[i] = rng.nextUniform() < p ? 0 : scale
+                            next[i] *= k[i]
+                        }
+                        dropoutMasks[layer + 1] = keepMask
+                    }
                 }
             }
         }
@@ -233,7 +236,7 @@ public final class RecurrentNetwork {
                 }
                 withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
                 withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
-                    direction.backward(input: layerInputs[layer].pointer, mask: maskPointer, dOutput: dOutput,
+                    direction.backward(mask: maskPointer, dOutput: dOutput,
                                        dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0)
                 }}
                 initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
