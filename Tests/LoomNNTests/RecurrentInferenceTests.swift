@@ -9,15 +9,15 @@ final class RecurrentInferenceTests: XCTestCase {
         let vocabulary = 11, inputSize = 5, hidden = 4, T = 6
         for cell in CellKind.allCases {
             for (layers, bidirectional) in [(1, false), (2, false), (1, true), (2, true)] {
-                for batchSize in [1, 3] {
+                for batchSize in [1, 3, 20] {  // 20 rows run as two slices on two threads
                     var rng = SeededGenerator(seed: 17)
                     let network = RecurrentNetwork(
                         RecurrentConfiguration(cell: cell, inputSize: inputSize, hiddenSize: hidden, layers: layers,
                                                bidirectional: bidirectional), rng: &rng)
                     let embedding = Tensor(shape: [vocabulary, inputSize],
                                            data: (0..<(vocabulary * inputSize)).map { _ in rng.nextUniform(-1, 1) })
-                    // Pre-padded rows of lengths T, 2 and 4 (time-major), padding id 0.
-                    let lengths = [T, 2, 4].prefix(batchSize)
+                    // Pre-padded rows of lengths T, 2, 4, T, 2, 4, … (time-major), padding id 0.
+                    let lengths = (0..<batchSize).map { [T, 2, 4][$0 % 3] }
                     var tokens = [Int32](repeating: 0, count: T * batchSize)
                     var mask = [Float](repeating: 0, count: T * batchSize)
                     for (b, length) in lengths.enumerated() {
