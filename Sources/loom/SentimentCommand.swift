@@ -7,6 +7,7 @@ import LoomText
 extension CellKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension CorpusSplit: ExpressibleByArgument {}
+extension Initialization: ExpressibleByArgument {}
 
 /// `loom sentiment …`: train and evaluate review classifiers.
 struct SentimentCommand: ParsableCommand {
@@ -62,6 +63,9 @@ struct SentimentTrainCommand: ParsableCommand {
 
     @Option(help: "Pooling over time: mean, max or last.")
     var pooling: Pooling = .mean
+
+    @Option(help: "Weight initialisation: pytorch (uniform ±1/√H) or keras (Glorot input, orthogonal recurrent, forget bias 1).")
+    var initialization: Initialization = .pytorch
 
     @Option(help: "Dropout before the output layer.")
     var dropout: Float = 0.3
@@ -135,6 +139,7 @@ struct SentimentTrainCommand: ParsableCommand {
             architecture.hiddenSize = hidden
             architecture.pooling = pooling
             architecture.dropout = dropout
+            architecture.initialization = initialization
             architecture.embeddingDropout = embeddingDropout
             architecture.maxLength = maxLength
             architecture.keepPunctuation = keepPunctuation
