@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__))  // ifunc-based multiversioning
 #define LOOM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LOOM_CLONES
