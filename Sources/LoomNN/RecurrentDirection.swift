@@ -4,12 +4,15 @@ import LoomTensor
 /// pass, and back-propagation through time.
 ///
 /// Forward over T steps and batch B (G gate blocks of H units):
-///   1. one GEMM for every step's input projection:  Gx[T·B, G·H] = X[T·B, I] · W_ihᵀ + bias
-///   2. per step, in time order (or reversed): Gh = h·W_hhᵀ (one small GEMM), then one fused element-wise pass.
+///   1. one GEMM for every step's input projection:  Gx[T·B, G·H] = X[T·B, I] · W_ihᵀ  (bias added per step);
+///   2. per step, in time order (or reversed): Gx[t] += h·W_hhᵀ (small blocked GEMMs on a transposed copy of
+///      W_hh, see `addProduct`), then one fused element-wise pass (RecurrentKernels.swift).
 /// Backward:
 ///   1. per step, from the last processed to the first: fused element-wise pass giving the gate gradients
-///      dG[t], then dh_prev += dG[t]·W_hh (one small GEMM);
-///   2. dW_ih += dGᵀ·X, dW_hh += dGᵀ·H_prev, dX = dG·W_ih over all steps at once (three large GEMMs).
+///      dG[t], then dh_prev += dG[t]·W_hh (small blocked GEMMs);
+///   2. over all steps at once: dX = dG·W_ih, and [dW_ih | dW_hh] += dGᵀ·[X | H_prev] as one GEMM for LSTM/RNN
+///      (GRU's hidden-side gate gradients differ from its input-side ones, so it takes two).
+/// Batch rows never interact, so both time loops run on slices of the batch in parallel (BatchSlices.swift).
 ///
 /// Caches are indexed by time t (not by processing order), so the large GEMMs line up for both directions.
 final class RecurrentDirection {
