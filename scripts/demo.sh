@@ -22,8 +22,8 @@ step "tokenize"
 $loom tokenize "I didn't love it<br />but 10/10 for the café scenes 😍 我喜欢这部电影"
 
 step "vocabulary from corpora/"
-$loom vocab build corpora/tales.txt --max-size 2000 --min-count 1 --out models/demo-vocab.txt
-$loom vocab stats --vocab models/demo-vocab.txt corpora/tales.txt
+$loom vocab build corpora/demo-text.txt corpora/tales.txt --max-size 2000 --out models/demo-vocab.txt
+$loom vocab stats --vocab models/demo-vocab.txt corpora/reviews.tsv --top 5
 
 step "train a sentiment classifier on corpora/reviews.tsv"
 $loom sentiment train --data corpora/reviews.tsv --out models/reviews --epochs 12 --patience 4 \

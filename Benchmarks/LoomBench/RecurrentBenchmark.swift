@@ -83,6 +83,33 @@ func runRecurrentBenchmark(arguments: [String]) throws {
             ]))
         }
     }
+    // Inference at batch 1: one review through the sentiment network (forward only), and char sampling steps.
+    for cell in cells {
+        var rng = SeededGenerator(seed: 2)
+        let sentiment = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: 128, hiddenSize: 128), rng: &rng)
+        let review = Tensor(shape: [230, 1, 128], data: (0..<(230 * 128)).map { _ in rng.nextNormal() })
+        var reviewTimes: [Double] = []
+        for iteration in 0...max(repeats, 20) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = sentiment.forward(review, rng: &rng)
+            if iteration > 0 { reviewTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        print(json(["figure": "classify one 230-token review, \(cell.rawValue) forward only", "cell": cell.rawValue,
+                    "median_ms": round3(median(reviewTimes) * 1e3)]))
+
+        let char = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: 64, hiddenSize: 256, layers: 2), rng: &rng)
+        var state = char.zeroState(batch: 1)
+        let input = Tensor(shape: [1, 64], data: (0..<64).map { _ in rng.nextNormal() })
+        let steps = 2000
+        var stepTimes: [Double] = []
+        for iteration in 0...3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<steps { _ = try char.step(input, state: &state) }
+            if iteration > 0 { stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        print(json(["figure": "char sampling steps, batch 1, \(cell.rawValue) (recurrent part only)", "cell": cell.rawValue,
+                    "steps_per_s": Int((Double(steps) / median(stepTimes)).rounded())]))
+    }
     print(json(["figure": "sgemm 1024^3 ceiling", "gflops": round3(sgemmCeiling()), "blas": BLAS.summary]))
 }
 

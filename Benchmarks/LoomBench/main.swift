@@ -8,7 +8,9 @@ let parts: [String: ([String]) throws -> Void] = [
     "train-step": runTrainStepBenchmark,
     "classify": runClassifyBenchmark,
     "tokenize": runTokenizerBenchmark,
+    "chars": runCharVocabularyBenchmark,
     "recurrent": runRecurrentBenchmark,
+    "inference": runInferenceBenchmark,
     "sample": runSamplingBenchmark,
 ]
 

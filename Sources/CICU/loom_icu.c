@@ -96,6 +96,18 @@ static int32_t markup_length(const uint8_t *s, int32_t i, int32_t n) {
     return 0;
 }
 
+// The next ASCII byte at s[*i], advancing *i: a markup tag becomes one space (when
+// stripping), A–Z become a–z (when case folding).
+static inline uint8_t next_ascii(const uint8_t *s, int32_t *i, int32_t n, int strip, int lower) {
+    uint8_t b = s[*i];
+    if (b == '<' && strip) {
+        int32_t m = markup_length(s, *i, n);
+        if (m > 0) { *i += m; return ' '; }
+    }
+    *i += 1;
+    return (lower && b >= 'A' && b <= 'Z') ? (uint8_t)(b + 32) : b;
+}
+
 // UTF-8 → UTF-16 with optional markup stripping and ASCII lower-casing.
 // Returns the UTF-16 length; sets *nonASCII and *zwj when such characters occur.
 // Malformed input (not produced by Swift strings) becomes U+FFFD.
@@ -108,13 +120,7 @@ static int32_t decode_utf8(LoomWordTokenizer *t, const uint8_t *s, int32_t n, in
     while (i < n) {
         uint8_t b = s[i];
         if (b < 0x80) {
-            if (b == '<' && strip) {
-                int32_t m = markup_length(s, i, n);
-                if (m > 0) { out[o++] = ' '; i += m; continue; }
-            }
-            if (lower && b >= 'A' && b <= 'Z') b += 32;
-            out[o++] = b;
-            i++;
+            out[o++] = next_ascii(s, &i, n, strip, lower);
             continue;
         }
         *nonASCII = 1;
@@ -192,9 +198,9 @@ static int is_emoji_component(UChar32 c) {
 // ignorable), which would split emoji ZWJ sequences such as 👩‍💻 into several emoji.
 // When the text has a ZWJ, emoji ZWJ sequences are copied verbatim and only the text
 // between them is normalized.
-static int normalize_protecting_zwj_sequences(LoomWordTokenizer *t, int32_t n, int32_t *length, UErrorCode *error) {
+static int normalize_protecting_zwj_sequences(LoomWordTokenizer *t, int32_t from, int32_t n, int32_t *length, UErrorCode *error) {
     const UChar *s = t->source;
-    int32_t runStart = 0, i = 0;
+    int32_t runStart = from, i = from;
     while (i < n) {
         int32_t start = i;
         UChar32 c;
@@ -285,118 +291,199 @@ static int keep_other_segment(const UChar *text, int32_t start, int32_t end, int
 // by ICU's root rules: '@' is a letter, ':' is not MidLetter).
 enum { A_OTHER, A_LETTER, A_DIGIT, A_EXTEND_NUM_LET, A_MID_NUM_LET, A_MID_NUM, A_SPACE };
 
-static inline int ascii_class(UChar c) {
-    UChar lower = c | 32;
-    if (lower >= 'a' && lower <= 'z') return A_LETTER;
-    if (c >= '0' && c <= '9') return A_DIGIT;
-    switch (c) {
-    case '@': return A_LETTER;
-    case '_': return A_EXTEND_NUM_LET;
-    case '.': case '\'': return A_MID_NUM_LET;
-    case ',': case ';': return A_MID_NUM;
-    default: return (c <= 0x20 || c == 0x7F) ? A_SPACE : A_OTHER;
-    }
-}
+static const uint8_t ascii_classes[128] = {
+    [0 ... 32] = A_SPACE, ['\''] = A_MID_NUM_LET, [','] = A_MID_NUM, ['.'] = A_MID_NUM_LET,
+    ['0' ... '9'] = A_DIGIT, [';'] = A_MID_NUM, ['@' ... 'Z'] = A_LETTER, ['_'] = A_EXTEND_NUM_LET,
+    ['a' ... 'z'] = A_LETTER, [127] = A_SPACE,
+};
 
-// Segments all-ASCII text exactly as ICU's word-break rules do (WB5–WB13b; the other
-// rules concern non-ASCII characters), about four times faster than the break iterator.
-// Kept: runs of letters, digits and '_' (joined across '.', '\'' between letters and
-// '.', '\'', ',', ';' between digits), except a lone '_'; with keepPunctuation also
-// every other visible character, one token each.
+static inline int ascii_class(unsigned c) { return ascii_classes[c & 0x7F]; }
+
+// One segment of all-ASCII text, exactly as ICU's word-break rules cut it (WB5–WB13b;
+// the other rules concern non-ASCII characters): the segment starting at s[i] ends at
+// *end; returns whether it is kept. Words are runs of letters, digits and '_', joined
+// across '.' and '\'' between letters and across '.', '\'', ',' and ';' between digits;
+// a lone '_' is not a word. With keepPunctuation every other visible character is a
+// token of its own. Defined for UTF-16 and for byte buffers.
+#define LOOM_DEFINE_ASCII_SEGMENT(name, CharType)                                                   \
+    static inline int name(const CharType *s, int32_t i, int32_t n, int keepPunctuation, int32_t *end) { \
+        int first = ascii_class(s[i]);                                                              \
+        if (first != A_LETTER && first != A_DIGIT && first != A_EXTEND_NUM_LET) {                   \
+            *end = i + 1;                                                                           \
+            return first != A_SPACE && keepPunctuation;                                             \
+        }                                                                                           \
+        int32_t start = i;                                                                          \
+        int previous = first;                                                                       \
+        i++;                                                                                        \
+        while (i < n) {                                                                             \
+            int k = ascii_class(s[i]);                                                              \
+            if (k == A_LETTER || k == A_DIGIT || k == A_EXTEND_NUM_LET) { previous = k; i++; continue; } \
+            if ((k == A_MID_NUM_LET || k == A_MID_NUM) && i + 1 < n) {                              \
+                int after = ascii_class(s[i + 1]);                                                  \
+                if (previous == A_LETTER && after == A_LETTER && k == A_MID_NUM_LET) { i += 2; continue; } \
+                if (previous == A_DIGIT && after == A_DIGIT) { i += 2; continue; }                  \
+            }                                                                                       \
+            break;                                                                                  \
+        }                                                                                           \
+        *end = i;                                                                                   \
+        return i - start > 1 || first != A_EXTEND_NUM_LET || keepPunctuation;                      \
+    }
+
+LOOM_DEFINE_ASCII_SEGMENT(ascii_segment_utf16, UChar)
+LOOM_DEFINE_ASCII_SEGMENT(ascii_segment_bytes, uint8_t)
+
+// Segments all-ASCII UTF-16 text (a region of a mixed text), appending kept tokens.
 static int ascii_segments(LoomWordTokenizer *t, const UChar *s, int32_t n, int keepPunctuation,
                           int32_t *byteLength, int32_t *count) {
-    int32_t i = 0;
-    while (i < n) {
-        int first = ascii_class(s[i]);
-        if (first == A_LETTER || first == A_DIGIT || first == A_EXTEND_NUM_LET) {
-            int32_t start = i;
-            int previous = first;
-            i++;
-            while (i < n) {
-                int k = ascii_class(s[i]);
-                if (k == A_LETTER || k == A_DIGIT || k == A_EXTEND_NUM_LET) { previous = k; i++; continue; }
-                if ((k == A_MID_NUM_LET || k == A_MID_NUM) && i + 1 < n) {
-                    int after = ascii_class(s[i + 1]);
-                    if (previous == A_LETTER && after == A_LETTER && k == A_MID_NUM_LET) { i += 2; continue; }
-                    if (previous == A_DIGIT && after == A_DIGIT) { i += 2; continue; }
-                }
-                break;
-            }
-            int keep = i - start > 1 || first != A_EXTEND_NUM_LET || keepPunctuation;
-            if (keep && !append_token(t, s, start, i, byteLength, count)) return 0;
-        } else {
-            if (first != A_SPACE && keepPunctuation && !append_token(t, s, i, i + 1, byteLength, count)) return 0;
-            i++;
-        }
+    for (int32_t i = 0, end = 0; i < n; i = end) {
+        if (ascii_segment_utf16(s, i, n, keepPunctuation, &end) && !append_token(t, s, i, end, byteLength, count)) return 0;
     }
     return 1;
+}
+
+// All-ASCII input: strip markup and lower-case straight into t->bytes, then segment it
+// in place; the token spans point into that buffer (no UTF-16 round trip, no copies).
+static int32_t ascii_run(LoomWordTokenizer *t, const uint8_t *s, int32_t n, int32_t *status) {
+    if (!grow((void **)&t->bytes, &t->bytesCapacity, n + 1, 1)) {
+        *status = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    uint8_t *text = t->bytes;
+    int strip = (t->flags & LOOM_WT_STRIP_MARKUP) != 0;
+    int lower = (t->flags & LOOM_WT_CASEFOLD) != 0;
+    int32_t length = 0;
+    for (int32_t i = 0; i < n;) text[length++] = next_ascii(s, &i, n, strip, lower);
+    int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
+    int32_t count = 0;
+    for (int32_t i = 0, end = 0; i < length; i = end) {
+        if (!ascii_segment_bytes(text, i, length, keepPunctuation, &end)) continue;
+        if (!grow((void **)&t->spans, &t->spansCapacity, 2 * (count + 1), sizeof(int32_t))) {
+            *status = U_MEMORY_ALLOCATION_ERROR;
+            return -1;
+        }
+        t->spans[2 * count] = i;
+        t->spans[2 * count + 1] = end - i;
+        count++;
+    }
+    return count;
+}
+
+static int is_all_ascii(const uint8_t *s, int32_t n) {
+    uint8_t any = 0;
+    for (int32_t i = 0; i < n; i++) any |= s[i];
+    return any < 0x80;
+}
+
+// Normalizes source[start, end) into t->normalized (from its beginning), protecting
+// emoji ZWJ sequences when the text has a ZWJ. Returns the normalized length or -1.
+static int32_t normalize_region(LoomWordTokenizer *t, int32_t start, int32_t end, int zwj, UErrorCode *error) {
+    int32_t length = 0;
+    int32_t n = end - start;
+    if (!grow((void **)&t->normalized, &t->normalizedCapacity, n + n / 2 + 16, sizeof(UChar))) {
+        *error = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    int ok = zwj ? normalize_protecting_zwj_sequences(t, start, end, &length, error)
+                 : normalize_append(t, start, end, &length, error);
+    return ok ? length : -1;
+}
+
+// Segments text[0, length) with ICU's break iterator and appends the kept tokens.
+static int icu_segments(LoomWordTokenizer *t, const UChar *text, int32_t length, int keepPunctuation,
+                        int32_t *byteLength, int32_t *count, UErrorCode *error) {
+    ubrk_setText(t->breaker, text, length, error);
+    if (U_FAILURE(*error)) return 0;
+    int32_t start = ubrk_first(t->breaker);
+    for (int32_t end = ubrk_next(t->breaker); end != UBRK_DONE; start = end, end = ubrk_next(t->breaker)) {
+        int32_t rule = ubrk_getRuleStatus(t->breaker);
+        int keep = (rule >= UBRK_WORD_NUMBER && rule < UBRK_WORD_IDEO_LIMIT) ||
+                   keep_other_segment(text, start, end, keepPunctuation);
+        if (keep && !append_token(t, text, start, end, byteLength, count)) {
+            *error = U_MEMORY_ALLOCATION_ERROR;
+            return 0;
+        }
+    }
+    // Drop the reference to our buffer so a later reallocation cannot leave ICU dangling.
+    UErrorCode ignored = U_ZERO_ERROR;
+    ubrk_setText(t->breaker, NULL, 0, &ignored);
+    return 1;
+}
+
+// Segments source[start, end): with the ASCII fast path when the region is all ASCII,
+// else normalized and through ICU.
+static int segment_region(LoomWordTokenizer *t, int32_t start, int32_t end, int ascii, int zwj,
+                          int32_t *byteLength, int32_t *count, UErrorCode *error) {
+    int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
+    if (end <= start) return 1;
+    if (ascii) {
+        if (ascii_segments(t, t->source + start, end - start, keepPunctuation, byteLength, count)) return 1;
+        *error = U_MEMORY_ALLOCATION_ERROR;
+        return 0;
+    }
+    int32_t length = normalize_region(t, start, end, zwj, error);
+    if (length < 0) return 0;
+    return icu_segments(t, t->normalized, length, keepPunctuation, byteLength, count, error);
 }
 
 int32_t loom_wordtok_run(LoomWordTokenizer *t, const char *utf8, int32_t n, int32_t *status) {
     UErrorCode error = U_ZERO_ERROR;
     *status = 0;
-    if (!grow((void **)&t->source, &t->sourceCapacity, n + 1, sizeof(UChar)) ||
-        !grow((void **)&t->bytes, &t->bytesCapacity, 16, 1) ||
+    if (!grow((void **)&t->bytes, &t->bytesCapacity, 16, 1) ||
         !grow((void **)&t->spans, &t->spansCapacity, 16, sizeof(int32_t))) {
+        *status = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    if (!(t->flags & LOOM_WT_NO_ASCII_FAST_PATH) && is_all_ascii((const uint8_t *)utf8, n)) {
+        return ascii_run(t, (const uint8_t *)utf8, n, status);
+    }
+    if (!grow((void **)&t->source, &t->sourceCapacity, n + 1, sizeof(UChar))) {
         *status = U_MEMORY_ALLOCATION_ERROR;
         return -1;
     }
     int nonASCII = 0, zwj = 0;
     int32_t length = decode_utf8(t, (const uint8_t *)utf8, n, &nonASCII, &zwj);
-
-    const UChar *text = t->source;
-    if (nonASCII) {
-        int32_t normalizedLength = 0;
-        if (!grow((void **)&t->normalized, &t->normalizedCapacity, length + length / 2 + 16, sizeof(UChar))) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
-        }
-        int ok = zwj ? normalize_protecting_zwj_sequences(t, length, &normalizedLength, &error)
-                     : normalize_append(t, 0, length, &normalizedLength, &error);
-        if (!ok) { *status = (int32_t)error; return -1; }
-        text = t->normalized;
-        length = normalizedLength;
-    }
-
-    int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
     int32_t byteLength = 0, count = 0;
-    if (!nonASCII && !(t->flags & LOOM_WT_NO_ASCII_FAST_PATH)) {
-        if (!ascii_segments(t, text, length, keepPunctuation, &byteLength, &count)) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
+    int ok;
+    if (t->flags & LOOM_WT_NO_ASCII_FAST_PATH) {
+        ok = segment_region(t, 0, length, 0, zwj, &byteLength, &count, &error);
+    } else if (!nonASCII) {
+        ok = segment_region(t, 0, length, 1, 0, &byteLength, &count, &error);
+    } else {
+        // Mixed text: cut it into pieces at every position where a space or line feed is
+        // followed by a visible ASCII character. No word-break rule joins across such a position and
+        // normalization cannot change across it, so each piece segments on its own: runs
+        // of all-ASCII pieces take the fast path, the others ICU.
+        const UChar *s = t->source;
+        int32_t regionStart = 0, pieceStart = 0;
+        int regionASCII = 1, pieceASCII = 1;
+        ok = 1;
+        for (int32_t i = 0; i <= length && ok; i++) {
+            int cut = i == length || (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\n') && s[i] > ' ' && s[i] < 0x7F);
+            if (cut && i > pieceStart) {
+                if (pieceASCII != regionASCII && pieceStart > regionStart) {
+                    ok = segment_region(t, regionStart, pieceStart, regionASCII, zwj, &byteLength, &count, &error);
+                    regionStart = pieceStart;
+                }
+                regionASCII = pieceASCII;
+                pieceStart = i;
+                pieceASCII = 1;
+            }
+            if (i < length && s[i] >= 0x80) pieceASCII = 0;
         }
-        return count;
+        if (ok) ok = segment_region(t, regionStart, length, regionASCII, zwj, &byteLength, &count, &error);
     }
-
-    ubrk_setText(t->breaker, text, length, &error);
-    if (U_FAILURE(error)) { *status = (int32_t)error; return -1; }
-
-    int32_t start = ubrk_first(t->breaker);
-    for (int32_t end = ubrk_next(t->breaker); end != UBRK_DONE; start = end, end = ubrk_next(t->breaker)) {
-        int32_t rule = ubrk_getRuleStatus(t->breaker);
-        int keep;
-        if (rule >= UBRK_WORD_NUMBER && rule < UBRK_WORD_IDEO_LIMIT) {
-            keep = 1;
-        } else {
-            keep = keep_other_segment(text, start, end, keepPunctuation);
-        }
-        if (keep && !append_token(t, text, start, end, &byteLength, &count)) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
-        }
+    if (!ok) {
+        *status = (int32_t)error;
+        return -1;
     }
-    // Drop the reference to our buffer so a later reallocation cannot leave ICU dangling.
-    ubrk_setText(t->breaker, NULL, 0, &error);
     return count;
 }
 
 int32_t loom_wordtok_count(LoomWordTokenizer *t, const char *utf8, int32_t n, LoomTokenTable *table, int32_t *status) {
     int32_t count = loom_wordtok_run(t, utf8, n, status);
-    for (int32_t k = 0; k < count; k++) {
-        if (loom_table_increment(table, t->bytes + t->spans[2 * k], t->spans[2 * k + 1]) < 0) {
-            *status = U_MEMORY_ALLOCATION_ERROR;
-            return -1;
-        }
+    if (count > 0 && !loom_table_count_spans(table, t->bytes, t->spans, count)) {
+        *status = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
     }
     return count;
 }
@@ -409,10 +496,7 @@ int32_t loom_wordtok_lookup(LoomWordTokenizer *t, const char *utf8, int32_t n, c
         *status = U_MEMORY_ALLOCATION_ERROR;
         return -1;
     }
-    for (int32_t k = 0; k < count; k++) {
-        int32_t id = loom_table_find(table, t->bytes + t->spans[2 * k], t->spans[2 * k + 1]);
-        t->ids[k] = id < 0 ? unknown_id : id;
-    }
+    loom_table_lookup_spans(table, t->bytes, t->spans, count, unknown_id, t->ids);
     *ids = t->ids;
     return count;
 }

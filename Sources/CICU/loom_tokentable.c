@@ -22,7 +22,6 @@ struct LoomTokenTable {
     uint32_t mask;       // bucket count - 1 (power of two)
     int32_t size;
     int32_t capacity;    // entries allocated
-    uint64_t *hashes;
     int64_t *counts;
     int64_t *offsets;    // into arena
     int32_t *lengths;
@@ -72,7 +71,6 @@ LoomTokenTable *loom_table_create(void) {
 void loom_table_free(LoomTokenTable *t) {
     if (t == NULL) return;
     free(t->buckets);
-    free(t->hashes);
     free(t->counts);
     free(t->offsets);
     free(t->lengths);
@@ -81,7 +79,6 @@ void loom_table_free(LoomTokenTable *t) {
 }
 
 int32_t loom_table_size(const LoomTokenTable *t) { return t->size; }
-void loom_table_add(LoomTokenTable *t, int32_t id, int64_t delta) { t->counts[id] += delta; }
 int64_t loom_table_count(const LoomTokenTable *t, int32_t id) { return t->counts[id]; }
 
 const uint8_t *loom_table_token(const LoomTokenTable *t, int32_t id, int32_t *length) {
@@ -132,15 +129,13 @@ static int rehash(LoomTokenTable *t) {
 static int reserve_entries(LoomTokenTable *t) {
     if (t->size < t->capacity) return 1;
     int32_t capacity = t->capacity ? t->capacity * 2 : 1024;
-    void *h = realloc(t->hashes, (size_t)capacity * sizeof(uint64_t));
-    if (h) t->hashes = h;
     void *c = realloc(t->counts, (size_t)capacity * sizeof(int64_t));
     if (c) t->counts = c;
     void *o = realloc(t->offsets, (size_t)capacity * sizeof(int64_t));
     if (o) t->offsets = o;
     void *l = realloc(t->lengths, (size_t)capacity * sizeof(int32_t));
     if (l) t->lengths = l;
-    if (!h || !c || !o || !l) return 0;
+    if (!c || !o || !l) return 0;
     t->capacity = capacity;
     return 1;
 }
@@ -159,7 +154,6 @@ static int32_t insert(LoomTokenTable *t, const uint8_t *bytes, int32_t n, const 
     memcpy(t->arena + t->arenaSize, bytes, (size_t)n);
     t->offsets[id] = t->arenaSize;
     t->lengths[id] = n;
-    t->hashes[id] = probe->hash;
     t->counts[id] = 0;
     t->arenaSize += n;
     Bucket *b = &t->buckets[bucket];
@@ -180,11 +174,69 @@ int32_t loom_table_intern(LoomTokenTable *t, const uint8_t *bytes, int32_t n) {
     return insert(t, bytes, n, &probe, i);
 }
 
-int32_t loom_table_increment(LoomTokenTable *t, const uint8_t *bytes, int32_t n) {
-    Probe probe = make_probe(bytes, n);
+static inline int32_t increment(LoomTokenTable *t, const uint8_t *bytes, int32_t n, const Probe *probe) {
     int found;
-    uint32_t i = find_bucket(t, bytes, n, &probe, &found);
-    int32_t id = found ? t->buckets[i].id - 1 : insert(t, bytes, n, &probe, i);
+    uint32_t i = find_bucket(t, bytes, n, probe, &found);
+    int32_t id = found ? t->buckets[i].id - 1 : insert(t, bytes, n, probe, i);
     if (id >= 0) t->counts[id] += 1;
     return id;
+}
+
+int32_t loom_table_increment(LoomTokenTable *t, const uint8_t *bytes, int32_t n) {
+    Probe probe = make_probe(bytes, n);
+    return increment(t, bytes, n, &probe);
+}
+
+// Batches hash the tokens a few places ahead and prefetch their buckets, so that the
+// cache misses of a large table overlap instead of stalling one after another.
+enum { AHEAD = 8 };
+
+static inline void prefetch_bucket(const LoomTokenTable *t, const Probe *probe) {
+    __builtin_prefetch(&t->buckets[(uint32_t)probe->hash & t->mask]);
+}
+
+// The probes of the next AHEAD tokens of a batch, their buckets already prefetched.
+typedef struct {
+    Probe ring[AHEAD];
+    const uint8_t *bytes;
+    const int32_t *spans;
+    int32_t count;
+} Lookahead;
+
+static inline void lookahead_fill(const LoomTokenTable *t, Lookahead *a, int32_t k) {
+    a->ring[k % AHEAD] = make_probe(a->bytes + a->spans[2 * k], a->spans[2 * k + 1]);
+    prefetch_bucket(t, &a->ring[k % AHEAD]);
+}
+
+static inline void lookahead_start(const LoomTokenTable *t, Lookahead *a) {
+    for (int32_t k = 0; k < a->count && k < AHEAD; k++) lookahead_fill(t, a, k);
+}
+
+// The probe of token k; starts hashing and prefetching token k + AHEAD.
+static inline Probe lookahead_take(const LoomTokenTable *t, Lookahead *a, int32_t k) {
+    Probe probe = a->ring[k % AHEAD];
+    if (k + AHEAD < a->count) lookahead_fill(t, a, k + AHEAD);
+    return probe;
+}
+
+int32_t loom_table_count_spans(LoomTokenTable *t, const uint8_t *bytes, const int32_t *spans, int32_t count) {
+    Lookahead ahead = {.bytes = bytes, .spans = spans, .count = count};
+    lookahead_start(t, &ahead);
+    for (int32_t k = 0; k < count; k++) {
+        Probe probe = lookahead_take(t, &ahead, k);
+        if (increment(t, bytes + spans[2 * k], spans[2 * k + 1], &probe) < 0) return 0;
+    }
+    return 1;
+}
+
+void loom_table_lookup_spans(const LoomTokenTable *t, const uint8_t *bytes, const int32_t *spans, int32_t count,
+                             int32_t unknown_id, int32_t *ids) {
+    Lookahead ahead = {.bytes = bytes, .spans = spans, .count = count};
+    lookahead_start(t, &ahead);
+    for (int32_t k = 0; k < count; k++) {
+        Probe probe = lookahead_take(t, &ahead, k);
+        int found;
+        uint32_t i = find_bucket(t, bytes + spans[2 * k], spans[2 * k + 1], &probe, &found);
+        ids[k] = found ? t->buckets[i].id - 1 : unknown_id;
+    }
 }

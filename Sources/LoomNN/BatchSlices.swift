@@ -15,16 +15,30 @@ public enum RecurrentParallelism {
 }
 
 /// Calls `body(firstRow, rowCount)` for contiguous slices covering 0..<batch, concurrently when there is more
-/// than one slice. While slices run concurrently, OpenBLAS is set to one thread (restored afterwards).
+/// than one slice. OpenBLAS runs on one thread meanwhile (restored afterwards): the per-step products are too
+/// small to gain from splitting across threads, and OpenBLAS's per-call thread hand-off costs more than they do
+/// (measured: a batch-1 LSTM forward over 230 steps took twice as long with 2 OpenBLAS threads).
 func forEachBatchSlice(batch: Int, _ body: (Int, Int) -> Void) {
     let slices = max(1, min(RecurrentParallelism.maximumSlices, batch / max(1, RecurrentParallelism.minimumRowsPerSlice)))
-    if slices == 1 {
-        body(0, batch)
-        return
+    withSingleThreadedBLAS {
+        if slices == 1 {
+            body(0, batch)
+        } else {
+            concurrentSlices(batch: batch, slices: slices, body)
+        }
     }
+}
+
+/// Runs `body` with OpenBLAS on one thread, restoring the previous setting afterwards.
+func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
     let previousThreads = BLAS.threads
+    if previousThreads == 1 { return body() }
     BLAS.threads = 1
     defer { BLAS.threads = previousThreads }
+    return body()
+}
+
+private func concurrentSlices(batch: Int, slices: Int, _ body: (Int, Int) -> Void) {
     DispatchQueue.concurrentPerform(iterations: slices) { index in
         let first = batch * index / slices, last = batch * (index + 1) / slices
         body(first, last - first)

@@ -4,12 +4,15 @@ import LoomTensor
 /// pass, and back-propagation through time.
 ///
 /// Forward over T steps and batch B (G gate blocks of H units):
-///   1. one GEMM for every step's input projection:  Gx[T·B, G·H] = X[T·B, I] · W_ihᵀ + bias
-///   2. per step, in time order (or reversed): Gh = h·W_hhᵀ (one small GEMM), then one fused element-wise pass.
+///   1. one GEMM for every step's input projection:  Gx[T·B, G·H] = X[T·B, I] · W_ihᵀ  (bias added per step);
+///   2. per step, in time order (or reversed): Gx[t] += h·W_hhᵀ (small blocked GEMMs on a transposed copy of
+///      W_hh, see `addProduct`), then one fused element-wise pass (RecurrentKernels.swift).
 /// Backward:
 ///   1. per step, from the last processed to the first: fused element-wise pass giving the gate gradients
-///      dG[t], then dh_prev += dG[t]·W_hh (one small GEMM);
-///   2. dW_ih += dGᵀ·X, dW_hh += dGᵀ·H_prev, dX = dG·W_ih over all steps at once (three large GEMMs).
+///      dG[t], then dh_prev += dG[t]·W_hh (small blocked GEMMs);
+///   2. over all steps at once: dX = dG·W_ih, and [dW_ih | dW_hh] += dGᵀ·[X | H_prev] as one GEMM for LSTM/RNN
+///      (GRU's hidden-side gate gradients differ from its input-side ones, so it takes two).
+/// Batch rows never interact, so both time loops run on slices of the batch in parallel (BatchSlices.swift).
 ///
 /// Caches are indexed by time t (not by processing order), so the large GEMMs line up for both directions.
 final class RecurrentDirection {
@@ -37,6 +40,12 @@ final class RecurrentDirection {
     let hiddenN = FloatBuffer()
     /// State before each step.
     let hPrev = FloatBuffer()
+    /// LSTM and RNN: [T·B, I + H] rows [x_t | h_{t−1}], so that backward gets dW_ih and dW_hh from one GEMM
+    /// dGᵀ·[X | H_prev] (their gate gradients are the same matrix; one pass over it instead of two).
+    let inputsAndStates = FloatBuffer()
+    /// GRU: a copy of the input [T·B, I] for dW_ih (LSTM/RNN keep it in `inputsAndStates`).
+    let inputCopy = FloatBuffer()
+    private let weightGradient = FloatBuffer()
     /// LSTM: cell state before each step, and tanh of the cell state after it.
     let cPrev = FloatBuffer()
     let tanhC = FloatBuffer()
@@ -49,6 +58,7 @@ final class RecurrentDirection {
     // Scratch.
     private let recurrent = FloatBuffer()   // GRU per-step h·W_hhᵀ + b_hh, [B, 3H]
     private let biasRow = FloatBuffer()     // [G·H]
+    private let recurrentWeightsT = FloatBuffer() // W_hhᵀ [H, G·H], refreshed by every forward
 
     // Backward buffers.
     /// Gate gradients for the input side (W_ih, b_ih) and, for GRU only, the hidden side (W_hh, b_hh), [T, B, G·H].
@@ -79,12 +89,23 @@ final class RecurrentDirection {
     // MARK: Forward
 
     /// Runs the direction over `input` [T, B, I]. `mask` [T, B] or nil; `h0`, `c0` [B, H] or nil for zeros.
+    /// The input is copied into the direction's caches, so the caller's buffer need not outlive the call.
     /// Leaves outputs in `output`, the final state in `h`/`c`, and the caches for `backward`.
     func forward(input: UnsafePointer<Float>, steps T: Int, batch B: Int, mask: UnsafePointer<Float>?,
                  h0: UnsafePointer<Float>?, c0: UnsafePointer<Float>?) {
         let H = hiddenSize, I = inputSize, GH = gateCount * H
         steps = T
         batch = B
+        let sharedGateGradients = cell != .gru
+        let XH = I + H
+        if sharedGateGradients {
+            inputsAndStates.reserve(T * B * XH)
+            let xh = inputsAndStates.pointer
+            for row in 0..<(T * B) { (xh + row * XH).update(from: input + row * I, count: I) }
+        } else {
+            inputCopy.reserve(T * B * I)
+            inputCopy.copy(from: input, count: T * B * I)
+        }
         gates.reserve(T * B * GH)
         hPrev.reserve(T * B * H)
         output.reserve(T * B * H)
@@ -113,11 +134,16 @@ final class RecurrentDirection {
             BLAS.sgemm(transposeA: false, transposeB: true, m: T * B, n: GH, k: I, a: input, lda: I,
                        b: wih, ldb: I, beta: 0, c: gx, ldc: GH)
 
+            // The per-step products run as C += A·B on W_hhᵀ [H, G·H] (see SmallProducts: no packing).
+            recurrentWeightsT.reserve(GH * H)
+            transpose(whh, rows: GH, columns: H, into: recurrentWeightsT.pointer)
+            let whhT = UnsafePointer(recurrentWeightsT.pointer)
+
             // 2. The recurrence. Batch rows are independent, so each slice of rows runs the whole time loop on
             //    its own core (single-threaded BLAS inside), with no synchronisation between steps.
             let hPrevBase = hPrev.pointer, outputBase = output.pointer, hiddenNBase = hiddenN.pointer
             let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, recurrentBase = recurrent.pointer
-            let stateBase = h.pointer, cellBase = c.pointer
+            let stateBase = h.pointer, cellBase = c.pointer, xhBase = inputsAndStates.pointer
             let cell = self.cell, relu = self.relu, reverse = self.reverse
             forEachBatchSlice(batch: B) { r0, n in
                 let state = stateBase + r0 * H, cellState = cellBase + r0 * H
@@ -126,6 +152,9 @@ final class RecurrentDirection {
                     let row = t * B + r0                      // first row of this slice at time t
                     let hp = hPrevBase + row * H
                     hp.update(from: state, count: n * H)
+                    if sharedGateGradients {
+                        for b in 0..<n { (xhBase + (row + b) * XH + I).update(from: state + b * H, count: H) }
+                    }
                     let g = gx + row * GH
                     let m = mask.map { $0 + row }
                     let y = outputBase + row * H
@@ -133,20 +162,17 @@ final class RecurrentDirection {
                     case .lstm:
                         let cp = cPrevBase + row * H
                         cp.update(from: cellState, count: n * H)
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
-                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        addProduct(m: n, n: GH, k: H, a: hp, lda: H, b: whhT, ldb: GH, c: g, ldc: GH)
                         lstmForwardStep(batch: n, hidden: H, gates: g, bias: bias, cPrev: cp, hPrev: hp, tanhC: tanhCBase + row * H,
                                         mask: m, h: state, c: cellState, output: y)
                     case .gru:
                         let rh = recurrentBase + r0 * GH
                         for b in 0..<n { (rh + b * GH).update(from: bhh, count: GH) }
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
-                                   b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                        addProduct(m: n, n: GH, k: H, a: hp, lda: H, b: whhT, ldb: GH, c: rh, ldc: GH)
                         gruForwardStep(batch: n, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: hiddenNBase + row * H,
                                        hPrev: hp, mask: m, h: state, output: y)
                     case .rnn:
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: GH, k: H, a: hp, lda: H,
-                                   b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                        addProduct(m: n, n: GH, k: H, a: hp, lda: H, b: whhT, ldb: GH, c: g, ldc: GH)
                         rnnForwardStep(batch: n, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: m, h: state, output: y)
                     }
                 }
@@ -169,11 +195,11 @@ final class RecurrentDirection {
     // MARK: Backward
 
     /// Back-propagates through the cached forward pass.
-    /// - input: the same [T, B, I] buffer forward read. mask: the same mask.
+    /// - mask: the same mask forward read.
     /// - dOutput: [T, B, H] gradient w.r.t. `output`, or nil. dhFinal, dcFinal: [B, H] gradient w.r.t. the final state, or nil.
     /// - dInput: [T, B, I] receives the gradient w.r.t. the input, overwritten or added to (`accumulate`).
     /// Parameter gradients are added into each `Parameter.grad`; `dh`/`dc` end as the initial-state gradient.
-    func backward(input: UnsafePointer<Float>, mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
+    func backward(mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
                   dhFinal: UnsafePointer<Float>?, dcFinal: UnsafePointer<Float>?,
                   dInput: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let T = steps, B = batch, H = hiddenSize, I = inputSize, GH = gateCount * H
@@ -218,8 +244,7 @@ final class RecurrentDirection {
                                         dh: dhSlice, dGates: dgx + row * GH)
                     }
                     // dh_prev += dG_h[t] · W_hh
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: H, k: GH, a: dgh + row * GH, lda: GH,
-                               b: whh, ldb: H, beta: 1, c: dhSlice, ldc: H)
+                    addProduct(m: n, n: H, k: GH, a: dgh + row * GH, lda: GH, b: whh, ldb: H, c: dhSlice, ldc: H)
                 }
             }
             // 2. Gradient w.r.t. the input, all steps at once: dX = dG_x · W_ih.
@@ -230,22 +255,37 @@ final class RecurrentDirection {
         // 3. Weight and bias gradients, all steps at once.
         ones.reserve(T * B)
         ones.fill(1, count: T * B)
-        weightIH.grad.data.withUnsafeMutableBufferPointer { g in
-            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,
-                       b: input, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
-        }
-        weightHH.grad.data.withUnsafeMutableBufferPointer { g in
-            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: H, k: T * B, a: dgh, lda: GH,
-                       b: hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
+        if cell == .gru {
+            weightIH.grad.data.withUnsafeMutableBufferPointer { g in
+                BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,
+                           b: inputCopy.pointer, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
+            }
+            weightHH.grad.data.withUnsafeMutableBufferPointer { g in
+                BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: H, k: T * B, a: dgh, lda: GH,
+                           b: hPrev.pointer, ldb: H, beta: 1, c: g.baseAddress!, ldc: H)
+            }
+        } else {
+            // [dW_ih | dW_hh] = dGᵀ · [X | H_prev] in one product, then split.
+            let XH = I + H
+            weightGradient.reserve(GH * XH)
+            let w = weightGradient.pointer
+            BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: XH, k: T * B, a: dgx, lda: GH,
+                       b: inputsAndStates.pointer, ldb: XH, beta: 0, c: w, ldc: XH)
+            weightIH.grad.data.withUnsafeMutableBufferPointer { g in
+                for r in 0..<GH { for k in 0..<I { g[r * I + k] += w[r * XH + k] } }
+            }
+            weightHH.grad.data.withUnsafeMutableBufferPointer { g in
+                for r in 0..<GH { for k in 0..<H { g[r * H + k] += w[r * XH + I + k] } }
+            }
         }
         // Bias gradients are column sums of the gate gradients (one pass each; LSTM/RNN share one sum).
         biasGradient.reserve(GH)
-        BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgx, lda: GH, x: ones.pointer, beta: 0, y: biasGradient.pointer)
+        columnSums(dgx, rows: T * B, columns: GH, into: biasGradient.pointer)
         biasIH.grad.data.withUnsafeMutableBufferPointer { g in
             for k in 0..<GH { g[k] += biasGradient.pointer[k] }
         }
         if cell == .gru {
-            BLAS.sgemv(transposeA: true, m: T * B, n: GH, a: dgh, lda: GH, x: ones.pointer, beta: 0, y: biasGradient.pointer)
+            columnSums(dgh, rows: T * B, columns: GH, into: biasGradient.pointer)
         }
         biasHH.grad.data.withUnsafeMutableBufferPointer { g in
             for k in 0..<GH { g[k] += biasGradient.pointer[k] }
@@ -275,30 +315,48 @@ final class RecurrentDirection {
             let wih = wih.baseAddress!, whh = whh.baseAddress!, bih = bih.baseAddress!, bhh = bhh.baseAddress!
             let g = stepGates.pointer, hp = stepHPrev.pointer
             let bias = UnsafePointer(fillBiasRow(bih, bhh, count: GH))
-            BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: I, a: x, lda: I,
-                       b: wih, ldb: I, beta: 0, c: g, ldc: GH)
+            addRowsTimesTransposed(rows: B, outputs: GH, inputs: I, a: x, weights: wih, beta: 0, c: g)
             switch cell {
             case .lstm:
                 stepCPrev.reserve(B * H)
                 stepTanhC.reserve(B * H)
                 stepCPrev.copy(from: cellState!, count: B * H)
-                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                           b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
                 lstmForwardStep(batch: B, hidden: H, gates: g, bias: bias, cPrev: stepCPrev.pointer, hPrev: hp,
                                 tanhC: stepTanhC.pointer, mask: nil, h: state, c: cellState!, output: y)
             case .gru:
                 stepHiddenN.reserve(B * H)
                 let rh = recurrent.pointer
                 for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
-                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                           b: whh, ldb: H, beta: 1, c: rh, ldc: GH)
+                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: rh)
                 gruForwardStep(batch: B, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: stepHiddenN.pointer,
                                hPrev: hp, mask: nil, h: state, output: y)
             case .rnn:
-                BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: GH, k: H, a: hp, lda: H,
-                           b: whh, ldb: H, beta: 1, c: g, ldc: GH)
+                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
                 rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: nil, h: state, output: y)
             }
         }}}}
+    }
+}
+
+/// sums[k] = Σ_rows matrix[row, k].
+private func columnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    sums.update(repeating: 0, count: columns)
+    for row in 0..<rows {
+        let r = matrix + row * columns
+        for k in 0..<columns { sums[k] += r[k] }
+    }
+}
+
+/// c[rows, outputs] = beta·c + a[rows, inputs] · weightsᵀ, weights [outputs, inputs] (PyTorch layout).
+/// One row (batch 1: sampling, single reviews) is a matrix–vector product, which OpenBLAS runs without packing.
+@inline(__always)
+func addRowsTimesTransposed(rows: Int, outputs: Int, inputs: Int, a: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                            beta: Float, c: UnsafeMutablePointer<Float>) {
+    if rows == 1 {
+        BLAS.sgemv(transposeA: false, m: outputs, n: inputs, a: weights, lda: inputs, x: a, beta: beta, y: c)
+    } else {
+        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, a: a, lda: inputs,
+                   b: weights, ldb: inputs, beta: beta, c: c, ldc: outputs)
     }
 }

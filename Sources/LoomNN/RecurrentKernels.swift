@@ -1,3 +1,4 @@
+import CBLAS
 import LoomTensor
 
 // Fused element-wise kernels for one time step of each cell, forward and backward.
@@ -22,6 +23,44 @@ private func isReal(_ mask: UnsafePointer<Float>?, _ row: Int) -> Bool {
     return mask[row] != 0
 }
 
+// MARK: - Dispatch
+//
+// The LSTM and GRU kernels used by the layers are the C twins in Sources/CBLAS/loom_gates.c: the same formulas
+// and approximations, compiled for AVX-512, AVX2 and baseline x86-64 with the widest picked at load time (Swift
+// itself targets baseline x86-64, i.e. 4-wide SSE). The Swift versions below (`reference…`) are the readable
+// specification; `RecurrentKernelTests` checks that both agree.
+
+@inline(__always)
+func lstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                     cPrev: UnsafePointer<Float>, hPrev: UnsafePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
+                     mask: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     output: UnsafeMutablePointer<Float>) {
+    loom_lstm_forward_step(Int32(batch), Int32(H), gates, bias, cPrev, hPrev, tanhC, mask, h, c, output)
+}
+
+@inline(__always)
+func lstmBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                      tanhC: UnsafePointer<Float>, mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
+                      dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                      dGates: UnsafeMutablePointer<Float>) {
+    loom_lstm_backward_step(Int32(batch), Int32(H), gates, cPrev, tanhC, mask, dOutput, dh, dc, dGates)
+}
+
+@inline(__always)
+func gruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                    recurrent: UnsafePointer<Float>, hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>,
+                    mask: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    loom_gru_forward_step(Int32(batch), Int32(H), gates, bias, recurrent, hiddenN, hPrev, mask, h, output)
+}
+
+@inline(__always)
+func gruBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
+                     hPrev: UnsafePointer<Float>, mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
+                     dh: UnsafeMutablePointer<Float>, dInputGates: UnsafeMutablePointer<Float>,
+                     dHiddenGates: UnsafeMutablePointer<Float>) {
+    loom_gru_backward_step(Int32(batch), Int32(H), gates, hiddenN, hPrev, mask, dOutput, dh, dInputGates, dHiddenGates)
+}
+
 // MARK: - LSTM
 
 /// LSTM forward step (PyTorch): i = σ(·), f = σ(·), g = tanh(·), o = σ(·) on the four gate blocks,
@@ -32,7 +71,7 @@ private func isReal(_ mask: UnsafePointer<Float>?, _ row: Int) -> Bool {
 /// - cPrev, hPrev: [B, H] state before the step. tanhC: [B, H] out, tanh(c') for backward.
 /// - h, c: [B, H] state after the step (may not alias hPrev/cPrev). output: [B, H], h' or 0 when masked.
 @inline(__always)
-func lstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+func referenceLstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                      cPrev: UnsafePointer<Float>, hPrev: UnsafePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
                      mask: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                      output: UnsafeMutablePointer<Float>) {
@@ -66,7 +105,7 @@ func lstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Floa
 /// - dOutput: [B, H] gradient w.r.t. this step's output, or nil. dh, dc: [B, H] in/out.
 /// - dGates: [B, 4H] out.
 @inline(__always)
-func lstmBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+func referenceLstmBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
                       tanhC: UnsafePointer<Float>, mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
                       dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
                       dGates: UnsafeMutablePointer<Float>) {
@@ -102,7 +141,7 @@ func lstmBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, cP
 /// - recurrent: [B, 3H] h_r, h_z, h_n (read only). hiddenN: [B, H] out, h_n kept for backward.
 /// - hPrev: [B, H]. h: [B, H] state after the step (may not alias hPrev). output: [B, H].
 @inline(__always)
-func gruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+func referenceGruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                     recurrent: UnsafePointer<Float>,
                     hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
                     h: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -130,7 +169,7 @@ func gruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePointer<Float
 ///   hidden-side gradients (dr⊙r(1−r), dz⊙z(1−z), dn_pre⊙r),
 ///   dh_prev = dh̃⊙z + (hidden-side gradients)·W_hh, the product added by the caller.
 @inline(__always)
-func gruBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
+func referenceGruBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
                      hPrev: UnsafePointer<Float>, mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
                      dh: UnsafeMutablePointer<Float>, dInputGates: UnsafeMutablePointer<Float>,
                      dHiddenGates: UnsafeMutablePointer<Float>) {

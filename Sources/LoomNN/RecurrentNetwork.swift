@@ -23,9 +23,8 @@ public final class RecurrentNetwork {
     private var batch = 0
     private var hasForward = false
     private var mask: FloatBuffer?
-    /// The input x of the last forward call (layer 0's input).
-    private var input = Tensor.zeros([0])
-    /// Input of layers 1…L−1, [T, B, H·D]: the previous layer's (dropped-out) output. Entry 0 is unused.
+    /// Input of layers 1…L−1, [T, B, H·D]: the previous layer's (dropped-out) output. Entry 0 is unused
+    /// (layer 0 reads x in place during forward).
     private var layerInputs: [FloatBuffer]
     /// Dropout keep-masks already scaled by 1/(1−p), for the input of layers 1…L−1; nil when not applied.
     private var dropoutMasks: [FloatBuffer?]
@@ -114,7 +113,6 @@ public final class RecurrentNetwork {
         if let initialState { checkState(initialState, batch: B, what: "initialState") }
         if T == 0 || B == 0 {
             // Nothing to run: empty output, the state passes through.
-            input = x
             hasForward = true
             return (Tensor.zeros([T, B, HD]), initialState ?? zeroState(batch: B))
         }
@@ -128,18 +126,20 @@ public final class RecurrentNetwork {
         }
         let maskPointer = self.mask.map { UnsafePointer($0.pointer) }
 
-        input = x  // kept (not copied) for the weight gradients of layer 0
+
         var finalHidden: [Tensor] = []
         var finalCell: [Tensor] = []
         x.data.withUnsafeBufferPointer { xBuffer in
             for layer in 0..<L {
+                // Layer 0 reads x in place (each direction copies what its backward needs); higher layers read the
+                // concatenated, dropped-out outputs of the layer below.
                 let input = layer == 0 ? xBuffer.baseAddress! : UnsafePointer(layerInputs[layer].pointer)
-                // A lower layer's concatenated output goes straight into the next layer's input buffer.
+                // The layer's concatenated output goes straight into the next layer's input buffer (or `output`).
                 let isLast = layer == L - 1
                 if !isLast { layerInputs[layer + 1].reserve(T * B * HD) }
                 for d in 0..<D {
+                    let direction = directions[layer * D + d]
                     let index = layer * D + d
-                    let direction = directions[index]
                     withOptionalPointer(initialState?.hidden[index]) { h0 in
                     withOptionalPointer(initialState?.cell?[index]) { c0 in
                         direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
@@ -205,52 +205,50 @@ public final class RecurrentNetwork {
             return Tensor.zeros([T, B, config.inputSize])
         }
 
-        // The layer-0 input gradient is written straight into the returned array.
-        let inputGradient = [Float](unsafeUninitializedCapacity: T * B * config.inputSize) { result, initialized in
-            input.data.withUnsafeBufferPointer { xBuffer in
-            withOptionalPointer(gradOutput) { top in
-                // Gradient w.r.t. the current layer's output, [T, B, HD]; for the top layer it comes from the caller.
-                var layerOutputGradient = top
-                for layer in (0..<L).reversed() {
-                    let inputWidth = layer == 0 ? config.inputSize : HD
-                    let dInput: UnsafeMutablePointer<Float>
-                    if layer == 0 {
-                        dInput = result.baseAddress!
+        // Gradient w.r.t. the current layer's output, [T, B, HD]; for the top layer it comes from the caller.
+        var inputGradient = [Float](repeating: 0, count: T * B * config.inputSize)
+        inputGradient.withUnsafeMutableBufferPointer { resultBuffer in
+        let result = resultBuffer.baseAddress!
+        withOptionalPointer(gradOutput) { top in
+        var layerOutputGradient = top
+        for layer in (0..<L).reversed() {
+            let inputWidth = layer == 0 ? config.inputSize : HD
+            let dInput: UnsafeMutablePointer<Float>
+            if layer == 0 {
+                dInput = result
+            } else {
+                layerInputGradients[layer].reserve(T * B * inputWidth)
+                dInput = layerInputGradients[layer].pointer
+            }
+            for d in 0..<D {
+                let index = layer * D + d
+                let direction = directions[index]
+                // This direction's slice of the output gradient, made contiguous.
+                var dOutput: UnsafePointer<Float>? = nil
+                if let full = layerOutputGradient {
+                    if D == 1 {
+                        dOutput = full
                     } else {
-                        layerInputGradients[layer].reserve(T * B * inputWidth)
-                        dInput = layerInputGradients[layer].pointer
+                        directionOutputGradient.reserve(T * B * H)
+                        gather(full, into: directionOutputGradient.pointer, rows: T * B, width: H, offset: d * H, stride: HD)
+                        dOutput = UnsafePointer(directionOutputGradient.pointer)
                     }
-                    let layerInput = layer == 0 ? xBuffer.baseAddress! : UnsafePointer(layerInputs[layer].pointer)
-                    for d in 0..<D {
-                        let index = layer * D + d
-                        let direction = directions[index]
-                        // This direction's slice of the output gradient, made contiguous.
-                        var dOutput: UnsafePointer<Float>? = nil
-                        if let full = layerOutputGradient {
-                            if D == 1 {
-                                dOutput = full
-                            } else {
-                                directionOutputGradient.reserve(T * B * H)
-                                gather(full, into: directionOutputGradient.pointer, rows: T * B, width: H, offset: d * H, stride: HD)
-                                dOutput = UnsafePointer(directionOutputGradient.pointer)
-                            }
-                        }
-                        withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
-                        withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
-                            direction.backward(input: layerInput, mask: maskPointer, dOutput: dOutput,
-                                               dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0)
-                        }}
-                        initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
-                        if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
-                    }
-                    if layer > 0, let keep = dropoutMasks[layer] {
-                        let k = keep.pointer
-                        for i in 0..<(T * B * inputWidth) { dInput[i] *= k[i] }
-                    }
-                    layerOutputGradient = UnsafePointer(dInput)
                 }
-            }}
-            initialized = T * B * config.inputSize
+                withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
+                withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
+                    direction.backward(mask: maskPointer, dOutput: dOutput,
+                                       dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0)
+                }}
+                initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
+                if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
+            }
+            if layer > 0, let keep = dropoutMasks[layer] {
+                let g = dInput, k = keep.pointer
+                for i in 0..<(T * B * inputWidth) { g[i] *= k[i] }
+            }
+            layerOutputGradient = UnsafePointer(dInput)
+        }
+        }
         }
         lastInitialStateGradient = RecurrentState(hidden: initialHidden, cell: config.cell == .lstm ? initialCell : nil)
         return Tensor(shape: [T, B, config.inputSize], data: inputGradient)
@@ -267,6 +265,9 @@ public final class RecurrentNetwork {
         let B = x.shape[0], H = config.hiddenSize
         checkState(state, batch: B, what: "state")
         var current = x
+        let previousThreads = BLAS.threads   // matrix–vector products this small run best on one thread
+        if previousThreads != 1 { BLAS.threads = 1 }
+        defer { if previousThreads != 1 { BLAS.threads = previousThreads } }
         for layer in 0..<config.layers {
             var out = [Float](repeating: 0, count: B * H)
             let direction = directions[layer]

@@ -1,5 +1,5 @@
 /// What counts as one character for character-level models.
-public enum CharacterUnit: String, Sendable, CaseIterable {
+public enum CharacterUnit: String, Sendable, CaseIterable, Codable {
     /// User-perceived characters (extended grapheme clusters): "é" written as e + U+0301,
     /// a flag 🇫🇷 or a family 👨‍👩‍👧 is one character.
     case graphemes

@@ -23,41 +23,76 @@ final class ICUWordTokenizer {
 
     /// Tokenizes and adds each token to `table`'s counts; returns the number of tokens.
     func count(utf8: UnsafeBufferPointer<UInt8>, into table: TokenTable) -> Int {
-        guard let base = utf8.baseAddress, !utf8.isEmpty else { return 0 }
-        var status: Int32 = 0
-        let count = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
-            loom_wordtok_count(handle, chars, Int32(utf8.count), table.handle, &status)
+        var total = 0
+        for chunk in Self.chunks(utf8) {
+            var status: Int32 = 0
+            let count = chunk.baseAddress!.withMemoryRebound(to: CChar.self, capacity: chunk.count) { chars in
+                loom_wordtok_count(handle, chars, Int32(chunk.count), table.handle, &status)
+            }
+            total += max(0, Int(count))
         }
-        return max(0, Int(count))
+        return total
     }
 
     /// Tokenizes and returns each token's id in `table` (`unknown` when absent).
     func lookup(utf8: UnsafeBufferPointer<UInt8>, in table: TokenTable, unknown: Int32) -> [Int32] {
-        guard let base = utf8.baseAddress, !utf8.isEmpty else { return [] }
-        var status: Int32 = 0
-        var ids: UnsafePointer<Int32>?
-        let count = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
-            loom_wordtok_lookup(handle, chars, Int32(utf8.count), table.handle, unknown, &ids, &status)
+        var result: [Int32] = []
+        for chunk in Self.chunks(utf8) {
+            var status: Int32 = 0
+            var ids: UnsafePointer<Int32>?
+            let count = chunk.baseAddress!.withMemoryRebound(to: CChar.self, capacity: chunk.count) { chars in
+                loom_wordtok_lookup(handle, chars, Int32(chunk.count), table.handle, unknown, &ids, &status)
+            }
+            if count > 0, let ids { result.append(contentsOf: UnsafeBufferPointer(start: ids, count: Int(count))) }
         }
-        guard count > 0, let ids else { return [] }
-        return Array(UnsafeBufferPointer(start: ids, count: Int(count)))
+        return result
     }
 
     /// Tokenizes UTF-8 bytes and calls `body` with each token's UTF-8 bytes (valid UTF-8,
     /// only valid during the call).
     func forEachToken(utf8: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        var status: Int32 = 0
-        guard let base = utf8.baseAddress, !utf8.isEmpty else { return }
-        let count = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
-            loom_wordtok_run(handle, chars, Int32(utf8.count), &status)
+        for chunk in Self.chunks(utf8) {
+            var status: Int32 = 0
+            let count = chunk.baseAddress!.withMemoryRebound(to: CChar.self, capacity: chunk.count) { chars in
+                loom_wordtok_run(handle, chars, Int32(chunk.count), &status)
+            }
+            // Only memory exhaustion inside ICU can make this fail; there is no sensible
+            // partial result, so report no tokens rather than crash.
+            guard count > 0, let bytes = loom_wordtok_bytes(handle), let spans = loom_wordtok_spans(handle) else { continue }
+            for index in 0..<Int(count) {
+                let offset = Int(spans[2 * index]), length = Int(spans[2 * index + 1])
+                body(UnsafeBufferPointer(start: bytes + offset, count: length))
+            }
         }
-        // Only allocation failure inside ICU can make this fail; there is no sensible
-        // partial result, so report no tokens rather than crash.
-        guard count > 0, let bytes = loom_wordtok_bytes(handle), let spans = loom_wordtok_spans(handle) else { return }
-        for index in 0..<Int(count) {
-            let offset = Int(spans[2 * index]), length = Int(spans[2 * index + 1])
-            body(UnsafeBufferPointer(start: bytes + offset, count: length))
+    }
+
+    /// Most bytes handed to C at once, so that every buffer size fits its Int32 lengths.
+    static let chunkLimit = 1 << 24
+
+    /// Splits very long texts (over `chunkLimit` bytes) into pieces that tokenize the same
+    /// as the whole: cut after a space or line feed that is followed by a visible ASCII
+    /// character (no word-break rule joins across that), or, failing that, at a character
+    /// boundary. Empty input gives no pieces.
+    static func chunks(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int = chunkLimit) -> [UnsafeBufferPointer<UInt8>] {
+        guard !utf8.isEmpty else { return [] }
+        var pieces: [UnsafeBufferPointer<UInt8>] = []
+        var start = 0
+        while utf8.count - start > limit {
+            var cut = start + limit
+            var search = cut
+            while search > start + 1, !((utf8[search - 1] == 0x20 || utf8[search - 1] == 0x0A) && utf8[search] > 0x20 && utf8[search] < 0x7F) {
+                search -= 1
+            }
+            if search > start + 1 {
+                cut = search
+            } else {
+                while cut > start + 1, utf8[cut] & 0xC0 == 0x80 { cut -= 1 }  // not inside a character
+            }
+            pieces.append(UnsafeBufferPointer(rebasing: utf8[start..<cut]))
+            start = cut
         }
+        pieces.append(UnsafeBufferPointer(rebasing: utf8[start...]))
+        return pieces
     }
 }
 

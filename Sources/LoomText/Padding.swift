@@ -1,8 +1,8 @@
 /// Where `padSequences` adds padding: before (`pre`, Keras' default) or after the ids.
-public enum Padding: String, Sendable { case pre, post }
+public enum Padding: String, Sendable, Codable { case pre, post }
 /// Which end `padSequences` cuts from sequences longer than `maxLength`: the start
 /// (`pre`, Keras' default, keeps the last ids) or the end (`post`).
-public enum Truncating: String, Sendable { case pre, post }
+public enum Truncating: String, Sendable, Codable { case pre, post }
 
 /// A batch of sequences padded to one length: a row-major `count × maxLength` matrix.
 public struct PaddedSequences: Equatable, Sendable {

@@ -74,7 +74,7 @@ public enum TextError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .noClassFolders(path):
             return "\(path): no class folders; expected the aclImdb layout (train/ and test/ with pos/ and neg/ inside) or a folder with one subfolder per class"
         case let .unsupportedFormat(path):
-            return "\(path): unsupported corpus format; use a folder, .tsv, .csv or .txt"
+            return "\(path): not a labelled corpus; use an aclImdb folder, a .tsv (or tab-separated .txt) with label<TAB>text, or a .csv with a header row"
         case let .duplicateToken(path, line, token, firstLine):
             return "\(Self.prefix(path, line))duplicate token \"\(token)\" (first on line \(firstLine))"
         case let .missingSpecialToken(path, line, expected, found):

@@ -22,3 +22,25 @@ public struct TokenizerOptions: Equatable, Hashable, Sendable {
         self.locale = locale
     }
 }
+
+/// Codable so that a model's config.json can record how its vocabulary was tokenized.
+/// Missing keys take their defaults.
+extension TokenizerOptions: Codable {
+    private enum CodingKeys: String, CodingKey { case caseFold, keepPunctuation, stripMarkup, locale }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(caseFold: try container.decodeIfPresent(Bool.self, forKey: .caseFold) ?? true,
+                  keepPunctuation: try container.decodeIfPresent(Bool.self, forKey: .keepPunctuation) ?? false,
+                  stripMarkup: try container.decodeIfPresent(Bool.self, forKey: .stripMarkup) ?? true,
+                  locale: try container.decodeIfPresent(String.self, forKey: .locale) ?? "")
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(caseFold, forKey: .caseFold)
+        try container.encode(keepPunctuation, forKey: .keepPunctuation)
+        try container.encode(stripMarkup, forKey: .stripMarkup)
+        try container.encode(locale, forKey: .locale)
+    }
+}

@@ -98,6 +98,14 @@ public struct Vocabulary: Equatable, Sendable {
         tokenizer.lookup(text, in: table, unknown: Self.unknownID)
     }
 
+    /// Tokenizes and encodes every text, splitting the work over `threads` threads
+    /// (default: all active processors); Keras' `texts_to_sequences`.
+    public func encode(texts: [String], tokenizer: Tokenizer, threads: Int? = nil) -> [[Int32]] {
+        ParallelChunks.map(texts.count, threads: threads) { range in
+            range.map { encode(text: texts[$0], tokenizer: tokenizer) }
+        }.flatMap { $0 }
+    }
+
     /// Tokens of `ids` (out-of-range ids → `<unk>`).
     public func decode(_ ids: [Int32]) -> [String] { ids.map { token(for: $0) } }
 

@@ -7,6 +7,7 @@ import LoomText
 extension CellKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension CorpusSplit: ExpressibleByArgument {}
+extension Initialization: ExpressibleByArgument {}
 
 /// `loom sentiment …`: train and evaluate review classifiers.
 struct SentimentCommand: ParsableCommand {
@@ -63,6 +64,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(help: "Pooling over time: mean, max or last.")
     var pooling: Pooling = .mean
 
+    @Option(help: "Weight initialisation: pytorch (uniform ±1/√H) or keras (Glorot input, orthogonal recurrent, forget bias 1).")
+    var initialization: Initialization = .pytorch
+
     @Option(help: "Dropout before the output layer.")
     var dropout: Float = 0.3
 
@@ -86,6 +90,9 @@ struct SentimentTrainCommand: ParsableCommand {
 
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
     var learningRate: Float = 2e-3
+
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
+    var learningRateDecay: Float = 1
 
     @Option(help: "Global gradient-norm clipping threshold.")
     var clip: Float = 5
@@ -132,6 +139,7 @@ struct SentimentTrainCommand: ParsableCommand {
             architecture.hiddenSize = hidden
             architecture.pooling = pooling
             architecture.dropout = dropout
+            architecture.initialization = initialization
             architecture.embeddingDropout = embeddingDropout
             architecture.maxLength = maxLength
             architecture.keepPunctuation = keepPunctuation
@@ -140,6 +148,7 @@ struct SentimentTrainCommand: ParsableCommand {
             options.epochs = epochs
             options.batchSize = batchSize
             options.learningRate = learningRate
+            options.learningRateDecay = learningRateDecay
             options.clip = clip
             options.validationFraction = validation
             options.patience = patience

@@ -18,12 +18,14 @@ struct TokenizeCommand: ParsableCommand {
 
         Without TEXT, standard input is read and tokenized line by line. Output: one \
         token a line (control characters escaped as \\n, \\t, \\u{HEX}), or with --json \
-        one JSON object {"tokens":[…]} per input.
+        one JSON object {"tokens":[…]} per input. With --vocab, each token's id is \
+        shown too (token<TAB>id, or "ids":[…] in JSON).
 
         Examples:
           loom tokenize "I didn't like it.<br /><br />10/10 👍"
           loom tokenize --keep-punctuation --no-case-fold "Hello, World!"
           loom tokenize --chars --scalars "e\\u{301}"
+          loom tokenize --vocab vocab/demo.txt "The keeper wrote a log"
           cat review.txt | loom tokenize --json
         """
     )
@@ -46,13 +48,19 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Do not remove markup tags such as <br />.")
     var keepMarkup = false
 
-    @Flag(help: "Print JSON: {\"tokens\":[…]} per input.")
+    @Option(help: "A vocabulary file: also show each word token's id (unknown words → 1, <unk>).")
+    var vocab: String?
+
+    @Flag(help: "Print JSON: {\"tokens\":[…]} (and \"ids\" with --vocab) per input.")
     var json = false
 
     func run() throws {
         try reportingErrors {
             if scalars && !chars { throw UsageError(description: "--scalars needs --chars") }
+            if vocab != nil && chars { throw UsageError(description: "--vocab is for word tokens; it cannot be combined with --chars") }
+            let vocabulary = try vocab.map { try Vocabulary(contentsOf: URL(fileURLWithPath: $0)) }
             let split = try splitter()
+            func emit(_ tokens: [String]) throws { try self.emit(tokens, ids: vocabulary?.encode(tokens)) }
             if let text {
                 try emit(split(text))
             } else {
@@ -73,11 +81,13 @@ struct TokenizeCommand: ParsableCommand {
         return { tokenizer.tokenize($0) }
     }
 
-    private struct Output: Encodable { var tokens: [String] }
+    private struct Output: Encodable { var tokens: [String]; var ids: [Int32]? }
 
-    private func emit(_ tokens: [String]) throws {
+    private func emit(_ tokens: [String], ids: [Int32]?) throws {
         if json {
-            print(try JSONOutput.line(Output(tokens: tokens)))
+            print(try JSONOutput.line(Output(tokens: tokens, ids: ids)))
+        } else if let ids {
+            for (token, id) in zip(tokens, ids) { print("\(CharVocabulary.escape(token))\t\(id)") }
         } else {
             for token in tokens { print(CharVocabulary.escape(token)) }
         }

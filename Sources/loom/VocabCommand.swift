@@ -142,7 +142,7 @@ extension VocabCommand {
                 if json {
                     print(try JSONOutput.line(summary))
                 } else {
-                    print("wrote \(out): \(summary.size) tokens (from \(summary.texts) texts, \(summary.tokens) tokens, \(summary.distinct) distinct)")
+                    print("wrote \(out): \(summary.size) entries (<pad>, <unk> and \(summary.size - 2) tokens); counted \(summary.tokens) tokens, \(summary.distinct) distinct, in \(summary.texts) texts")
                 }
             }
         }

@@ -87,20 +87,23 @@ final class RecurrentBehaviourTests: XCTestCase {
     /// `step` applied T times equals `forward` over the sequence (outputs and state), for every cell, 2 layers.
     func testStepMatchesForward() throws {
         for cell in CellKind.allCases {
+          for B in [1, 2] { // batch 1 takes the matrix–vector path
             let net = network(cell, layers: 2)
-            let x = randomInput(steps: 5, batch: 2)
+            let x = randomInput(steps: 5, batch: B)
             var rng = SeededGenerator(seed: 5)
             let (output, final) = net.forward(x, rng: &rng)
-            var state = net.zeroState(batch: 2)
+            var state = net.zeroState(batch: B)
             for t in 0..<5 {
-                let xt = Tensor(shape: [2, 3], data: Array(x.data[(t * 6)..<((t + 1) * 6)]))
+                let xt = Tensor(shape: [B, 3], data: Array(x.data[(t * 3 * B)..<((t + 1) * 3 * B)]))
                 let y = try net.step(xt, state: &state)
-                XCTAssertLessThan(maxAbsDifference(y.data, Array(output.data[(t * 10)..<((t + 1) * 10)])), 1e-6, "\(cell) t=\(t)")
+                XCTAssertLessThan(maxAbsDifference(y.data, Array(output.data[(t * 5 * B)..<((t + 1) * 5 * B)])), 1e-6,
+                                  "\(cell) B=\(B) t=\(t)")
             }
             XCTAssertLessThan(maxAbsDifference(state.hidden.flatMap(\.data), final.hidden.flatMap(\.data)), 1e-6)
             if cell == .lstm {
                 XCTAssertLessThan(maxAbsDifference(state.cell!.flatMap(\.data), final.cell!.flatMap(\.data)), 1e-6)
             }
+          }
         }
     }
 

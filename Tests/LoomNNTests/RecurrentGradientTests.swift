@@ -68,6 +68,13 @@ final class RecurrentGradientTests: XCTestCase {
         checkFiniteDifferences(problem)
     }
 
+    /// Batch 1 runs the per-step products as matrix–vector products.
+    func testBatchOneLSTM() { checkFiniteDifferences(RecurrentProblem(config(.lstm, layers: 2), steps: 4, batch: 1, seed: 19)) }
+    func testBatchOneBidirectionalGRU() {
+        checkFiniteDifferences(RecurrentProblem(config(.gru, bidirectional: true), steps: 4, batch: 1, seed: 20))
+    }
+    func testBatchOneRNN() { checkFiniteDifferences(RecurrentProblem(config(.rnn), steps: 4, batch: 1, seed: 21)) }
+
     /// Gradients accumulate (+=) into Parameter.grad across backward calls.
     func testParameterGradientsAccumulate() {
         let problem = RecurrentProblem(config(.gru), steps: 4, batch: 3, seed: 17)

@@ -3,8 +3,8 @@ import XCTest
 
 /// The ASCII fast path must segment exactly as ICU's break iterator does.
 final class ASCIIFastPathTests: XCTestCase {
-    func pair(keepPunctuation: Bool) throws -> (fast: Tokenizer, icu: Tokenizer) {
-        var options = TokenizerOptions(keepPunctuation: keepPunctuation)
+    func pair(keepPunctuation: Bool, caseFold: Bool = true) throws -> (fast: Tokenizer, icu: Tokenizer) {
+        var options = TokenizerOptions(caseFold: caseFold, keepPunctuation: keepPunctuation)
         let fast = try Tokenizer(options: options)
         options.asciiFastPath = false
         return (fast, try Tokenizer(options: options))
@@ -13,12 +13,28 @@ final class ASCIIFastPathTests: XCTestCase {
     func testRandomASCIIStringsMatchICU() throws {
         var generator = SplitMix(seed: 42)
         let alphabet = Array("aZq@09_.',;:-!?/ \t\n\r<>\"$#&()*+=[]\\^`{|}~\u{7F}\u{1}".unicodeScalars)
-        for keep in [false, true] {
-            let (fast, icu) = try pair(keepPunctuation: keep)
+        for (keep, fold) in [(false, true), (true, true), (true, false)] {
+            let (fast, icu) = try pair(keepPunctuation: keep, caseFold: fold)
             for _ in 0..<3000 {
                 let length = Int(generator.next() % 14)
                 var text = ""
                 for _ in 0..<length { text.unicodeScalars.append(alphabet[Int(generator.next() % UInt64(alphabet.count))]) }
+                XCTAssertEqual(fast.tokenize(text), icu.tokenize(text), "text: \(text.debugDescription), keepPunctuation: \(keep)")
+            }
+        }
+    }
+
+    /// Mixed texts: ASCII pieces take the fast path, the rest ICU; results must not change.
+    func testRandomMixedStringsMatchICU() throws {
+        var generator = SplitMix(seed: 7)
+        let pieces = ["a", "Z", "9", "_", ".", "'", ",", "@", " ", " ", " ", "\n", "\t", "é", "e\u{301}", "\u{301}", "’",
+                      "\u{A0}", "ﬁ", "①", "我喜欢", "电影", "👍", "🏽", "\u{200D}", "👩", "💻", "🇫", "🇷", "ǅ", "ß", "ＡＢ", "\u{FE0F}",
+                      "<br />", "10/10", "don't", "カタカナ", "ไทย", "\u{AD}", "\u{2019}"]
+        for (keep, fold) in [(false, true), (true, true), (true, false)] {
+            let (fast, icu) = try pair(keepPunctuation: keep, caseFold: fold)
+            for _ in 0..<3000 {
+                let length = Int(generator.next() % 12)
+                let text = (0..<length).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
                 XCTAssertEqual(fast.tokenize(text), icu.tokenize(text), "text: \(text.debugDescription), keepPunctuation: \(keep)")
             }
         }
@@ -42,17 +58,17 @@ final class ASCIIFastPathTests: XCTestCase {
         var checked = 0
         for keep in [false, true] {
             let (fast, icu) = try pair(keepPunctuation: keep)
-            for line in text.split(separator: "\n").dropLast() where line.utf8.allSatisfy({ $0 < 0x80 }) {
+            for line in text.split(separator: "\n").dropLast() {
                 let review = String(line)
                 let (a, b) = (fast.tokenize(review), icu.tokenize(review))
                 guard a == b else {
-                    let index = zip(a, b).firstIndex { $0 != $1 } ?? min(a.count, b.count)
+                    let index = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
                     return XCTFail("fast path differs at token \(index): \(a[index...].prefix(5)) vs ICU \(b[index...].prefix(5))")
                 }
                 checked += 1
             }
         }
-        XCTAssertGreaterThan(checked, 1000)
+        XCTAssertGreaterThan(checked, 2000)
     }
 }
 

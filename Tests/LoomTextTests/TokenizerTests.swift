@@ -1,4 +1,4 @@
-import LoomText
+@testable import LoomText
 import XCTest
 
 final class TokenizerTests: XCTestCase {
@@ -80,5 +80,42 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(CharacterTokenizer(unit: .scalars).tokenize(text), ["e", "\u{301}", "🇫", "🇷", "a"])
         XCTAssertEqual(CharacterTokenizer().tokenize(""), [])
         XCTAssertEqual(CharacterTokenizer().tokenize("a\r\nb"), ["a", "\r\n", "b"])
+    }
+}
+
+final class LongTextTests: XCTestCase {
+    func testChunksCutAtSafePlaces() {
+        let text = Array("ab cd\nef gh é ij".utf8)
+        text.withUnsafeBufferPointer { buffer in
+            let pieces = ICUWordTokenizer.chunks(buffer, limit: 4).map { String(decoding: $0, as: UTF8.self) }
+            XCTAssertEqual(pieces.joined(), "ab cd\nef gh é ij")
+            XCTAssertEqual(pieces, ["ab ", "cd\n", "ef ", "gh ", "é ", "ij"])  // "gh é" has no safe cut: fallback at a character boundary
+        }
+        let unbroken = Array("ééééé".utf8)
+        unbroken.withUnsafeBufferPointer { buffer in
+            let pieces = ICUWordTokenizer.chunks(buffer, limit: 3).map { String(decoding: $0, as: UTF8.self) }
+            XCTAssertEqual(pieces, ["é", "é", "é", "é", "é"])
+        }
+    }
+
+    func testLongTextTokenizesLikeItsParts() throws {
+        let tokenizer = try Tokenizer()
+        let sentence = "The film didn't work, but the café scenes did 😀. "
+        let repeats = ICUWordTokenizer.chunkLimit / sentence.utf8.count + 3
+        let text = String(repeating: sentence, count: repeats)
+        XCTAssertGreaterThan(text.utf8.count, ICUWordTokenizer.chunkLimit)
+        var counter = TokenCounter()
+        counter.add(text: text, tokenizer: tokenizer)
+        XCTAssertEqual(counter.total, repeats * tokenizer.tokenize(sentence).count)
+        XCTAssertEqual(counter.counts["café"], repeats)
+    }
+}
+
+final class TokenizerOptionsCodingTests: XCTestCase {
+    func testRoundTripAndDefaults() throws {
+        let options = TokenizerOptions(caseFold: false, keepPunctuation: true, stripMarkup: false, locale: "th")
+        let data = try JSONEncoder().encode(options)
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerOptions.self, from: data), options)
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerOptions.self, from: Data("{}".utf8)), TokenizerOptions())
     }
 }

@@ -83,3 +83,15 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["file"])
     }
 }
+
+final class VocabularyEncodeTextsTests: XCTestCase {
+    func testParallelEncodeMatchesSerial() throws {
+        let tokenizer = try Tokenizer()
+        let texts = (0..<100).map { "review \($0): the film was \($0 % 2 == 0 ? "great" : "dull") 😀" }
+        let vocabulary = Vocabulary.build(counts: TokenCounter.count(texts, tokenizer: tokenizer).counts, maxSize: 10)
+        let serial = texts.map { vocabulary.encode(text: $0, tokenizer: tokenizer) }
+        XCTAssertEqual(vocabulary.encode(texts: texts, tokenizer: tokenizer, threads: 3), serial)
+        XCTAssertEqual(serial[0], vocabulary.encode(tokenizer.tokenize(texts[0])))
+        XCTAssertEqual(vocabulary.encode(texts: [], tokenizer: tokenizer), [])
+    }
+}

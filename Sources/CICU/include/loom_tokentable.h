@@ -24,6 +24,14 @@ int32_t loom_table_intern(LoomTokenTable *table, const uint8_t *bytes, int32_t l
 /// Interns the token and adds 1 to its count; returns its id or -1 when out of memory.
 int32_t loom_table_increment(LoomTokenTable *table, const uint8_t *bytes, int32_t length);
 
+/// Adds 1 to the count of each of `count` tokens given as (offset, length) `spans` into
+/// `bytes`. Returns 0 when out of memory, else 1.
+int loom_table_count_spans(LoomTokenTable *table, const uint8_t *bytes, const int32_t *spans, int32_t count);
+
+/// Writes the id of each of `count` tokens (spans as above) to `ids`, `unknown_id` when absent.
+void loom_table_lookup_spans(const LoomTokenTable *table, const uint8_t *bytes, const int32_t *spans, int32_t count,
+                             int32_t unknown_id, int32_t *ids);
+
 /// The id of the token, or -1.
 int32_t loom_table_find(const LoomTokenTable *table, const uint8_t *bytes, int32_t length);
 
@@ -32,9 +40,6 @@ int32_t loom_table_size(const LoomTokenTable *table);
 
 /// The bytes of token `id` (length in *length).
 const uint8_t *loom_table_token(const LoomTokenTable *table, int32_t id, int32_t *length);
-
-/// Adds `delta` to the count of token `id`.
-void loom_table_add(LoomTokenTable *table, int32_t id, int64_t delta);
 
 /// The count of token `id`.
 int64_t loom_table_count(const LoomTokenTable *table, int32_t id);

@@ -18,6 +18,10 @@ public final class SentimentClassifier {
     public let model: SentimentModel
     public let vocabulary: Vocabulary
     public let tokenizer: Tokenizer
+    private var inference: RecurrentInference
+    /// Above this many tokens in one call, the first layer's input projections are precomputed per
+    /// vocabulary entry (tens of milliseconds once), after which each token costs a row copy.
+    public var projectionTableThreshold = 50_000
 
     public var configuration: SentimentConfiguration { model.configuration }
 
@@ -25,6 +29,13 @@ public final class SentimentClassifier {
         self.model = model
         self.vocabulary = vocabulary
         tokenizer = try Tokenizer(options: model.configuration.tokenizerOptions)
+        inference = model.makeInference(precomputeInputProjections: false)
+    }
+
+    /// Precomputes the per-token input projections now (see `RecurrentInference`), so that later calls,
+    /// even for a single review, skip the first layer's input product.
+    public func prepareForThroughput() {
+        if !inference.hasInputProjections { inference = model.makeInference(precomputeInputProjections: true) }
     }
 
     /// Loads a model folder written by `loom sentiment train`.
@@ -58,10 +69,11 @@ public final class SentimentClassifier {
     /// Class probabilities of encoded sequences, [count][classes].
     public func probabilities(encoded sequences: [[Int32]], batchSize: Int = 256) -> [[Float]] {
         var results = [[Float]](repeating: [], count: sequences.count)
-        var rng = SeededGenerator(seed: 0)
-        for indices in SentimentData.lengthOrderedBatches(lengths: sequences.map(\.count), batchSize: batchSize) {
+        if sequences.reduce(0, { $0 + $1.count }) >= projectionTableThreshold { prepareForThroughput() }
+        // Longest first, so scratch buffers reach their final size at once.
+        for indices in SentimentData.lengthOrderedBatches(lengths: sequences.map(\.count), batchSize: batchSize).reversed() {
             let batch = PaddedBatch(sequences: indices.map { sequences[$0] }, maxLength: configuration.maxLength)
-            let logits = model.forward(batch, training: false, rng: &rng)
+            let logits = model.inferLogits(batch, using: inference)
             for (row, probabilities) in zip(indices, model.probabilities(logits: logits)) { results[row] = probabilities }
         }
         return results

@@ -51,6 +51,23 @@ public final class SentimentModel {
         return classifier.forward(dropped)
     }
 
+    /// Logits for inference only (no dropout, no backward caches), the recurrent part run by `inference`,
+    /// which must wrap this model's `recurrent` network.
+    public func inferLogits(_ batch: PaddedBatch, using inference: RecurrentInference) -> Tensor {
+        precondition(inference.network === recurrent, "inference engine of another model")
+        let outputs = inference.outputs(tokens: batch.timeMajorIDs, steps: batch.steps, batch: batch.batchSize,
+                                        mask: batch.mask, embedding: embedding.weight.value)
+        var pooling = self.pooling
+        return classifier.apply(pooling.forward(outputs, mask: batch.mask))
+    }
+
+    /// A forward-only engine for this model's recurrent layers; see `RecurrentInference`.
+    public func makeInference(precomputeInputProjections: Bool) -> RecurrentInference {
+        let inference = RecurrentInference(network: recurrent)
+        if precomputeInputProjections { inference.precomputeInputProjections(embedding: embedding.weight.value) }
+        return inference
+    }
+
     /// Back-propagates the loss gradient with respect to the last `forward`'s logits, accumulating
     /// into every parameter's `grad`.
     public func backward(_ gradLogits: Tensor) {

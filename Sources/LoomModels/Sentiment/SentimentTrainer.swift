@@ -8,6 +8,8 @@ public struct SentimentTrainingOptions: Sendable {
     public var epochs = 6
     public var batchSize = 64
     public var learningRate: Float = 2e-3
+    /// The learning rate is multiplied by this after every epoch.
+    public var learningRateDecay: Float = 1
     /// Global gradient-norm limit.
     public var clip: Float = 5
     /// Fraction of each class held out for validation and early stopping.
@@ -32,6 +34,7 @@ public struct SentimentTrainingOptions: Sendable {
         try require(epochs >= 1, "--epochs must be at least 1")
         try require(batchSize >= 1, "--batch-size must be at least 1")
         try require(learningRate > 0 && learningRate.isFinite, "--learning-rate must be positive")
+        try require(learningRateDecay > 0 && learningRateDecay <= 1, "--lr-decay must be in (0, 1]")
         try require(clip > 0, "--clip must be positive")
         try require(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1)")
         try require(maxVocabulary >= 3, "--max-vocab must be at least 3 (two ids are reserved)")
@@ -173,6 +176,7 @@ public struct SentimentTrainer {
                 try SentimentModelFiles.writeLog(log, in: output)
             }
             observer(.epochFinished(record, improved: improved))
+            optimizer.learningRate *= options.learningRateDecay
             if let limit = options.maxSteps, totalSteps >= limit { break epochs }
             if epochsWithoutImprovement >= options.patience {
                 observer(.message("validation accuracy has not improved for \(options.patience) epochs; stopping early"))

@@ -1,0 +1,112 @@
+import XCTest
+import LoomNN
+import LoomTensor
+import LoomText
+@testable import LoomModels
+
+final class SentimentModelTests: XCTestCase {
+    /// The whole model wired together (embedding → recurrent → pooling → dense → loss): analytic gradients of
+    /// every parameter must match central finite differences. Each layer is checked alone in LoomNNTests;
+    /// this catches wiring mistakes (time-major layout, reshapes, masks, name prefixes).
+    func testWholeModelGradientsMatchFiniteDifferences() throws {
+        for (cell, pooling, bidirectional, classes) in [(CellKind.lstm, Pooling.mean, false, 2), (.gru, .mean, true, 3), (.gru, .max, false, 2), (.lstm, .max, false, 2),
+                                                       (.rnn, .last, false, 2), (.lstm, .last, true, 3)] {
+            var configuration = SentimentConfiguration(classes: (0..<classes).map { "c\($0)" }, vocabularySize: 9)
+            configuration.cell = cell
+            configuration.pooling = pooling
+            configuration.bidirectional = bidirectional
+            configuration.embeddingSize = 3
+            configuration.hiddenSize = 4
+            configuration.dropout = 0
+            configuration.maxLength = 6
+            var rng = SeededGenerator(seed: 5)
+            let model = try SentimentModel(configuration, rng: &rng)
+            let batch = PaddedBatch(sequences: [[2, 3, 4, 5, 6], [7, 8], [1, 4, 4]], maxLength: 6)
+            let targets: [Int32] = classes == 2 ? [1, 0, 1] : [2, 0, 1]
+            func loss() -> Double {
+                Double(model.loss(logits: model.forward(batch, training: false, rng: &rng), targets: targets).loss)
+            }
+            zeroGradients(model.parameters)
+            let logits = model.forward(batch, training: true, rng: &rng)
+            model.backward(model.loss(logits: logits, targets: targets).gradient)
+            // Step 1e-2 on float32 values of order 1: truncation error O(h²) ≈ 1e-4 relative, rounding ≈ 1e-7/h ≈ 1e-5.
+            // Max pooling is only piecewise smooth: a step that large can move the maximum to another time step
+            // (seen with GRU), so it gets 1e-3, where rounding (≈ 1e-4) is still far inside the tolerance.
+            let h: Float = pooling == .max ? 1e-3 : 1e-2
+            for parameter in model.parameters {
+                for index in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 7)) {
+                    let original = parameter.value.data[index]
+                    parameter.value.data[index] = original + h
+                    let plus = loss()
+                    parameter.value.data[index] = original - h
+                    let minus = loss()
+                    parameter.value.data[index] = original
+                    let numeric = (plus - minus) / Double(2 * h)
+                    let analytic = Double(parameter.grad.data[index])
+                    XCTAssertEqual(analytic, numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
+                                   "\(cell) \(pooling) bi=\(bidirectional) \(parameter.name)[\(index)]")
+                }
+            }
+            XCTAssertEqual(model.parameters.first?.name, "embedding.weight")
+            XCTAssertTrue(model.parameters.contains { $0.name == "\(cell.rawValue).weight_hh_l0" })
+            XCTAssertEqual(model.parameters.suffix(2).map(\.name), ["fc.weight", "fc.bias"])
+        }
+    }
+
+    /// More than two classes use a softmax head; a keyword per class is easy to learn.
+    func testThreeClassTrainingLearnsKeywords() throws {
+        var rng = SeededGenerator(seed: 11)
+        let words = ["the", "a", "film", "story", "was", "quite", "really", "and", "then", "it"]
+        let keywords = ["sport": "match", "politics": "senate", "science": "atom"]
+        var examples: [LabelledText] = []
+        for i in 0..<300 {
+            let label = ["sport", "politics", "science"][i % 3]
+            var text = (0..<6).map { _ in words[Int(rng.next() % UInt64(words.count))] }
+            text.insert(keywords[label]!, at: Int(rng.next() % 6))
+            examples.append(LabelledText(text: text.joined(separator: " "), label: label, source: "synthetic:\(i + 1)"))
+        }
+        var architecture = SentimentConfiguration(classes: [], vocabularySize: 0)
+        architecture.embeddingSize = 8
+        architecture.hiddenSize = 8
+        var options = SentimentTrainingOptions()
+        options.epochs = 8
+        options.patience = 8
+        options.learningRate = 0.02
+        options.minCount = 1
+        options.batchSize = 16
+        let output = ModelDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("loom-3class-\(UUID())"))
+        defer { try? FileManager.default.removeItem(at: output.url) }
+        let summary = try SentimentTrainer(architecture: architecture, options: options)
+            .train(examples, source: "synthetic", output: output)
+        XCTAssertEqual(summary.classes, ["politics", "science", "sport"])
+        XCTAssertGreaterThanOrEqual(summary.bestValidationAccuracy ?? 0, 0.9)
+        let classifier = try SentimentClassifier(directory: output.url)
+        XCTAssertEqual(classifier.configuration.outputSize, 3)
+        let predictions = classifier.classify(["the film was senate quite really it", "a story match and then the was",
+                                               "it was the atom film and then"])
+        XCTAssertEqual(predictions.map(\.label), ["politics", "sport", "science"])
+        for prediction in predictions { XCTAssertEqual(prediction.probabilities.reduce(0, +), 1, accuracy: 1e-5) }
+    }
+
+    /// Reloading a saved model gives bit-identical probabilities, with and without the projection table.
+    func testReloadedModelGivesIdenticalProbabilities() throws {
+        var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 6)
+        configuration.embeddingSize = 4
+        configuration.hiddenSize = 5
+        var rng = SeededGenerator(seed: 2)
+        let model = try SentimentModel(configuration, rng: &rng)
+        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "good", "bad", "film", "plot"])
+        let folder = ModelDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("loom-reload-\(UUID())"))
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        try SentimentModelFiles.save(model, vocabulary: vocabulary, log: [], to: folder)
+        let original = try SentimentClassifier(model: model, vocabulary: vocabulary)
+        let reloaded = try SentimentClassifier(directory: folder.url)
+        let texts = ["good film", "bad plot, bad film", "film"]
+        let expected = original.classify(texts).map(\.probabilities)
+        XCTAssertEqual(reloaded.classify(texts).map(\.probabilities), expected)
+        reloaded.prepareForThroughput()
+        for (a, b) in zip(reloaded.classify(texts).map(\.probabilities), expected) {
+            XCTAssertEqual(a[1], b[1], accuracy: 1e-6)
+        }
+    }
+}
