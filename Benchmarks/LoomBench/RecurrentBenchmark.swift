@@ -15,6 +15,7 @@ func runRecurrentBenchmark(arguments: [String]) throws {
     var repeats = 10
     var cells: [CellKind] = [.lstm, .gru]
     var threads: Int? = nil
+    var parallelism = RecurrentParallelism()
     var index = 0
     while index < arguments.count {
         let argument = arguments[index]
@@ -23,7 +24,7 @@ func runRecurrentBenchmark(arguments: [String]) throws {
         case "--repeats": repeats = max(1, Int(value) ?? repeats); index += 2
         case "--cells": cells = value.split(separator: ",").compactMap { CellKind(rawValue: String($0)) }; index += 2
         case "--threads": threads = Int(value); index += 2
-        case "--slices": RecurrentParallelism.maximumSlices = max(1, Int(value) ?? 1); index += 2
+        case "--slices": parallelism.maximumSlices = max(1, Int(value) ?? 1); index += 2
         default:
             throw BenchmarkError.usage("unknown argument \(argument); usage: loom-bench recurrent [--repeats N] [--cells lstm,gru] [--threads N] [--slices N]")
         }
@@ -31,7 +32,7 @@ func runRecurrentBenchmark(arguments: [String]) throws {
     if let failure = BLAS.load() { throw BenchmarkError.usage("BLAS: \(failure)") }
     if let threads { BLAS.threads = threads }
     print(json(["benchmark": "recurrent", "blas": BLAS.summary, "repeats": repeats,
-                "slices": RecurrentParallelism.maximumSlices]))
+                "slices": parallelism.maximumSlices]))
 
     struct Shape { var name: String; var steps, batch, input, hidden, layers: Int; var gradient: String }
     let shapes = [
@@ -44,6 +45,7 @@ func runRecurrentBenchmark(arguments: [String]) throws {
             var rng = SeededGenerator(seed: 1)
             let network = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: shape.input, hiddenSize: shape.hidden,
                                                                   layers: shape.layers), rng: &rng)
+            network.parallelism = parallelism
             let T = shape.steps, B = shape.batch, H = shape.hidden
             let x = Tensor(shape: [T, B, shape.input], data: (0..<(T * B * shape.input)).map { _ in rng.nextNormal() })
             let gradOutput = shape.gradient == "all"

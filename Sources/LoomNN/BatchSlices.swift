@@ -8,18 +8,24 @@ import LoomTensor
 /// core its own slice (with its own small single-threaded GEMM per step) parallelises the sequential part of an
 /// RNN without any per-step synchronisation. Measured on the 2-core machine this beats letting OpenBLAS split
 /// each small per-step product across threads. Set to 1 to run the loops on the calling thread only.
-public enum RecurrentParallelism {
-    nonisolated(unsafe) public static var maximumSlices: Int = ProcessInfo.processInfo.activeProcessorCount
+public struct RecurrentParallelism: Equatable, Sendable {
+    /// Most slices run at once (one per core by default).
+    public var maximumSlices: Int
     /// Slices are at least this many rows, so small batches (sampling, tests) stay on one thread.
-    nonisolated(unsafe) public static var minimumRowsPerSlice: Int = 8
+    public var minimumRowsPerSlice: Int
+
+    public init(maximumSlices: Int = ProcessInfo.processInfo.activeProcessorCount, minimumRowsPerSlice: Int = 8) {
+        self.maximumSlices = max(1, maximumSlices)
+        self.minimumRowsPerSlice = max(1, minimumRowsPerSlice)
+    }
 }
 
 /// Calls `body(firstRow, rowCount)` for contiguous slices covering 0..<batch, concurrently when there is more
 /// than one slice. OpenBLAS runs on one thread meanwhile (restored afterwards): the per-step products are too
 /// small to gain from splitting across threads, and OpenBLAS's per-call thread hand-off costs more than they do
 /// (measured: a batch-1 LSTM forward over 230 steps took twice as long with 2 OpenBLAS threads).
-func forEachBatchSlice(batch: Int, _ body: (Int, Int) -> Void) {
-    let slices = max(1, min(RecurrentParallelism.maximumSlices, batch / max(1, RecurrentParallelism.minimumRowsPerSlice)))
+func forEachBatchSlice(batch: Int, parallelism: RecurrentParallelism, _ body: (Int, Int) -> Void) {
+    let slices = max(1, min(parallelism.maximumSlices, batch / parallelism.minimumRowsPerSlice))
     withSingleThreadedBLAS {
         if slices == 1 {
             body(0, batch)

@@ -92,7 +92,7 @@ final class RecurrentDirection {
     /// The input is copied into the direction's caches, so the caller's buffer need not outlive the call.
     /// Leaves outputs in `output`, the final state in `h`/`c`, and the caches for `backward`.
     func forward(input: UnsafePointer<Float>, steps T: Int, batch B: Int, mask: UnsafePointer<Float>?,
-                 h0: UnsafePointer<Float>?, c0: UnsafePointer<Float>?) {
+                 h0: UnsafePointer<Float>?, c0: UnsafePointer<Float>?, parallelism: RecurrentParallelism) {
         let H = hiddenSize, I = inputSize, GH = gateCount * H
         steps = T
         batch = B
@@ -145,7 +145,7 @@ final class RecurrentDirection {
             let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, recurrentBase = recurrent.pointer
             let stateBase = h.pointer, cellBase = c.pointer, xhBase = inputsAndStates.pointer
             let cell = self.cell, relu = self.relu, reverse = self.reverse
-            forEachBatchSlice(batch: B) { r0, n in
+            forEachBatchSlice(batch: B, parallelism: parallelism) { r0, n in
                 let state = stateBase + r0 * H, cellState = cellBase + r0 * H
                 for s in 0..<T {
                     let t = reverse ? T - 1 - s : s
@@ -201,7 +201,7 @@ final class RecurrentDirection {
     /// Parameter gradients are added into each `Parameter.grad`; `dh`/`dc` end as the initial-state gradient.
     func backward(mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
                   dhFinal: UnsafePointer<Float>?, dcFinal: UnsafePointer<Float>?,
-                  dInput: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                  dInput: UnsafeMutablePointer<Float>, accumulate: Bool, parallelism: RecurrentParallelism) {
         let T = steps, B = batch, H = hiddenSize, I = inputSize, GH = gateCount * H
         dInputGates.reserve(T * B * GH)
         if cell == .gru { dHiddenGates.reserve(T * B * GH) }
@@ -222,7 +222,7 @@ final class RecurrentDirection {
             let gatesBase = gates.pointer, hiddenNBase = hiddenN.pointer, hPrevBase = hPrev.pointer
             let cPrevBase = cPrev.pointer, tanhCBase = tanhC.pointer, dhBase = dh.pointer, dcBase = dc.pointer
             let cell = self.cell, relu = self.relu, reverse = self.reverse
-            forEachBatchSlice(batch: B) { r0, n in
+            forEachBatchSlice(batch: B, parallelism: parallelism) { r0, n in
                 let dhSlice = dhBase + r0 * H, dcSlice = dcBase + r0 * H
                 for s in (0..<T).reversed() {
                     let t = reverse ? T - 1 - s : s

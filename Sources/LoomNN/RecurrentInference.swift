@@ -84,7 +84,7 @@ public final class RecurrentInference {
                                       layerInput: UnsafePointer(layerInput.pointer), output: layerOutput.pointer,
                                       steps: T, batch: B, outputStride: HD, outputOffset: d * H)
                     withOptionalPointer(maskData) { maskPointer in
-                        forEachBatchSlice(batch: B) { first, count in job.run(rows: first..<(first + count), mask: maskPointer) }
+                        forEachBatchSlice(batch: B, parallelism: network.parallelism) { first, count in job.run(rows: first..<(first + count), mask: maskPointer) }
                     }
                 }
             }

@@ -10,6 +10,8 @@ import LoomTensor
 /// together, applies dropout, and splits and joins gradients.
 public final class RecurrentNetwork {
     public let configuration: RecurrentConfiguration
+    /// How the time loops split the batch across cores; results do not depend on it beyond float rounding.
+    public var parallelism = RecurrentParallelism()
 
     /// Directions in PyTorch's order: l0, l0_reverse, l1, l1_reverse, …
     let directions: [RecurrentDirection]
@@ -142,7 +144,8 @@ public final class RecurrentNetwork {
                     let index = layer * D + d
                     withOptionalPointer(initialState?.hidden[index]) { h0 in
                     withOptionalPointer(initialState?.cell?[index]) { c0 in
-                        direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0)
+                        direction.forward(input: input, steps: T, batch: B, mask: maskPointer, h0: h0, c0: c0,
+                                          parallelism: parallelism)
                     }}
                     finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
                     if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
@@ -237,7 +240,7 @@ public final class RecurrentNetwork {
                 withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
                 withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
                     direction.backward(mask: maskPointer, dOutput: dOutput,
-                                       dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0)
+                                       dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0, parallelism: parallelism)
                 }}
                 initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
                 if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }

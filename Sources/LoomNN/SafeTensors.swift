@@ -23,7 +23,13 @@ public enum SafeTensors {
     /// temporary file in the same folder, are flushed to disk, and the file is renamed over `url`,
     /// so `url` holds either the old or the new contents, never a partial file.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        try writeAtomically(try encode(tensors, metadata: metadata, source: url.path), to: url)
+        try writeAtomically(try encode(tensors, metadata: metadata, source: url.path), to: url, beforeRename: nil)
+    }
+
+    /// As `write(_:metadata:to:)`, calling `beforeRename` once the temporary file is complete; tests use it
+    /// to fail a write at its last moment.
+    static func write(_ tensors: [String: Tensor], to url: URL, beforeRename: @escaping () throws -> Void) throws {
+        try writeAtomically(try encode(tensors, source: url.path), to: url, beforeRename: beforeRename)
     }
 
     /// As `write(_:metadata:to:)` for a list of named tensors; names must be unique.
@@ -91,10 +97,7 @@ public enum SafeTensors {
         return out
     }
 
-    /// Tests set this to fail a write after the temporary file is complete, before the rename.
-    nonisolated(unsafe) static var testHookBeforeRename: (() throws -> Void)?
-
-    private static func writeAtomically(_ data: Data, to url: URL) throws {
+    private static func writeAtomically(_ data: Data, to url: URL, beforeRename: (() throws -> Void)?) throws {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -118,7 +121,7 @@ public enum SafeTensors {
             unlink(temporary)
             throw error
         }
-        if let hook = testHookBeforeRename {
+        if let hook = beforeRename {
             do { try hook() } catch {
                 unlink(temporary)
                 throw error

@@ -188,18 +188,12 @@ final class RecurrentBehaviourTests: XCTestCase {
 
 /// The time loops split the batch into slices that run concurrently; results must not depend on the split.
 final class RecurrentParallelismTests: XCTestCase {
-    override func tearDown() {
-        RecurrentParallelism.maximumSlices = ProcessInfo.processInfo.activeProcessorCount
-        RecurrentParallelism.minimumRowsPerSlice = 8
-    }
-
     private func run(_ cell: CellKind, slices: Int) -> (output: Tensor, final: [Float], dx: Tensor, grads: [[Float]], dh0: [Float]) {
-        RecurrentParallelism.maximumSlices = slices
-        RecurrentParallelism.minimumRowsPerSlice = 1
         let T = 4, B = 7
         var rng = SeededGenerator(seed: 21)
         let net = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: 3, hiddenSize: 6, layers: 2, bidirectional: true),
                                    rng: &rng)
+        net.parallelism = RecurrentParallelism(maximumSlices: slices, minimumRowsPerSlice: 1)
         let x = Tensor(shape: [T, B, 3], data: (0..<(T * B * 3)).map { _ in rng.nextNormal() })
         var maskData = [Float](repeating: 1, count: T * B)
         maskData[0 * B + 2] = 0; maskData[3 * B + 5] = 0; maskData[2 * B + 5] = 0 // one pre-, one post-padded row

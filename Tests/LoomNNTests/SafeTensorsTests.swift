@@ -261,10 +261,8 @@ final class SafeTensorsTests: XCTestCase {
 
         // A failure after the temporary file is complete but before the rename.
         struct Injected: Error {}
-        SafeTensors.testHookBeforeRename = { throw Injected() }
-        defer { SafeTensors.testHookBeforeRename = nil }
-        XCTAssertThrowsError(try SafeTensors.write(["w": Tensor(shape: [2], data: [2, 3])], to: url)) { XCTAssertTrue($0 is Injected) }
-        SafeTensors.testHookBeforeRename = nil
+        XCTAssertThrowsError(try SafeTensors.write(["w": Tensor(shape: [2], data: [2, 3])], to: url,
+                                                   beforeRename: { throw Injected() })) { XCTAssertTrue($0 is Injected) }
         XCTAssertEqual(try Data(contentsOf: url), oldBytes)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["model.safetensors"])
 
