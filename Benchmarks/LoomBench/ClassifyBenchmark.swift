@@ -27,6 +27,8 @@ func runClassifyBenchmark(arguments: [String]) throws {
             let vocabulary = Vocabulary.build(counts: counts, maxSize: 20_000, minCount: 1)
             var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: vocabulary.count)
             configuration.cell = cell
+            configuration.bidirectional = false  // the peer's shape: one direction, last state
+            configuration.pooling = .last
             var rng = SeededGenerator(seed: 0)
             classifier = try SentimentClassifier(model: try SentimentModel(configuration, rng: &rng), vocabulary: vocabulary)
         }

@@ -17,7 +17,9 @@ func runTrainStepBenchmark(arguments: [String]) throws {
                 var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 20_000)
                 configuration.cell = cell
                 configuration.pooling = pooling
+                configuration.bidirectional = false
                 configuration.dropout = 0
+                configuration.embeddingDropout = 0
                 configuration.maxLength = 200
                 var rng = SeededGenerator(seed: 0)
                 let model = try SentimentModel(configuration, rng: &rng)

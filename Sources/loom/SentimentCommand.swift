@@ -28,6 +28,8 @@ struct SentimentTrainCommand: ParsableCommand {
 
         The vocabulary comes from the training split only. A stratified --validation fraction is held out; after each epoch the model is scored on it and, when validation accuracy improves, the model folder is rewritten atomically: config.json, model.safetensors (PyTorch names), vocab.txt, train-log.jsonl and curves.svg. Training stops early after --patience epochs without improvement.
 
+        The defaults are the recipe measured on IMDB (25,000 training reviews → 0.90 accuracy on the 25,000 test reviews, see BENCHMARKS.md): a bidirectional LSTM of 128 per direction over 128-wide embeddings, max pooling over time, dropout 0.5 (0.3 on the embedded tokens), a 10,000-token vocabulary with punctuation kept, the last 400 tokens of each review, Adam at 2e-3 decaying ×0.7 per epoch, up to 8 epochs.
+
         Examples:
           loom sentiment train --data corpora/reviews.tsv --out models/demo --epochs 8
           loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/imdb --cell gru
@@ -52,8 +54,8 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(help: "Stacked recurrent layers.")
     var layers: Int = 1
 
-    @Flag(help: "Run each recurrent layer in both directions.")
-    var bidirectional = false
+    @Flag(inversion: .prefixedNo, help: "Run each recurrent layer in both directions.")
+    var bidirectional = true
 
     @Option(help: "Embedding size.")
     var embedding: Int = 128
@@ -62,28 +64,28 @@ struct SentimentTrainCommand: ParsableCommand {
     var hidden: Int = 128
 
     @Option(help: "Pooling over time: mean, max or last.")
-    var pooling: Pooling = .mean
+    var pooling: Pooling = .max
 
     @Option(help: "Weight initialisation: pytorch (uniform ±1/√H) or keras (Glorot input, orthogonal recurrent, forget bias 1).")
     var initialization: Initialization = .pytorch
 
     @Option(help: "Dropout before the output layer.")
-    var dropout: Float = 0.3
+    var dropout: Float = 0.5
 
     @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedded tokens.")
-    var embeddingDropout: Float = 0
+    var embeddingDropout: Float = 0.3
 
     @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
     var maxLength: Int = 400
 
     @Option(name: .customLong("max-vocab"), help: "Vocabulary size including <pad> and <unk>.")
-    var maxVocabulary: Int = 20_000
+    var maxVocabulary: Int = 10_000
 
     @Option(name: .customLong("min-count"), help: "Minimum token count to enter the vocabulary.")
-    var minCount: Int = 2
+    var minCount: Int = 3
 
     @Option(help: "Maximum epochs.")
-    var epochs: Int = 6
+    var epochs: Int = 8
 
     @Option(name: .customLong("batch-size"), help: "Reviews per batch.")
     var batchSize: Int = 64
@@ -92,7 +94,7 @@ struct SentimentTrainCommand: ParsableCommand {
     var learningRate: Float = 2e-3
 
     @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
-    var learningRateDecay: Float = 1
+    var learningRateDecay: Float = 0.7
 
     @Option(help: "Global gradient-norm clipping threshold.")
     var clip: Float = 5
@@ -101,7 +103,7 @@ struct SentimentTrainCommand: ParsableCommand {
     var validation: Double = 0.1
 
     @Option(help: "Epochs without validation improvement before stopping.")
-    var patience: Int = 2
+    var patience: Int = 3
 
     @Option(help: "Random seed: same seed, same data, same machine → the same model, bit for bit.")
     var seed: UInt64 = 42
@@ -112,8 +114,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("time-limit"), help: "Do not start another epoch after this many seconds.")
     var timeLimit: Double?
 
-    @Flag(name: .customLong("keep-punctuation"), help: "Keep punctuation marks as tokens.")
-    var keepPunctuation = false
+    @Flag(name: .customLong("keep-punctuation"), inversion: .prefixedNo,
+          help: "Keep punctuation marks as tokens (\"!\" and \"?\" carry sentiment).")
+    var keepPunctuation = true
 
     @Flag(name: .customLong("no-case-fold"), help: "Keep letter case (NFKC only).")
     var noCaseFold = false

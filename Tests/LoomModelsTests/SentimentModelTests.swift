@@ -18,6 +18,7 @@ final class SentimentModelTests: XCTestCase {
             configuration.embeddingSize = 3
             configuration.hiddenSize = 4
             configuration.dropout = 0
+            configuration.embeddingDropout = 0
             configuration.maxLength = 6
             var rng = SeededGenerator(seed: 5)
             let model = try SentimentModel(configuration, rng: &rng)

@@ -15,18 +15,18 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
     public var vocabularySize: Int
     public var cell: CellKind = .lstm
     public var layers: Int = 1
-    public var bidirectional: Bool = false
+    public var bidirectional: Bool = true
     public var embeddingSize: Int = 128
     public var hiddenSize: Int = 128
-    public var pooling: Pooling = .mean
+    public var pooling: Pooling = .max
     /// Dropout on the pooled features, before the output layer.
-    public var dropout: Float = 0.3
+    public var dropout: Float = 0.5
     /// Dropout on the embedded tokens (each element), a strong regulariser for small review datasets.
-    public var embeddingDropout: Float = 0
+    public var embeddingDropout: Float = 0.3
     /// Reviews longer than this keep their last `maxLength` tokens (Keras' default `truncating: pre`).
     public var maxLength: Int = 400
     public var caseFold: Bool = true
-    public var keepPunctuation: Bool = false
+    public var keepPunctuation: Bool = true
     public var initialization: Initialization = .pytorch
 
     public init(classes: [String], vocabularySize: Int) {

@@ -5,21 +5,21 @@ import LoomText
 
 /// How to train: optimisation and data settings (the architecture lives in `SentimentConfiguration`).
 public struct SentimentTrainingOptions: Sendable {
-    public var epochs = 6
+    public var epochs = 8
     public var batchSize = 64
     public var learningRate: Float = 2e-3
     /// The learning rate is multiplied by this after every epoch.
-    public var learningRateDecay: Float = 1
+    public var learningRateDecay: Float = 0.7
     /// Global gradient-norm limit.
     public var clip: Float = 5
     /// Fraction of each class held out for validation and early stopping.
     public var validationFraction = 0.1
     /// Epochs without a validation-accuracy improvement before stopping.
-    public var patience = 2
+    public var patience = 3
     public var seed: UInt64 = 42
     /// Vocabulary size including `<pad>` and `<unk>`.
-    public var maxVocabulary = 20_000
-    public var minCount = 2
+    public var maxVocabulary = 10_000
+    public var minCount = 3
     /// Stop after this many optimiser steps in total (for quick runs and tests); nil = no limit.
     public var maxSteps: Int?
     /// Stop starting new epochs after this many seconds; nil = no limit.
