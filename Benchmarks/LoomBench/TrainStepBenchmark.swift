@@ -13,7 +13,8 @@ func runTrainStepBenchmark(arguments: [String]) throws {
     for cell in cells {
         let gates = cell == .lstm ? 4 : cell == .gru ? 3 : 1
         if which.contains("sent") {
-            for pooling in [Pooling.mean, .last] {
+            let poolings = (option("pool", in: arguments) ?? "mean,last").split(separator: ",").compactMap { Pooling(rawValue: String($0)) }
+            for pooling in poolings {
                 var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 20_000)
                 configuration.cell = cell
                 configuration.pooling = pooling

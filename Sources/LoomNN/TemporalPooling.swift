@@ -66,24 +66,35 @@ public struct TemporalPooling {
                 let count = (0..<t).reduce(0) { $0 + (real($1, seq) ? 1 : 0) }
                 guard count > 0 else { continue }
                 let w = 1 / Float(count)
-                for step in 0..<t where real(step, seq) {
-                    stepWeight[step * b + seq] = w
-                    for j in 0..<f { pooled[seq * f + j] += w * x[(step * b + seq) * f + j] }
-                }
+                for step in 0..<t where real(step, seq) { stepWeight[step * b + seq] = w }
             }
+            // Step-major, so every row of `outputs` is read once, in memory order.
+            x.withUnsafeBufferPointer { x in
+            pooled.withUnsafeMutableBufferPointer { pooled in
+            stepWeight.withUnsafeBufferPointer { weights in
+                for row in 0..<(t * b) where weights[row] != 0 {
+                    let w = weights[row], source = x.baseAddress! + row * f
+                    let target = pooled.baseAddress! + (row % b) * f
+                    for j in 0..<f { target[j] += w * source[j] }
+                }
+            }}}
         case .max:
             sourceStep = [Int](repeating: -1, count: b * f)
-            for seq in 0..<b {
-                for step in 0..<t where real(step, seq) {
-                    for j in 0..<f {
-                        let v = x[(step * b + seq) * f + j], k = seq * f + j
-                        if sourceStep[k] < 0 || v > pooled[k] {
-                            pooled[k] = v
-                            sourceStep[k] = step
+            x.withUnsafeBufferPointer { x in
+            pooled.withUnsafeMutableBufferPointer { pooled in
+            sourceStep.withUnsafeMutableBufferPointer { source in
+                // Step-major, so every row of `outputs` is read once, in memory order.
+                for step in 0..<t {
+                    for seq in 0..<b where real(step, seq) {
+                        let row = x.baseAddress! + (step * b + seq) * f
+                        let best = pooled.baseAddress! + seq * f, from = source.baseAddress! + seq * f
+                        for j in 0..<f where from[j] < 0 || row[j] > best[j] {
+                            best[j] = row[j]
+                            from[j] = step
                         }
                     }
                 }
-            }
+            }}}
         }
         return Tensor(shape: [b, f], data: pooled)
     }
@@ -103,13 +114,15 @@ public struct TemporalPooling {
                 }
             }
         case .mean:
-            for step in 0..<t {
-                for seq in 0..<b {
-                    let w = stepWeight[step * b + seq]
-                    guard w != 0 else { continue }
-                    for j in 0..<f { dx[(step * b + seq) * f + j] = w * g[seq * f + j] }
+            g.withUnsafeBufferPointer { g in
+            dx.withUnsafeMutableBufferPointer { dx in
+            stepWeight.withUnsafeBufferPointer { weights in
+                for row in 0..<(t * b) where weights[row] != 0 {
+                    let w = weights[row], source = g.baseAddress! + (row % b) * f
+                    let target = dx.baseAddress! + row * f
+                    for j in 0..<f { target[j] = w * source[j] }
                 }
-            }
+            }}}
         }
         return Tensor(shape: [t, b, f], data: dx)
     }
