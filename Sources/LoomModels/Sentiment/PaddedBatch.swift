@@ -1,8 +1,10 @@
 import LoomTensor
+import LoomText
 
 /// A batch of id sequences padded to one length and laid out time-major, as the recurrent layers want:
-/// element `[t, b]` is at `t * batchSize + b`. Padding follows Keras' default (`pre`: zeros first), and
-/// the mask marks real tokens with 1 so padded steps carry state through unchanged.
+/// element `[t, b]` is at `t * batchSize + b`. Padding and truncation are Keras' defaults through
+/// `padSequences` (`pre`: zeros first, the last ids kept), and the mask marks real tokens with 1 so
+/// padded steps carry state through unchanged.
 public struct PaddedBatch {
     public let steps: Int
     public let batchSize: Int
@@ -13,25 +15,24 @@ public struct PaddedBatch {
     /// Number of real tokens in the batch.
     public let tokenCount: Int
 
-    /// Pads `sequences` (each already truncated to at most `maxLength`) at the front to the longest one.
+    /// Pads `sequences` to the longest one (at least 1 step, at most `maxLength`).
     public init(sequences: [[Int32]], maxLength: Int) {
         let longest = min(max(sequences.map(\.count).max() ?? 1, 1), maxLength)
-        steps = longest
-        batchSize = sequences.count
-        var ids = [Int32](repeating: 0, count: longest * sequences.count)
-        var mask = [Float](repeating: 0, count: longest * sequences.count)
-        var tokens = 0
-        for (b, sequence) in sequences.enumerated() {
-            let kept = sequence.suffix(longest)
-            let offset = longest - kept.count
-            for (i, id) in kept.enumerated() {
-                ids[(offset + i) * sequences.count + b] = id
-                mask[(offset + i) * sequences.count + b] = 1
+        let padded = padSequences(sequences, maxLength: longest, padding: .pre, truncating: .pre,
+                                  value: Vocabulary.padID)
+        let B = sequences.count
+        var ids = [Int32](repeating: 0, count: longest * B)
+        var mask = [Float](repeating: 0, count: longest * B)
+        for b in 0..<B {
+            for t in 0..<longest {
+                ids[t * B + b] = padded.ids[b * longest + t]
+                mask[t * B + b] = t >= longest - padded.lengths[b] ? 1 : 0
             }
-            tokens += kept.count
         }
+        steps = longest
+        batchSize = B
         timeMajorIDs = ids
-        self.mask = Tensor(shape: [longest, sequences.count], data: mask)
-        tokenCount = tokens
+        self.mask = Tensor(shape: [longest, B], data: mask)
+        tokenCount = padded.lengths.reduce(0, +)
     }
 }
