@@ -27,6 +27,9 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "File with one review per line.")
     var file: String?
 
+    @Flag(help: "Replace invalid UTF-8 in --file with U+FFFD instead of stopping.")
+    var lossy = false
+
     @Option(name: .customLong("batch-size"), help: "Reviews per inference batch.")
     var batchSize: Int = 256
 
@@ -47,7 +50,7 @@ struct ClassifyCommand: ParsableCommand {
                 inputs = [(text, "argument")]
             } else if let file {
                 let url = URL(commandLinePath: file)
-                inputs = try Self.reviews(in: try TextFile.readUTF8(url), source: url.path)
+                inputs = try Self.reviews(in: try TextFile.readUTF8(url, lossy: lossy), source: url.path)
             } else {
                 inputs = try Self.reviews(in: try readStandardInput(), source: "stdin")
             }
