@@ -2,15 +2,22 @@ import Foundation
 
 /// One line of `train-log.jsonl`: what happened in one epoch (sentiment) or one evaluation (char model).
 public struct TrainingRecord: Codable, Equatable, Sendable {
+    /// 1-based epoch the record closes (or is in, for step-wise evaluations).
     public var epoch: Int
+    /// Optimiser steps taken since the run began.
     public var step: Int
+    /// Mean training loss (nats) since the previous record.
     public var trainLoss: Double
     public var trainAccuracy: Double?
     public var validationLoss: Double?
     public var validationAccuracy: Double?
+    /// Mean global gradient norm before clipping, so exploding gradients show up in the log.
     public var gradientNorm: Double
+    /// Learning rate in force during the period.
     public var learningRate: Double
+    /// Training throughput: real (unpadded) tokens or characters per second.
     public var tokensPerSecond: Double
+    /// Wall time of the period.
     public var seconds: Double
 
     public init(epoch: Int, step: Int, trainLoss: Double, trainAccuracy: Double? = nil, validationLoss: Double? = nil,

@@ -118,7 +118,7 @@ public struct SentimentTrainer {
             let epochStart = Date()
             let batches = SentimentData.bucketedBatches(lengths: train.sequences.map(\.count),
                                                         batchSize: options.batchSize, rng: &rng)
-            var lossSum = 0.0, correct = 0, seen = 0, tokensSeen = 0, normSum = 0.0
+            var lossSum = 0.0, correct = 0, seen = 0, tokensSeen = 0, normSum = 0.0, stepsInEpoch = 0
             for (stepIndex, indices) in batches.enumerated() {
                 let batch = PaddedBatch(sequences: indices.map { train.sequences[$0] }, maxLength: configuration.maxLength)
                 let targets = indices.map { train.labels[$0] }
@@ -143,6 +143,7 @@ public struct SentimentTrainer {
                 seen += indices.count
                 tokensSeen += batch.tokenCount
                 normSum += Double(norm)
+                stepsInEpoch += 1
                 let elapsed = Date().timeIntervalSince(epochStart)
                 observer(.step(epoch: epoch, epochs: options.epochs, step: stepIndex + 1, stepsPerEpoch: batches.count,
                                loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
@@ -153,7 +154,7 @@ public struct SentimentTrainer {
             let seconds = Date().timeIntervalSince(epochStart)
             var record = TrainingRecord(epoch: epoch, step: totalSteps, trainLoss: lossSum / Double(max(seen, 1)),
                                         trainAccuracy: Double(correct) / Double(max(seen, 1)),
-                                        gradientNorm: normSum / Double(max(1, seen == 0 ? 1 : (totalSteps - (log.last?.step ?? 0)))),
+                                        gradientNorm: normSum / Double(max(stepsInEpoch, 1)),
                                         learningRate: Double(optimizer.learningRate),
                                         tokensPerSecond: Double(tokensSeen) / max(seconds, 1e-9), seconds: seconds)
             if validation.count > 0 {
