@@ -65,8 +65,9 @@ public struct CurvesChart {
             let value = minY + (maxY - minY) * Double(tick) / 4
             out += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(right))\" y1=\"\(fmt(py(value)))\" y2=\"\(fmt(py(value)))\" stroke=\"#eee\"/>\n"
             out += "<text x=\"\(fmt(left - 4))\" y=\"\(fmt(py(value) + 4))\" text-anchor=\"end\">\(String(format: "%.3g", value))</text>\n"
-            let xValue = minX + (maxX - minX) * Double(tick) / 4
-            out += "<text x=\"\(fmt(px(xValue)))\" y=\"\(fmt(bottom + 14))\" text-anchor=\"middle\">\(String(format: "%.4g", xValue))</text>\n"
+        }
+        for xValue in xTicks(all.map(\.x), minX: minX, maxX: maxX) {
+            out += "<text x=\"\(fmt(px(xValue)))\" y=\"\(fmt(bottom + 14))\" text-anchor=\"middle\">\(String(format: "%.6g", xValue))</text>\n"
         }
         for (index, series) in panel.series.enumerated() {
             let points = series.points.filter { $0.x.isFinite && $0.y.isFinite }
@@ -82,6 +83,17 @@ public struct CurvesChart {
             out += "<text x=\"\(fmt(right - 90))\" y=\"\(fmt(legendY))\">\(escape(series.name))</text>\n"
         }
         return out
+    }
+
+    /// Whole-number ticks when every x is whole (epochs, steps), else five even ones.
+    private func xTicks(_ xs: [Double], minX: Double, maxX: Double) -> [Double] {
+        guard xs.allSatisfy({ $0 == $0.rounded() }) else {
+            return (0...4).map { minX + (maxX - minX) * Double($0) / 4 }
+        }
+        let rawStep = max(1, ((maxX - minX) / 6).rounded(.up))
+        let magnitude = pow(10, floor(log10(rawStep)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rawStep } ?? rawStep
+        return Array(stride(from: (minX / step).rounded(.up) * step, through: maxX, by: step))
     }
 
     private func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
