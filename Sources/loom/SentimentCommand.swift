@@ -33,7 +33,7 @@ struct SentimentTrainCommand: ParsableCommand {
         For a few hundred reviews those defaults take too few steps and drop too many rare words; something like --epochs 12 --patience 4 --min-count 1 --batch-size 16 --learning-rate 0.005 --embedding 32 --hidden 32 (what scripts/demo.sh uses on corpora/reviews.tsv) learns within seconds.
 
         Examples:
-          loom sentiment train --data corpora/reviews.tsv --out models/demo --epochs 8
+          loom sentiment train --data corpora/reviews.tsv --out models/demo --epochs 12 --min-count 1 --batch-size 16 --learning-rate 0.005
           loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/imdb --cell gru
         """
     )
