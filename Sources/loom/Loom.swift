@@ -13,8 +13,8 @@ struct Loom: ParsableCommand {
         Typical use:
           loom tokenize "I didn't like it 😴"
           loom vocab build corpora/tales.txt --out vocab/tales.txt
-          loom sentiment train --data corpora/reviews.tsv --out models/reviews
-          loom classify --model models/reviews "A warm, funny and moving film."
+          loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/imdb
+          loom classify --model models/imdb "A warm, funny and moving film."
           loom charrnn train --corpus corpora/tales.txt --out models/tales
           loom sample --model models/tales --prompt "MILLER:"
 
