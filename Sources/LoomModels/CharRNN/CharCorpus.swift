@@ -65,20 +65,8 @@ public struct CharCorpus: Sendable {
         return String(hash, radix: 16)
     }
 
-    /// A character as it can be shown in a message: quoted, control characters escaped.
+    /// A character as it can be shown in a message: quoted, escaped as in the vocabulary file.
     static func visible(_ symbol: String) -> String {
-        var out = "\""
-        for scalar in symbol.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\"": out += "\\\""
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "\"" + CharVocabulary.escape(symbol) + "\""
     }
 }
