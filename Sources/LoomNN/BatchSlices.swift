@@ -13,10 +13,17 @@ public struct RecurrentParallelism: Equatable, Sendable {
     public var maximumSlices: Int
     /// Slices are at least this many rows, so small batches (sampling, tests) stay on one thread.
     public var minimumRowsPerSlice: Int
+    /// At inference, a single sequence's LSTM/GRU layers whose W_hh holds at least this many weights run with
+    /// their hidden units split across two threads (see `RecurrentInference`); smaller layers fit in one core's
+    /// nearest cache, where the per-step hand-off would cost more than it saves. Needs `maximumSlices` ≥ 2.
+    /// Default 16,384 weights (64 KB: an LSTM of 64 units, a GRU of 74).
+    public var singleSequenceSplitThreshold: Int
 
-    public init(maximumSlices: Int = ProcessInfo.processInfo.activeProcessorCount, minimumRowsPerSlice: Int = 8) {
+    public init(maximumSlices: Int = Machine.processorCount, minimumRowsPerSlice: Int = 8,
+                singleSequenceSplitThreshold: Int = 16_384) {
         self.maximumSlices = max(1, maximumSlices)
         self.minimumRowsPerSlice = max(1, minimumRowsPerSlice)
+        self.singleSequenceSplitThreshold = max(0, singleSequenceSplitThreshold)
     }
 }
 

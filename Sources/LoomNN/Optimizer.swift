@@ -22,7 +22,7 @@ public func zeroGradients(_ parameters: [Parameter]) {
 /// split to pay off (the element-wise optimizer updates are memory-bound). `body` must only touch
 /// elements in the range it is given.
 private func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-    let threads = count >= 1 << 17 ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+    let threads = count >= 1 << 17 ? min(2, Machine.processorCount) : 1
     if threads <= 1 { return body(0..<count) }
     let chunk = (count + threads - 1) / threads
     DispatchQueue.concurrentPerform(iterations: threads) { t in

@@ -1,3 +1,4 @@
+import CBLAS
 import LoomTensor
 
 /// Forward-only evaluation of a trained `RecurrentNetwork` over token ids, for classifying text fast.
@@ -9,8 +10,13 @@ import LoomTensor
 /// one table row per token (`E·W_ihᵀ`, [vocabulary, gates·H] per direction), so the first layer's input
 /// product becomes a row copy.
 ///
+/// A single sequence (batch 1, the latency case) has nothing to split across cores but its hidden units: each
+/// step then streams all of W_hh from one core's cache, which bounds it. For LSTM/GRU layers whose W_hh holds
+/// at least `RecurrentParallelism.singleSequenceSplitThreshold` weights, the engine runs such a sequence on the
+/// calling thread and one helper thread, each owning half of the units' gate columns (`loom_split.h`).
+///
 /// The engine copies the weights it needs (transposed) when it is made, and the tables when they are
-/// built: make a new engine after the weights change.
+/// built: make a new engine after the weights change. One call at a time per engine.
 public final class RecurrentInference {
     public let network: RecurrentNetwork
     /// Per direction: W_ihᵀ [I, G·H] and W_hhᵀ [H, G·H], the layouts the small-matrix path wants.
@@ -21,6 +27,12 @@ public final class RecurrentInference {
     private var tableRows = 0
     private let layerInput = FloatBuffer()
     private let layerOutput = FloatBuffer()
+    /// Per direction: the two halves' recurrent weights for the split single-sequence path (empty when the
+    /// direction does not qualify), the helper thread (started on first use) and the input projections of
+    /// all steps of one sequence.
+    private let splitWeights: [[FloatBuffer]]
+    private var pair: OpaquePointer?
+    private let sequenceProjections = FloatBuffer()
 
     public init(network: RecurrentNetwork) {
         self.network = network
@@ -34,7 +46,29 @@ public final class RecurrentInference {
         }
         inputWeightsT = network.directions.map { transposed($0.weightIH) }
         recurrentWeightsT = network.directions.map { transposed($0.weightHH) }
+        let threshold = network.parallelism.singleSequenceSplitThreshold
+        splitWeights = network.directions.map { direction in
+            let H = direction.hiddenSize, cell: Int32
+            switch direction.cell {
+            case .lstm: cell = Int32(LOOM_SPLIT_LSTM)
+            case .gru: cell = Int32(LOOM_SPLIT_GRU)
+            case .rnn: return []
+            }
+            guard network.parallelism.maximumSlices >= 2, H >= 2, H * direction.gateCount * H >= threshold else { return [] }
+            return (0..<2).map { half in
+                let buffer = FloatBuffer(count: Int(loom_split_packed_count(cell, Int32(H), Int32(half))))
+                direction.weightHH.value.data.withUnsafeBufferPointer {
+                    loom_split_pack(cell, Int32(H), $0.baseAddress!, Int32(half), buffer.pointer)
+                }
+                return buffer
+            }
+        }
     }
+
+    deinit { loom_pair_destroy(pair) }
+
+    /// Whether a single sequence runs with its hidden units split across two threads (see the type's notes).
+    public var splitsSingleSequences: Bool { !splitWeights.contains { $0.isEmpty } }
 
     /// Whether the first layer reads token rows from precomputed projection tables.
     public var hasInputProjections: Bool { !tables.isEmpty }
@@ -77,6 +111,11 @@ public final class RecurrentInference {
                 if layer > 0 { layerInput.copy(from: layerOutput.pointer, count: T * B * HD) }
                 for d in 0..<D {
                     let index = layer * D + d
+                    if B == 1, !splitWeights[index].isEmpty, let pair = helperPair() {
+                        runSplit(pair: pair, index: index, layer: layer, tokens: tokens.baseAddress!, embedding: e.baseAddress!,
+                                 steps: T, mask: maskData, outputOffset: d * H, outputStride: HD)
+                        continue
+                    }
                     let job = StepJob(direction: network.directions[index], inputWeightsT: inputWeightsT[index].pointer,
                                       recurrentWeightsT: recurrentWeightsT[index].pointer,
                                       table: layer == 0 && hasInputProjections ? UnsafePointer(tables[d].pointer) : nil,
@@ -90,6 +129,60 @@ public final class RecurrentInference {
             }
         }}
         return Tensor(shape: [T, B, HD], data: layerOutput.array(count: T * B * HD))
+    }
+}
+
+extension RecurrentInference {
+    /// The helper thread of the split path, started on first use; nil if it cannot be started.
+    private func helperPair() -> OpaquePointer? {
+        if pair == nil { pair = loom_pair_create() }
+        return pair
+    }
+
+    /// One direction of one layer over a single sequence, its units split across the caller and the helper.
+    private func runSplit(pair: OpaquePointer, index: Int, layer: Int, tokens: UnsafePointer<Int32>,
+                          embedding: UnsafePointer<Float>, steps T: Int, mask: [Float]?, outputOffset: Int,
+                          outputStride: Int) {
+        let direction = network.directions[index]
+        let H = direction.hiddenSize, I = direction.inputSize, GH = direction.gateCount * H
+        // Input projections W_ih·x_t of every step: table rows, or one product over all steps.
+        var rows: [UnsafePointer<Float>?]
+        if layer == 0 && hasInputProjections {
+            let table = UnsafePointer(tables[index].pointer)
+            rows = (0..<T).map { table + Int(tokens[$0]) * GH }
+        } else {
+            sequenceProjections.reserve(T * GH + T * I)
+            let projections = sequenceProjections.pointer, inputs = projections + T * GH
+            if layer == 0 {
+                for t in 0..<T { (inputs + t * I).update(from: embedding + Int(tokens[t]) * I, count: I) }
+            } else {
+                inputs.update(from: layerInput.pointer, count: T * I)
+            }
+            withSingleThreadedBLAS {
+                BLAS.sgemm(transposeA: false, transposeB: false, m: T, n: GH, k: I, a: inputs, lda: I,
+                           b: inputWeightsT[index].pointer, ldb: GH, beta: 0, c: projections, ldc: GH)
+            }
+            rows = (0..<T).map { UnsafePointer(projections + $0 * GH) }
+        }
+        direction.biasIH.value.data.withUnsafeBufferPointer { bih in
+        direction.biasHH.value.data.withUnsafeBufferPointer { bhh in
+        rows.withUnsafeBufferPointer { rows in
+        withOptionalPointer(mask) { mask in
+            var job = loom_split_job()
+            job.cell = Int32(direction.cell == .lstm ? LOOM_SPLIT_LSTM : LOOM_SPLIT_GRU)
+            job.hidden = Int32(H)
+            job.steps = Int32(T)
+            job.reverse = direction.reverse ? 1 : 0
+            job.input_rows = rows.baseAddress
+            job.mask = mask
+            job.mask_stride = 1
+            job.output = layerOutput.pointer + outputOffset
+            job.output_stride = Int32(outputStride)
+            job.bias_ih = bih.baseAddress
+            job.bias_hh = bhh.baseAddress
+            job.packed = (UnsafePointer(splitWeights[index][0].pointer), UnsafePointer(splitWeights[index][1].pointer))
+            loom_pair_run(pair, &job)
+        }}}}
     }
 }
 

@@ -1,3 +1,4 @@
+import CBLAS
 import XCTest
 import LoomTensor
 @testable import LoomNN
@@ -29,6 +30,29 @@ final class SmallProductsTests: XCTestCase {
             var worst = 0.0
             for i in 0..<m { for j in 0..<ldc { worst = max(worst, abs(Double(c[i * ldc + j]) - expected[i * ldc + j])) } }
             XCTAssertLessThan(worst, tolerance, "m=\(m) n=\(n) k=\(k)")
+        }
+    }
+
+    /// The panel kernels of the split single-sequence path (`loom_panels.h`), AVX-512 and portable, against a
+    /// Double reference: full 256-column panels, a narrower last panel, widths that are not multiples of 16.
+    func testPanelMatrixVectorProductMatchesReference() {
+        var rng = SeededGenerator(seed: 9)
+        for (k, n) in [(1, 1), (5, 3), (17, 300), (128, 512), (64, 384), (3, 256), (9, 530)] {
+            let w = (0..<(k * n)).map { _ in rng.nextNormal() }
+            let x = (0..<k).map { _ in rng.nextNormal() }
+            let y0 = (0..<n).map { _ in rng.nextNormal() }
+            var expected = y0.map(Double.init)
+            for j in 0..<n { for p in 0..<k { expected[j] += Double(x[p]) * Double(w[p * n + j]) } }
+            var packed = [Float](repeating: 0, count: k * n)
+            loom_pack_panels(Int32(k), Int32(n), w, &packed)
+            var fast = y0, portable = y0
+            loom_panel_matvec_add(Int32(k), Int32(n), packed, x, &fast)
+            loom_panel_matvec_add_portable(Int32(k), Int32(n), packed, x, &portable)
+            let tolerance = 1e-5 * Double(k)  // sums of k products of N(0,1) values
+            for j in 0..<n {
+                XCTAssertEqual(Double(fast[j]), expected[j], accuracy: tolerance, "k \(k) n \(n) column \(j)")
+                XCTAssertEqual(Double(portable[j]), expected[j], accuracy: tolerance, "k \(k) n \(n) column \(j)")
+            }
         }
     }
 }

@@ -49,8 +49,10 @@ public enum SentimentData {
 
     /// Tokenizes every text, using all cores; results keep the input order.
     public static func tokenize(_ texts: [String], tokenizer: Tokenizer) -> [[String]] {
+        // A few texts: no thread hand-off (and no processor count, which Foundation reads from /proc and cgroups).
+        if texts.count < 128 { return texts.map { tokenizer.tokenize($0) } }
+        let chunks = min(texts.count / 64, Machine.processorCount * 4)
         var results = [[String]](repeating: [], count: texts.count)
-        let chunks = max(1, min(texts.count / 64, ProcessInfo.processInfo.activeProcessorCount * 4))
         results.withUnsafeMutableBufferPointer { output in
             let base = output.baseAddress!
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in

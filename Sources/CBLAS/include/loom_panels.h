@@ -1,0 +1,22 @@
+#ifndef LOOM_PANELS_H
+#define LOOM_PANELS_H
+
+/// Vector × matrix products that repeat with the same matrix, as a recurrence at batch 1 does at every step:
+/// y[n] += x[k] · W[k, n]. OpenBLAS's sgemv reads W at about half of what the cache delivers for these
+/// shapes; these kernels keep a 256-column slice of y in registers while streaming W once, from a copy packed
+/// so that each slice's rows lie next to each other (one sequential stream per slice).
+
+/// Columns per panel of the packed layout.
+#define LOOM_PANEL_WIDTH 256
+
+/// Copies W [k, n] (row-major) into panel order: for each panel of up to LOOM_PANEL_WIDTH columns, its k rows
+/// contiguously. `packed` holds k·n floats.
+void loom_pack_panels(int k, int n, const float *w, float *packed);
+
+/// y += x · W with W in panel order (see loom_pack_panels). Uses AVX-512 when the CPU has it.
+void loom_panel_matvec_add(int k, int n, const float *packed, const float *x, float *y);
+
+/// The same product without AVX-512 registers blocking, for CPUs without it (and for tests of both paths).
+void loom_panel_matvec_add_portable(int k, int n, const float *packed, const float *x, float *y);
+
+#endif

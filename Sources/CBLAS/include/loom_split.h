@@ -1,0 +1,52 @@
+#ifndef LOOM_SPLIT_H
+#define LOOM_SPLIT_H
+
+/// Forward-only LSTM/GRU recurrence of ONE sequence with its hidden units split between the calling thread and
+/// one helper thread.
+///
+/// At batch 1 each step streams the whole recurrent matrix W_hh from cache (256 KB for an LSTM of 128), and a
+/// core's cache delivers it no faster than about 3 µs: the step is bandwidth-bound, not arithmetic-bound. Two
+/// cores each holding the columns of half the units (gates of units [0, H/2) on the caller, [H/2, H) on the
+/// helper) read half the bytes each, and exchange the new hidden state through shared memory with one
+/// two-party barrier per step. The helper thread lives as long as its `loom_pair`, spins briefly after each
+/// run so that back-to-back sequences find it awake, then sleeps on a condition variable.
+
+typedef struct loom_pair loom_pair;
+
+/// Starts the helper thread. NULL if the thread could not be created (callers then run on one thread).
+loom_pair *loom_pair_create(void);
+
+/// Stops and joins the helper thread and frees the pair. NULL is ignored.
+void loom_pair_destroy(loom_pair *pair);
+
+enum { LOOM_SPLIT_LSTM = 0, LOOM_SPLIT_GRU = 1 };
+
+/// Floats needed for one half's packed recurrent weights (see loom_split_pack).
+int loom_split_packed_count(int cell, int hidden, int half);
+
+/// Copies the columns of one half's units out of W_hh [G·H, H] (PyTorch layout, gates i,f,g,o or r,z,n) into
+/// `packed` in the panel order of loom_panels.h: a [H, G·hu] matrix whose column g·hu + j is unit (u0 + j)'s
+/// gate g, where half 0 owns units [0, H/2) and half 1 owns [H/2, H).
+void loom_split_pack(int cell, int hidden, const float *weight_hh, int half, float *packed);
+
+/// One direction of one layer over one sequence.
+typedef struct {
+    int cell;                       ///< LOOM_SPLIT_LSTM or LOOM_SPLIT_GRU
+    int hidden;                     ///< H
+    int steps;                      ///< T
+    int reverse;                    ///< nonzero: process t = T−1 … 0
+    const float *const *input_rows; ///< per time step t: W_ih·x_t without bias, [G·H]
+    const float *mask;              ///< per time step t at mask[t·mask_stride]; 0 = padded step; NULL = all real
+    int mask_stride;
+    float *output;                  ///< h_t written to output + t·output_stride ([H]); zeros at padded steps
+    int output_stride;
+    const float *bias_ih;           ///< [G·H]
+    const float *bias_hh;           ///< [G·H]
+    const float *packed[2];         ///< per half, from loom_split_pack
+} loom_split_job;
+
+/// Runs `job` from a zero initial state on the caller and the pair's helper thread; returns when every output
+/// row is written. One job at a time per pair.
+void loom_pair_run(loom_pair *pair, const loom_split_job *job);
+
+#endif

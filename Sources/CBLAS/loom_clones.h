@@ -1,0 +1,13 @@
+#ifndef LOOM_CLONES_H
+#define LOOM_CLONES_H
+
+// Private to CBLAS. LOOM_CLONES compiles a function three times (AVX-512, AVX2, baseline) and lets the loader
+// pick the widest the CPU runs (GCC/Clang target_clones, ifunc-based, so x86-64 Linux only): Swift code is
+// built for baseline x86-64 and has no per-function CPU targets.
+#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__))
+#define LOOM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LOOM_CLONES
+#endif
+
+#endif

@@ -1,0 +1,110 @@
+#include "loom_panels.h"
+#include "loom_clones.h"
+
+#include <stddef.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#define LOOM_HAVE_AVX512_PATH 1
+#endif
+
+void loom_pack_panels(int k, int n, const float *w, float *packed) {
+    for (int j0 = 0; j0 < n; j0 += LOOM_PANEL_WIDTH) {
+        int width = n - j0 < LOOM_PANEL_WIDTH ? n - j0 : LOOM_PANEL_WIDTH;
+        for (int r = 0; r < k; r++) {
+            for (int j = 0; j < width; j++) packed[(size_t)r * width + j] = w[(size_t)r * n + j0 + j];
+        }
+        packed += (size_t)k * width;
+    }
+}
+
+/// One panel, any width: y[0..<width] += Σ_r x[r] · p[r, 0..<width].
+static inline __attribute__((always_inline)) void panel_portable(int k, int width, const float *restrict p,
+                                                                 const float *restrict x, float *restrict y) {
+    for (int r = 0; r < k; r++) {
+        float xr = x[r];
+        const float *row = p + (size_t)r * width;
+        for (int j = 0; j < width; j++) y[j] += xr * row[j];
+    }
+}
+
+LOOM_CLONES
+void loom_panel_matvec_add_portable(int k, int n, const float *packed, const float *x, float *y) {
+    for (int j0 = 0; j0 < n; j0 += LOOM_PANEL_WIDTH) {
+        int width = n - j0 < LOOM_PANEL_WIDTH ? n - j0 : LOOM_PANEL_WIDTH;
+        panel_portable(k, width, packed, x, y + j0);
+        packed += (size_t)k * width;
+    }
+}
+
+#ifdef LOOM_HAVE_AVX512_PATH
+/// A full 256-column panel: the 16 vectors of y stay in registers for all k rows.
+__attribute__((target("avx512f"))) static void panel_avx512_full(int k, const float *p, const float *x, float *y) {
+    __m512 a0 = _mm512_loadu_ps(y), a1 = _mm512_loadu_ps(y + 16), a2 = _mm512_loadu_ps(y + 32),
+           a3 = _mm512_loadu_ps(y + 48), a4 = _mm512_loadu_ps(y + 64), a5 = _mm512_loadu_ps(y + 80),
+           a6 = _mm512_loadu_ps(y + 96), a7 = _mm512_loadu_ps(y + 112), a8 = _mm512_loadu_ps(y + 128),
+           a9 = _mm512_loadu_ps(y + 144), a10 = _mm512_loadu_ps(y + 160), a11 = _mm512_loadu_ps(y + 176),
+           a12 = _mm512_loadu_ps(y + 192), a13 = _mm512_loadu_ps(y + 208), a14 = _mm512_loadu_ps(y + 224),
+           a15 = _mm512_loadu_ps(y + 240);
+    for (int r = 0; r < k; r++, p += LOOM_PANEL_WIDTH) {
+        __m512 xr = _mm512_set1_ps(x[r]);
+        a0 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p), a0);
+        a1 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 16), a1);
+        a2 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 32), a2);
+        a3 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 48), a3);
+        a4 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 64), a4);
+        a5 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 80), a5);
+        a6 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 96), a6);
+        a7 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 112), a7);
+        a8 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 128), a8);
+        a9 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 144), a9);
+        a10 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 160), a10);
+        a11 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 176), a11);
+        a12 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 192), a12);
+        a13 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 208), a13);
+        a14 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 224), a14);
+        a15 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 240), a15);
+    }
+    _mm512_storeu_ps(y, a0); _mm512_storeu_ps(y + 16, a1); _mm512_storeu_ps(y + 32, a2);
+    _mm512_storeu_ps(y + 48, a3); _mm512_storeu_ps(y + 64, a4); _mm512_storeu_ps(y + 80, a5);
+    _mm512_storeu_ps(y + 96, a6); _mm512_storeu_ps(y + 112, a7); _mm512_storeu_ps(y + 128, a8);
+    _mm512_storeu_ps(y + 144, a9); _mm512_storeu_ps(y + 160, a10); _mm512_storeu_ps(y + 176, a11);
+    _mm512_storeu_ps(y + 192, a12); _mm512_storeu_ps(y + 208, a13); _mm512_storeu_ps(y + 224, a14);
+    _mm512_storeu_ps(y + 240, a15);
+}
+
+/// A narrower panel (the last one): 16 columns at a time, the final partial vector masked.
+__attribute__((target("avx512f"))) static void panel_avx512_narrow(int k, int width, const float *p, const float *x,
+                                                                  float *y) {
+    for (int j = 0; j < width; j += 16) {
+        int left = width - j;
+        __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+        __m512 acc = _mm512_maskz_loadu_ps(mask, y + j);
+        const float *column = p + j;
+        for (int r = 0; r < k; r++, column += width) {
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(x[r]), _mm512_maskz_loadu_ps(mask, column), acc);
+        }
+        _mm512_mask_storeu_ps(y + j, mask, acc);
+    }
+}
+
+__attribute__((target("avx512f"))) static void matvec_avx512(int k, int n, const float *packed, const float *x,
+                                                            float *y) {
+    for (int j0 = 0; j0 < n; j0 += LOOM_PANEL_WIDTH) {
+        int width = n - j0 < LOOM_PANEL_WIDTH ? n - j0 : LOOM_PANEL_WIDTH;
+        if (width == LOOM_PANEL_WIDTH) panel_avx512_full(k, packed, x, y + j0);
+        else panel_avx512_narrow(k, width, packed, x, y + j0);
+        packed += (size_t)k * width;
+    }
+}
+#endif
+
+void loom_panel_matvec_add(int k, int n, const float *packed, const float *x, float *y) {
+#ifdef LOOM_HAVE_AVX512_PATH
+    if (__builtin_cpu_supports("avx512f")) {
+        matvec_avx512(k, n, packed, x, y);
+        return;
+    }
+#endif
+    loom_panel_matvec_add_portable(k, n, packed, x, y);
+}
