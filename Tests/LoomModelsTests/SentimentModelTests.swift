@@ -110,4 +110,25 @@ final class SentimentModelTests: XCTestCase {
             XCTAssertEqual(a[1], b[1], accuracy: 1e-6)
         }
     }
+
+    /// The projection tables are built once enough tokens have been classified, over one call or many, and
+    /// the probabilities stay those of the model without them.
+    func testProjectionTablesBuiltAfterThresholdAcrossCalls() throws {
+        var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 6)
+        configuration.embeddingSize = 4
+        configuration.hiddenSize = 5
+        var rng = SeededGenerator(seed: 4)
+        let model = try SentimentModel(configuration, rng: &rng)
+        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "good", "bad", "film", "plot"])
+        let classifier = try SentimentClassifier(model: model, vocabulary: vocabulary)
+        classifier.projectionTableThreshold = 10
+        let text = "good film bad plot"  // 4 tokens a call
+        let before = classifier.classify([text])[0].probabilities
+        XCTAssertFalse(classifier.hasProjectionTables)
+        _ = classifier.classify([text])
+        XCTAssertFalse(classifier.hasProjectionTables, "8 tokens so far")
+        let after = classifier.classify([text])[0].probabilities
+        XCTAssertTrue(classifier.hasProjectionTables, "12 tokens so far")
+        XCTAssertEqual(after[1], before[1], accuracy: 1e-6)
+    }
 }

@@ -19,9 +19,12 @@ public final class SentimentClassifier {
     public let vocabulary: Vocabulary
     public let tokenizer: Tokenizer
     private var inference: RecurrentInference
-    /// Above this many tokens in one call, the first layer's input projections are precomputed per
-    /// vocabulary entry (tens of milliseconds once), after which each token costs a row copy.
+    /// Once this many tokens have been classified (in one call or over many), the first layer's input
+    /// projections are precomputed per vocabulary entry (milliseconds once, and vocabulary × 4·hidden floats
+    /// per direction), after which each token costs a row copy: a one-off call stays cheap, a file or a
+    /// long-running process gets the fast path.
     public var projectionTableThreshold = 50_000
+    private var tokensClassified = 0
 
     public var configuration: SentimentConfiguration { model.configuration }
 
@@ -31,6 +34,9 @@ public final class SentimentClassifier {
         tokenizer = try Tokenizer(options: model.configuration.tokenizerOptions)
         inference = model.makeInference(precomputeInputProjections: false)
     }
+
+    /// Whether the per-token input projection tables are built (see `projectionTableThreshold`).
+    public var hasProjectionTables: Bool { inference.hasInputProjections }
 
     /// Precomputes the per-token input projections now (see `RecurrentInference`), so that later calls,
     /// even for a single review, skip the first layer's input product.
@@ -69,7 +75,8 @@ public final class SentimentClassifier {
     /// Class probabilities of encoded sequences, [count][classes].
     public func probabilities(encoded sequences: [[Int32]], batchSize: Int = 256) -> [[Float]] {
         var results = [[Float]](repeating: [], count: sequences.count)
-        if sequences.reduce(0, { $0 + $1.count }) >= projectionTableThreshold { prepareForThroughput() }
+        tokensClassified += sequences.reduce(0, { $0 + $1.count })
+        if tokensClassified >= projectionTableThreshold { prepareForThroughput() }
         // Longest first, so scratch buffers reach their final size at once.
         for indices in SentimentData.lengthOrderedBatches(lengths: sequences.map(\.count), batchSize: batchSize).reversed() {
             let batch = PaddedBatch(sequences: indices.map { sequences[$0] }, maxLength: configuration.maxLength)
