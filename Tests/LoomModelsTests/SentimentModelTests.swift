@@ -91,12 +91,7 @@ final class SentimentModelTests: XCTestCase {
 
     /// Reloading a saved model gives bit-identical probabilities, with and without the projection table.
     func testReloadedModelGivesIdenticalProbabilities() throws {
-        var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 6)
-        configuration.embeddingSize = 4
-        configuration.hiddenSize = 5
-        var rng = SeededGenerator(seed: 2)
-        let model = try SentimentModel(configuration, rng: &rng)
-        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "good", "bad", "film", "plot"])
+        let (model, vocabulary) = try tinyModel(seed: 2)
         let folder = ModelDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("loom-reload-\(UUID())"))
         defer { try? FileManager.default.removeItem(at: folder.url) }
         try SentimentModelFiles.save(model, vocabulary: vocabulary, log: [], to: folder)
@@ -114,12 +109,7 @@ final class SentimentModelTests: XCTestCase {
     /// The projection tables are built once enough tokens have been classified, over one call or many, and
     /// the probabilities stay those of the model without them.
     func testProjectionTablesBuiltAfterThresholdAcrossCalls() throws {
-        var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 6)
-        configuration.embeddingSize = 4
-        configuration.hiddenSize = 5
-        var rng = SeededGenerator(seed: 4)
-        let model = try SentimentModel(configuration, rng: &rng)
-        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "good", "bad", "film", "plot"])
+        let (model, vocabulary) = try tinyModel(seed: 4)
         let classifier = try SentimentClassifier(model: model, vocabulary: vocabulary)
         classifier.projectionTableThreshold = 10
         let text = "good film bad plot"  // 4 tokens a call
@@ -130,5 +120,15 @@ final class SentimentModelTests: XCTestCase {
         let after = classifier.classify([text])[0].probabilities
         XCTAssertTrue(classifier.hasProjectionTables, "12 tokens so far")
         XCTAssertEqual(after[1], before[1], accuracy: 1e-6)
+    }
+
+    /// A two-class model over a six-word vocabulary (embedding 4, hidden 5).
+    private func tinyModel(seed: UInt64) throws -> (SentimentModel, Vocabulary) {
+        var configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 6)
+        configuration.embeddingSize = 4
+        configuration.hiddenSize = 5
+        var rng = SeededGenerator(seed: seed)
+        return (try SentimentModel(configuration, rng: &rng),
+                try Vocabulary(tokens: ["<pad>", "<unk>", "good", "bad", "film", "plot"]))
     }
 }
