@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoomModels
 import LoomNN
+import LoomTensor
 
 /// `loom charrnn …`: character-level language models.
 struct CharRNNCommand: ParsableCommand {
@@ -107,6 +108,7 @@ struct CharRNNTrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        Machine.retainFreedMemory()  // reuse each step's buffers instead of faulting in fresh pages
         try reportingErrors { try train() }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoomModels
 import LoomNN
+import LoomTensor
 import LoomText
 
 extension CellKind: ExpressibleByArgument {}
@@ -127,6 +128,7 @@ struct SentimentTrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        Machine.retainFreedMemory()  // reuse each step's buffers instead of faulting in fresh pages
         try reportingErrors {
             let source = URL(commandLinePath: data)
             let progress = ProgressReporter(enabled: !quiet)
