@@ -73,19 +73,56 @@ __attribute__((target("avx512f"))) static void panel_avx512_full(int k, const fl
     _mm512_storeu_ps(y + 240, a15);
 }
 
-/// A narrower panel (the last one): 16 columns at a time, the final partial vector masked.
+/// Eight vectors (128 columns) of a panel `width` wide: eight independent accumulators, enough to keep both
+/// FMA pipes busy (a single accumulator would wait on each FMA's latency).
+__attribute__((target("avx512f"))) static void block8_avx512(int k, int width, const float *p, const float *x,
+                                                            float *y) {
+    __m512 a0 = _mm512_loadu_ps(y), a1 = _mm512_loadu_ps(y + 16), a2 = _mm512_loadu_ps(y + 32),
+           a3 = _mm512_loadu_ps(y + 48), a4 = _mm512_loadu_ps(y + 64), a5 = _mm512_loadu_ps(y + 80),
+           a6 = _mm512_loadu_ps(y + 96), a7 = _mm512_loadu_ps(y + 112);
+    for (int r = 0; r < k; r++, p += width) {
+        __m512 xr = _mm512_set1_ps(x[r]);
+        a0 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p), a0);
+        a1 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 16), a1);
+        a2 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 32), a2);
+        a3 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 48), a3);
+        a4 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 64), a4);
+        a5 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 80), a5);
+        a6 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 96), a6);
+        a7 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 112), a7);
+    }
+    _mm512_storeu_ps(y, a0); _mm512_storeu_ps(y + 16, a1); _mm512_storeu_ps(y + 32, a2);
+    _mm512_storeu_ps(y + 48, a3); _mm512_storeu_ps(y + 64, a4); _mm512_storeu_ps(y + 80, a5);
+    _mm512_storeu_ps(y + 96, a6); _mm512_storeu_ps(y + 112, a7);
+}
+
+/// Up to four vectors of a panel `width` wide, the last one masked to the columns that remain.
+__attribute__((target("avx512f"))) static void block4_avx512(int k, int width, int columns, const float *p,
+                                                            const float *x, float *y) {
+    __mmask16 m[4];
+    for (int v = 0; v < 4; v++) {
+        int left = columns - 16 * v;
+        m[v] = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1u);
+    }
+    __m512 a0 = _mm512_maskz_loadu_ps(m[0], y), a1 = _mm512_maskz_loadu_ps(m[1], y + 16),
+           a2 = _mm512_maskz_loadu_ps(m[2], y + 32), a3 = _mm512_maskz_loadu_ps(m[3], y + 48);
+    for (int r = 0; r < k; r++, p += width) {
+        __m512 xr = _mm512_set1_ps(x[r]);
+        a0 = _mm512_fmadd_ps(xr, _mm512_maskz_loadu_ps(m[0], p), a0);
+        a1 = _mm512_fmadd_ps(xr, _mm512_maskz_loadu_ps(m[1], p + 16), a1);
+        a2 = _mm512_fmadd_ps(xr, _mm512_maskz_loadu_ps(m[2], p + 32), a2);
+        a3 = _mm512_fmadd_ps(xr, _mm512_maskz_loadu_ps(m[3], p + 48), a3);
+    }
+    _mm512_mask_storeu_ps(y, m[0], a0); _mm512_mask_storeu_ps(y + 16, m[1], a1);
+    _mm512_mask_storeu_ps(y + 32, m[2], a2); _mm512_mask_storeu_ps(y + 48, m[3], a3);
+}
+
+/// A narrower panel (the last one): 128 columns at a time, then the rest 64 at a time.
 __attribute__((target("avx512f"))) static void panel_avx512_narrow(int k, int width, const float *p, const float *x,
                                                                   float *y) {
-    for (int j = 0; j < width; j += 16) {
-        int left = width - j;
-        __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-        __m512 acc = _mm512_maskz_loadu_ps(mask, y + j);
-        const float *column = p + j;
-        for (int r = 0; r < k; r++, column += width) {
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(x[r]), _mm512_maskz_loadu_ps(mask, column), acc);
-        }
-        _mm512_mask_storeu_ps(y + j, mask, acc);
-    }
+    int j = 0;
+    for (; j + 128 <= width; j += 128) block8_avx512(k, width, p + j, x, y + j);
+    for (; j < width; j += 64) block4_avx512(k, width, width - j, p + j, x, y + j);
 }
 
 __attribute__((target("avx512f"))) static void matvec_avx512(int k, int n, const float *packed, const float *x,

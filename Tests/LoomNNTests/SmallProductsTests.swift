@@ -37,7 +37,7 @@ final class SmallProductsTests: XCTestCase {
     /// Double reference: full 256-column panels, a narrower last panel, widths that are not multiples of 16.
     func testPanelMatrixVectorProductMatchesReference() {
         var rng = SeededGenerator(seed: 9)
-        for (k, n) in [(1, 1), (5, 3), (17, 300), (128, 512), (64, 384), (3, 256), (9, 530)] {
+        for (k, n) in [(1, 1), (5, 3), (17, 300), (128, 512), (64, 384), (3, 256), (9, 530), (128, 192), (7, 200)] {
             let w = (0..<(k * n)).map { _ in rng.nextNormal() }
             let x = (0..<k).map { _ in rng.nextNormal() }
             let y0 = (0..<n).map { _ in rng.nextNormal() }
