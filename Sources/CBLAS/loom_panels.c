@@ -38,41 +38,6 @@ void loom_panel_matvec_add_portable(int k, int n, const float *packed, const flo
 }
 
 #ifdef LOOM_HAVE_AVX512_PATH
-/// A full 256-column panel: the 16 vectors of y stay in registers for all k rows.
-__attribute__((target("avx512f"))) static void panel_avx512_full(int k, const float *p, const float *x, float *y) {
-    __m512 a0 = _mm512_loadu_ps(y), a1 = _mm512_loadu_ps(y + 16), a2 = _mm512_loadu_ps(y + 32),
-           a3 = _mm512_loadu_ps(y + 48), a4 = _mm512_loadu_ps(y + 64), a5 = _mm512_loadu_ps(y + 80),
-           a6 = _mm512_loadu_ps(y + 96), a7 = _mm512_loadu_ps(y + 112), a8 = _mm512_loadu_ps(y + 128),
-           a9 = _mm512_loadu_ps(y + 144), a10 = _mm512_loadu_ps(y + 160), a11 = _mm512_loadu_ps(y + 176),
-           a12 = _mm512_loadu_ps(y + 192), a13 = _mm512_loadu_ps(y + 208), a14 = _mm512_loadu_ps(y + 224),
-           a15 = _mm512_loadu_ps(y + 240);
-    for (int r = 0; r < k; r++, p += LOOM_PANEL_WIDTH) {
-        __m512 xr = _mm512_set1_ps(x[r]);
-        a0 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p), a0);
-        a1 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 16), a1);
-        a2 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 32), a2);
-        a3 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 48), a3);
-        a4 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 64), a4);
-        a5 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 80), a5);
-        a6 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 96), a6);
-        a7 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 112), a7);
-        a8 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 128), a8);
-        a9 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 144), a9);
-        a10 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 160), a10);
-        a11 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 176), a11);
-        a12 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 192), a12);
-        a13 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 208), a13);
-        a14 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 224), a14);
-        a15 = _mm512_fmadd_ps(xr, _mm512_loadu_ps(p + 240), a15);
-    }
-    _mm512_storeu_ps(y, a0); _mm512_storeu_ps(y + 16, a1); _mm512_storeu_ps(y + 32, a2);
-    _mm512_storeu_ps(y + 48, a3); _mm512_storeu_ps(y + 64, a4); _mm512_storeu_ps(y + 80, a5);
-    _mm512_storeu_ps(y + 96, a6); _mm512_storeu_ps(y + 112, a7); _mm512_storeu_ps(y + 128, a8);
-    _mm512_storeu_ps(y + 144, a9); _mm512_storeu_ps(y + 160, a10); _mm512_storeu_ps(y + 176, a11);
-    _mm512_storeu_ps(y + 192, a12); _mm512_storeu_ps(y + 208, a13); _mm512_storeu_ps(y + 224, a14);
-    _mm512_storeu_ps(y + 240, a15);
-}
-
 /// Eight vectors (128 columns) of a panel `width` wide: eight independent accumulators, enough to keep both
 /// FMA pipes busy (a single accumulator would wait on each FMA's latency).
 __attribute__((target("avx512f"))) static void block8_avx512(int k, int width, const float *p, const float *x,
@@ -117,8 +82,8 @@ __attribute__((target("avx512f"))) static void block4_avx512(int k, int width, i
     _mm512_mask_storeu_ps(y + 32, m[2], a2); _mm512_mask_storeu_ps(y + 48, m[3], a3);
 }
 
-/// A narrower panel (the last one): 128 columns at a time, then the rest 64 at a time.
-__attribute__((target("avx512f"))) static void panel_avx512_narrow(int k, int width, const float *p, const float *x,
+/// One panel: 128 columns at a time, then the rest 64 at a time.
+__attribute__((target("avx512f"))) static void panel_avx512(int k, int width, const float *p, const float *x,
                                                                   float *y) {
     int j = 0;
     for (; j + 128 <= width; j += 128) block8_avx512(k, width, p + j, x, y + j);
@@ -129,8 +94,7 @@ __attribute__((target("avx512f"))) static void matvec_avx512(int k, int n, const
                                                             float *y) {
     for (int j0 = 0; j0 < n; j0 += LOOM_PANEL_WIDTH) {
         int width = n - j0 < LOOM_PANEL_WIDTH ? n - j0 : LOOM_PANEL_WIDTH;
-        if (width == LOOM_PANEL_WIDTH) panel_avx512_full(k, packed, x, y + j0);
-        else panel_avx512_narrow(k, width, packed, x, y + j0);
+        panel_avx512(k, width, packed, x, y + j0);
         packed += (size_t)k * width;
     }
 }

@@ -2,9 +2,10 @@
 #define LOOM_PANELS_H
 
 /// Vector × matrix products that repeat with the same matrix, as a recurrence at batch 1 does at every step:
-/// y[n] += x[k] · W[k, n]. OpenBLAS's sgemv reads W at about half of what the cache delivers for these
-/// shapes; these kernels keep a 256-column slice of y in registers while streaming W once, from a copy packed
-/// so that each slice's rows lie next to each other (one sequential stream per slice).
+/// y[n] += x[k] · W[k, n], with W packed so that each 256-column panel's rows lie next to each other (one
+/// sequential stream per panel) and 128 columns of y held in registers while W streams through once. On one
+/// core this runs at OpenBLAS sgemv's speed (both are bound by the cache's bandwidth); it exists so that the
+/// split single-sequence recurrence (loom_split.h) can give each core its own contiguous half of W_hh.
 
 /// Columns per panel of the packed layout.
 #define LOOM_PANEL_WIDTH 256
