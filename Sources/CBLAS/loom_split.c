@@ -33,7 +33,7 @@ struct loom_pair {
     padded_counter generation;      ///< bumped by the caller for every job (and once to stop)
     padded_counter arrived[2];      ///< steps finished by each side, over the pair's lifetime
     long passed[2];                 ///< each side's own count of barriers (private to that side)
-    const loom_split_job *job;      ///< the current job, valid until both sides pass its last barrier
+    const void *job;                ///< the current posted_work, valid until both sides pass its last barrier
     int stop;
 };
 
@@ -45,24 +45,25 @@ static int units_of(int hidden, int half, int *first) {
 
 static int gates_of(int cell) { return cell == LOOM_SPLIT_LSTM ? 4 : 3; }
 
-int loom_split_packed_count(int cell, int hidden, int half) {
+int loom_split_packed_count(int cell, int hidden, int inputs, int half) {
     int first;
-    return hidden * gates_of(cell) * units_of(hidden, half, &first);
+    return inputs * gates_of(cell) * units_of(hidden, half, &first);
 }
 
-void loom_split_pack(int cell, int hidden, const float *weight_hh, int half, float *packed) {
+int loom_split_pack(int cell, int hidden, int inputs, const float *weight, int half, float *packed) {
     int first, units = units_of(hidden, half, &first), G = gates_of(cell), columns = G * units;
-    float *slice = malloc(sizeof(float) * (size_t)hidden * (size_t)columns);
-    if (slice == NULL) { memset(packed, 0, sizeof(float) * (size_t)hidden * (size_t)columns); return; }
-    for (int k = 0; k < hidden; k++) {
+    float *slice = malloc(sizeof(float) * (size_t)inputs * (size_t)columns);
+    if (slice == NULL) return -1;
+    for (int k = 0; k < inputs; k++) {
         for (int g = 0; g < G; g++) {
             for (int j = 0; j < units; j++) {
-                slice[(size_t)k * columns + g * units + j] = weight_hh[((size_t)g * hidden + first + j) * hidden + k];
+                slice[(size_t)k * columns + g * units + j] = weight[((size_t)g * hidden + first + j) * inputs + k];
             }
         }
     }
-    loom_pack_panels(hidden, columns, slice, packed);
+    loom_pack_panels(inputs, columns, slice, packed);
     free(slice);
+    return 0;
 }
 
 /// Both sides call this after each step: publish our count, wait for the other side's. After a few thousand
@@ -76,15 +77,17 @@ static inline void barrier(loom_pair *pair, int side) {
     }
 }
 
-/// Gate pre-activations of this half's units: x-side part (input row + bias) into gx, recurrent part into rh.
+/// This half's slice of a full gate row x [G·H] (gate-major), plus `bias` (this half's layout) unless NULL, into
+/// `gates` in this half's layout [G·units].
 LOOM_CLONES
-void loom_split_lstm_gates(int H, int first, int units, const float *restrict x, const float *restrict bias,
-                           float *restrict gates) {
-    for (int g = 0; g < 4; g++) {
-        for (int j = 0; j < units; j++) gates[g * units + j] = x[g * H + first + j] + bias[g * units + j];
+void loom_split_gather(int G, int H, int first, int units, const float *restrict x, const float *restrict bias,
+                       float *restrict gates) {
+    for (int g = 0; g < G; g++) {
+        for (int j = 0; j < units; j++) gates[g * units + j] = x[g * H + first + j] + (bias ? bias[g * units + j] : 0.0f);
     }
 }
 
+/// LSTM cell on this half's units: gates [i|f|g|o] pre-activations, c updated in place, h_out written.
 LOOM_CLONES
 void loom_split_lstm_cell(int units, const float *restrict gates, float *restrict c, float *restrict h_out) {
     for (int j = 0; j < units; j++) {
@@ -98,19 +101,20 @@ void loom_split_lstm_cell(int units, const float *restrict gates, float *restric
     }
 }
 
+/// GRU cell on this half's units: gx = W_ih·x + b_ih and rh = W_hh·h + b_hh, both [r|z|n].
 LOOM_CLONES
-void loom_split_gru_cell(int H, int first, int units, const float *restrict x, const float *restrict bias_ih,
-                         const float *restrict rh, const float *restrict h_prev, float *restrict h_out) {
+void loom_split_gru_cell(int units, const float *restrict gx, const float *restrict rh, const float *restrict h_prev,
+                         float *restrict h_out) {
     for (int j = 0; j < units; j++) {
-        float r = fast_sigmoid(x[first + j] + bias_ih[j] + rh[j]);
-        float z = fast_sigmoid(x[H + first + j] + bias_ih[units + j] + rh[units + j]);
-        float n = fast_tanh(x[2 * H + first + j] + bias_ih[2 * units + j] + r * rh[2 * units + j]);
-        h_out[j] = (1.0f - z) * n + z * h_prev[j];  // h' = (1−z)⊙n + z⊙h
+        float r = fast_sigmoid(gx[j] + rh[j]);
+        float z = fast_sigmoid(gx[units + j] + rh[units + j]);
+        float n = fast_tanh(gx[2 * units + j] + r * rh[2 * units + j]);  // n = tanh(x_n + r⊙(W_hn·h + b_hn))
+        h_out[j] = (1.0f - z) * n + z * h_prev[j];                         // h' = (1−z)⊙n + z⊙h
     }
 }
 
 /// One side's share of a job. `h` is the shared double-buffered hidden state [2][H], zeroed by the caller.
-static void run_half(loom_pair *pair, const loom_split_job *job, int side, float *h) {
+static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int side, float *h) {
     const int H = job->hidden, G = gates_of(job->cell), T = job->steps;
     int first, units = units_of(H, side, &first);
     const int columns = G * units;
@@ -135,15 +139,14 @@ static void run_half(loom_pair *pair, const loom_split_job *job, int side, float
             memcpy(h_next + first, h_prev + first, sizeof(float) * units);  // padded step: carry the state
             memset(out, 0, sizeof(float) * units);
         } else {
-            const float *x = job->input_rows[t];
+            loom_split_gather(G, H, first, units, job->input_rows[t], bias, gates);
             if (job->cell == LOOM_SPLIT_LSTM) {
-                loom_split_lstm_gates(H, first, units, x, bias, gates);
                 loom_panel_matvec_add(H, columns, job->packed[side], h_prev, gates);
                 loom_split_lstm_cell(units, gates, c, h_next + first);
             } else {
                 memcpy(rh, bias_hh, sizeof(float) * columns);
                 loom_panel_matvec_add(H, columns, job->packed[side], h_prev, rh);
-                loom_split_gru_cell(H, first, units, x, bias, rh, h_prev + first, h_next + first);
+                loom_split_gru_cell(units, gates, rh, h_prev + first, h_next + first);
             }
             memcpy(out, h_next + first, sizeof(float) * units);
         }
@@ -158,10 +161,11 @@ static long nanoseconds(void) {
     return now.tv_sec * 1000000000L + now.tv_nsec;
 }
 
+/// What the caller hands the helper: a function that runs one side's share, and its argument.
 typedef struct {
-    loom_split_job job;
-    float *h;
-} posted_job;
+    void (*run_half)(loom_pair *pair, const void *job, int side);
+    const void *job;
+} posted_work;
 
 static void *helper_main(void *argument) {
     loom_pair *pair = argument;
@@ -183,8 +187,8 @@ static void *helper_main(void *argument) {
         }
         seen = atomic_load_explicit(&pair->generation.value, memory_order_acquire);
         if (pair->stop) return NULL;
-        const posted_job *posted = (const posted_job *)pair->job;
-        run_half(pair, &posted->job, 1, posted->h);
+        const posted_work *work = pair->job;
+        work->run_half(pair, work->job, 1);
     }
 }
 
@@ -220,14 +224,138 @@ void loom_pair_destroy(loom_pair *pair) {
     free(pair);
 }
 
+typedef struct {
+    loom_split_job job;
+    float *h;
+} sequence_work;
+
+static void sequence_half(loom_pair *pair, const void *work, int side) {
+    const sequence_work *sequence = work;
+    run_sequence_half(pair, &sequence->job, side, sequence->h);
+}
+
 void loom_pair_run(loom_pair *pair, const loom_split_job *job) {
     if (job->steps <= 0) return;
     float *h = aligned_alloc(64, sizeof(float) * (size_t)((2 * job->hidden + 15) / 16 * 16));
     if (h == NULL) abort();
     memset(h, 0, sizeof(float) * 2 * (size_t)job->hidden);
-    posted_job posted = { *job, h };
-    post(pair, &posted);
-    run_half(pair, job, 0, h);
+    sequence_work sequence = { *job, h };
+    posted_work work = { sequence_half, &sequence };
+    post(pair, &work);
+    sequence_half(pair, &sequence, 0);
     // The last step's barrier means the helper has written its last output and no longer reads the job.
     free(h);
+}
+
+// MARK: stepping a stacked network one input at a time
+
+/// One half's share of one layer.
+typedef struct {
+    float *packed_ih;  ///< [H, G·units] panel order (layers ≥ 1)
+    float *packed_hh;  ///< [H, G·units] panel order
+    float *bias_x;     ///< input-side bias, half layout (layers ≥ 1): b_ih + b_hh (LSTM) or b_ih (GRU)
+    float *bias_hh;    ///< GRU: b_hh, half layout
+} half_layer;
+
+struct loom_step_model {
+    int cell, layers, hidden;
+    half_layer *halves;  ///< [layers][2]
+    float *scratch[2];   ///< per side: gates and rh, 2·G·units
+    float *h_new;        ///< [layers·H], shared: each side writes its units, both read whole layers
+};
+
+void loom_step_model_destroy(loom_step_model *model) {
+    if (model == NULL) return;
+    if (model->halves) {
+        for (int i = 0; i < 2 * model->layers; i++) {
+            free(model->halves[i].packed_ih); free(model->halves[i].packed_hh);
+            free(model->halves[i].bias_x); free(model->halves[i].bias_hh);
+        }
+    }
+    free(model->halves); free(model->scratch[0]); free(model->scratch[1]); free(model->h_new);
+    free(model);
+}
+
+loom_step_model *loom_step_model_create(int cell, int layers, int hidden, const float *const *weight_ih,
+                                        const float *const *weight_hh, const float *const *bias_ih,
+                                        const float *const *bias_hh) {
+    if (hidden < 2 || layers < 1 || (cell != LOOM_SPLIT_LSTM && cell != LOOM_SPLIT_GRU)) return NULL;
+    loom_step_model *model = calloc(1, sizeof(loom_step_model));
+    if (model == NULL) return NULL;
+    model->cell = cell; model->layers = layers; model->hidden = hidden;
+    const int H = hidden, G = gates_of(cell);
+    model->halves = calloc((size_t)2 * layers, sizeof(half_layer));
+    model->h_new = calloc((size_t)layers * H, sizeof(float));
+    int ok = model->halves != NULL && model->h_new != NULL;
+    for (int side = 0; side < 2 && ok; side++) {
+        int first, units = units_of(H, side, &first), columns = G * units;
+        model->scratch[side] = calloc((size_t)2 * columns, sizeof(float));
+        ok = ok && model->scratch[side] != NULL;
+        for (int l = 0; l < layers && ok; l++) {
+            half_layer *half = &model->halves[2 * l + side];
+            half->packed_hh = malloc(sizeof(float) * (size_t)H * columns);
+            half->bias_x = calloc((size_t)columns, sizeof(float));
+            half->bias_hh = calloc((size_t)columns, sizeof(float));
+            ok = half->packed_hh && half->bias_x && half->bias_hh &&
+                 loom_split_pack(cell, H, H, weight_hh[l], side, half->packed_hh) == 0;
+            if (ok && l > 0) {
+                half->packed_ih = malloc(sizeof(float) * (size_t)H * columns);
+                ok = half->packed_ih && loom_split_pack(cell, H, H, weight_ih[l], side, half->packed_ih) == 0;
+            }
+            for (int g = 0; g < G && ok; g++) {
+                for (int j = 0; j < units; j++) {
+                    int row = g * H + first + j;
+                    half->bias_x[g * units + j] = cell == LOOM_SPLIT_LSTM ? bias_ih[l][row] + bias_hh[l][row] : bias_ih[l][row];
+                    half->bias_hh[g * units + j] = bias_hh[l][row];
+                }
+            }
+        }
+    }
+    if (!ok) { loom_step_model_destroy(model); return NULL; }
+    return model;
+}
+
+typedef struct {
+    const loom_step_model *model;
+    const float *x0;
+    const float *h;
+    float *c;
+} step_work;
+
+static void step_half(loom_pair *pair, const void *work, int side) {
+    const step_work *step = work;
+    const loom_step_model *model = step->model;
+    const int H = model->hidden, G = gates_of(model->cell);
+    int first, units = units_of(H, side, &first);
+    const int columns = G * units;
+    float *gates = model->scratch[side], *rh = gates + columns;
+    for (int l = 0; l < model->layers; l++) {
+        const half_layer *half = &model->halves[2 * l + side];
+        const float *h_prev = step->h + (size_t)l * H;
+        float *h_out = model->h_new + (size_t)l * H + first;
+        if (l == 0) {
+            loom_split_gather(G, H, first, units, step->x0, NULL, gates);  // x0 carries its bias
+        } else {
+            memcpy(gates, half->bias_x, sizeof(float) * columns);
+            loom_panel_matvec_add(H, columns, half->packed_ih, model->h_new + (size_t)(l - 1) * H, gates);
+        }
+        if (model->cell == LOOM_SPLIT_LSTM) {
+            loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
+            loom_split_lstm_cell(units, gates, step->c + (size_t)l * H + first, h_out);
+        } else {
+            memcpy(rh, half->bias_hh, sizeof(float) * columns);
+            loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
+            loom_split_gru_cell(units, gates, rh, h_prev + first, h_out);
+        }
+        barrier(pair, side);  // the layer above reads this layer's whole new state
+    }
+}
+
+void loom_pair_step(loom_pair *pair, const loom_step_model *model, const float *x0, float *h, float *c) {
+    step_work step = { model, x0, h, c };
+    posted_work work = { step_half, &step };
+    post(pair, &work);
+    step_half(pair, &step, 0);
+    // After the last layer's barrier the helper reads nothing more of this step.
+    memcpy(h, model->h_new, sizeof(float) * (size_t)model->layers * model->hidden);
 }

@@ -56,10 +56,11 @@ public final class RecurrentInference {
             }
             guard network.parallelism.maximumSlices >= 2, H >= 2, H * direction.gateCount * H >= threshold else { return [] }
             return (0..<2).map { half in
-                let buffer = FloatBuffer(count: Int(loom_split_packed_count(cell, Int32(H), Int32(half))))
-                direction.weightHH.value.data.withUnsafeBufferPointer {
-                    loom_split_pack(cell, Int32(H), $0.baseAddress!, Int32(half), buffer.pointer)
+                let buffer = FloatBuffer(count: Int(loom_split_packed_count(cell, Int32(H), Int32(H), Int32(half))))
+                let packed = direction.weightHH.value.data.withUnsafeBufferPointer {
+                    loom_split_pack(cell, Int32(H), Int32(H), $0.baseAddress!, Int32(half), buffer.pointer)
                 }
+                precondition(packed == 0, "out of memory packing \(H * H * direction.gateCount) recurrent weights")
                 return buffer
             }
         }

@@ -43,6 +43,52 @@ final class CharRNNModelTests: XCTestCase {
         }
     }
 
+    /// The two-thread step path (forced on small models by a zero threshold) gives `forward`'s logits too, for
+    /// even and odd hidden sizes (uneven halves) and one to three layers; a state set from outside is honoured.
+    func testSplitStepperMatchesForward() throws {
+        for cell in [CellKind.lstm, .gru] {
+            for (layers, hidden) in [(1, 2), (2, 6), (3, 7)] {
+                var rng = SeededGenerator(seed: 13)
+                let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 9, cell: cell, layers: layers,
+                                                                         hiddenSize: hidden, embeddingSize: 4, dropout: 0),
+                                                  rng: &rng)
+                model.recurrent.parallelism = RecurrentParallelism(maximumSlices: 2, singleSequenceSplitThreshold: 0)
+                let ids: [Int32] = [3, 1, 4, 1, 5, 8, 2, 6, 0, 7]
+                let (logits, _) = model.forward(ids, steps: ids.count, batch: 1, initialState: nil, training: false, rng: &rng)
+                let stepper = model.makeStepper()
+                let label = "\(cell) layers \(layers) hidden \(hidden)"
+                XCTAssertTrue(stepper.splitsSteps, label)
+                var middle: RecurrentState?
+                for (t, id) in ids.enumerated() {
+                    stepper.feed(id)
+                    if t == 4 { middle = stepper.state }
+                    for v in 0..<9 { XCTAssertEqual(stepper.logits[v], logits.data[t * 9 + v], accuracy: 1e-4, "\(label) t=\(t)") }
+                }
+                // Rewind to the state after five characters and replay the rest.
+                stepper.state = middle!
+                for (t, id) in ids.enumerated().dropFirst(5) {
+                    stepper.feed(id)
+                    for v in 0..<9 { XCTAssertEqual(stepper.logits[v], logits.data[t * 9 + v], accuracy: 1e-4, "\(label) replay t=\(t)") }
+                }
+            }
+        }
+    }
+
+    /// The default threshold splits the Shakespeare-sized model and keeps small ones and RNNs on one thread.
+    func testStepperSplitThreshold() throws {
+        var rng = SeededGenerator(seed: 2)
+        func splits(_ cell: CellKind, hidden: Int) throws -> Bool {
+            let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 5, cell: cell, layers: 2, hiddenSize: hidden,
+                                                                     embeddingSize: 4, dropout: 0), rng: &rng)
+            model.recurrent.parallelism = RecurrentParallelism(maximumSlices: 2)
+            return model.makeStepper().splitsSteps
+        }
+        XCTAssertTrue(try splits(.lstm, hidden: 256))
+        XCTAssertTrue(try splits(.gru, hidden: 128))
+        XCTAssertFalse(try splits(.lstm, hidden: 16))
+        XCTAssertFalse(try splits(.rnn, hidden: 256))
+    }
+
     /// Carrying the final state into the next window equals one forward pass over both windows.
     func testCarriedStateContinuesTheSequence() throws {
         var rng = SeededGenerator(seed: 5)

@@ -21,13 +21,14 @@ void loom_pair_destroy(loom_pair *pair);
 
 enum { LOOM_SPLIT_LSTM = 0, LOOM_SPLIT_GRU = 1 };
 
-/// Floats needed for one half's packed recurrent weights (see loom_split_pack).
-int loom_split_packed_count(int cell, int hidden, int half);
+/// Floats needed for one half's packed copy of a gate weight matrix with `inputs` columns (see loom_split_pack).
+int loom_split_packed_count(int cell, int hidden, int inputs, int half);
 
-/// Copies the columns of one half's units out of W_hh [G·H, H] (PyTorch layout, gates i,f,g,o or r,z,n) into
-/// `packed` in the panel order of loom_panels.h: a [H, G·hu] matrix whose column g·hu + j is unit (u0 + j)'s
-/// gate g, where half 0 owns units [0, H/2) and half 1 owns [H/2, H).
-void loom_split_pack(int cell, int hidden, const float *weight_hh, int half, float *packed);
+/// Copies the rows of one half's units out of a gate weight matrix [G·H, inputs] (PyTorch layout: W_hh with
+/// inputs = H, or W_ih; gates i,f,g,o or r,z,n) into `packed` in the panel order of loom_panels.h: a
+/// [inputs, G·hu] matrix whose column g·hu + j is unit (u0 + j)'s gate g, where half 0 owns units [0, H/2) and
+/// half 1 owns [H/2, H). Returns 0, or −1 if scratch memory could not be allocated.
+int loom_split_pack(int cell, int hidden, int inputs, const float *weight, int half, float *packed);
 
 /// One direction of one layer over one sequence.
 typedef struct {
@@ -48,5 +49,24 @@ typedef struct {
 /// Runs `job` from a zero initial state on the caller and the pair's helper thread; returns when every output
 /// row is written. One job at a time per pair.
 void loom_pair_run(loom_pair *pair, const loom_split_job *job);
+
+/// A stacked LSTM/GRU of `layers` layers of `hidden` units, split in halves as above, for stepping one input at a
+/// time (sampling a character model): each step is one barrier per layer.
+typedef struct loom_step_model loom_step_model;
+
+/// Packs the weights (PyTorch layout per layer l: weight_ih[l] [G·H, H] for l ≥ 1 — entry 0 is not read, the
+/// caller supplies layer 0's input side — weight_hh[l] [G·H, H], bias_ih[l], bias_hh[l] [G·H]). NULL if the
+/// cell is not LSTM/GRU, hidden < 2, or memory runs out.
+loom_step_model *loom_step_model_create(int cell, int layers, int hidden, const float *const *weight_ih,
+                                        const float *const *weight_hh, const float *const *bias_ih,
+                                        const float *const *bias_hh);
+
+/// Frees a model from loom_step_model_create. NULL is ignored.
+void loom_step_model_destroy(loom_step_model *model);
+
+/// One step of every layer: `x0` [G·H] is layer 0's input side with its bias (W_ih·x + b_ih, plus b_hh for an
+/// LSTM); `h` [layers·H] is read and replaced by the new state; `c` [layers·H] (LSTM; NULL for GRU) is updated.
+/// One step at a time per model and per pair.
+void loom_pair_step(loom_pair *pair, const loom_step_model *model, const float *x0, float *h, float *c);
 
 #endif

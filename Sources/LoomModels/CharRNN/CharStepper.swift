@@ -1,3 +1,4 @@
+import CBLAS
 import LoomNN
 import LoomTensor
 
@@ -10,6 +11,11 @@ import LoomTensor
 /// a character costs one table row plus `W_hh·h` for layer 0, and `W_ih·x + W_hh·h` for the layers above,
 /// then the gate arithmetic (the same `FastMath` kernels and formulas as `RecurrentNetwork`) and the output
 /// layer. All buffers are allocated once: generating a character allocates nothing.
+///
+/// Each character reads every recurrent weight once (3.3 MB for 2 LSTM layers of 256), more than one core's
+/// cache holds or delivers quickly. LSTM/GRU models whose W_hh reaches the network's
+/// `parallelism.singleSequenceSplitThreshold` therefore run each step on two threads, each owning half of
+/// every layer's units and weights (`loom_split.h`), with one barrier per layer.
 ///
 /// The stepper works on a snapshot of the weights taken when it is made; make a new one after training further.
 public final class CharStepper {
@@ -34,6 +40,10 @@ public final class CharStepper {
     private var h: [Float], c: [Float]
     /// Scratch: gate pre-activations from the input side and (GRU) from the hidden side.
     private var gates: [Float], recurrentGates: [Float]
+    /// The two-thread path: per-half weights (nil when the model is too small, or not LSTM/GRU) and the helper
+    /// thread (started on the first character).
+    private let splitModel: OpaquePointer?
+    private var pair: OpaquePointer?
 
     init(model: CharLanguageModel) {
         self.model = model
@@ -95,6 +105,43 @@ public final class CharStepper {
         c = [Float](repeating: 0, count: cell == .lstm ? configuration.layers * hidden : 0)
         gates = [Float](repeating: 0, count: gh)
         recurrentGates = [Float](repeating: 0, count: cell == .gru ? gh : 0)
+        splitModel = Self.makeSplitModel(model: model, weights: byName)
+    }
+
+    deinit {
+        loom_pair_destroy(pair)
+        loom_step_model_destroy(splitModel)
+    }
+
+    /// Whether each character runs on two threads (see the type's notes).
+    public var splitsSteps: Bool { splitModel != nil }
+
+    private static func makeSplitModel(model: CharLanguageModel, weights byName: [String: [Float]]) -> OpaquePointer? {
+        let configuration = model.configuration, parallelism = model.recurrent.parallelism
+        let H = configuration.hiddenSize, G = configuration.cell.gateCount
+        let cell: Int32
+        switch configuration.cell {
+        case .lstm: cell = Int32(LOOM_SPLIT_LSTM)
+        case .gru: cell = Int32(LOOM_SPLIT_GRU)
+        case .rnn: return nil
+        }
+        guard parallelism.maximumSlices >= 2, H >= 2, G * H * H >= parallelism.singleSequenceSplitThreshold else { return nil }
+        let prefix = configuration.cell.rawValue + "."
+        let layers = 0..<configuration.layers
+        // Layer 0's input weights are folded into the stepper's table; the C side does not read them.
+        let inputWeights = layers.map { $0 == 0 ? [Float](repeating: 0, count: 1) : byName[prefix + "weight_ih_l\($0)"]! }
+        let hiddenWeights = layers.map { byName[prefix + "weight_hh_l\($0)"]! }
+        let inputBiases = layers.map { byName[prefix + "bias_ih_l\($0)"]! }
+        let hiddenBiases = layers.map { byName[prefix + "bias_hh_l\($0)"]! }
+        return withPointers(inputWeights) { wih in
+            withPointers(hiddenWeights) { whh in
+                withPointers(inputBiases) { bih in
+                    withPointers(hiddenBiases) { bhh in
+                        loom_step_model_create(cell, Int32(configuration.layers), Int32(H), wih, whh, bih, bhh)
+                    }
+                }
+            }
+        }
     }
 
     /// The recurrent state after the characters fed so far (batch 1, `RecurrentNetwork`'s layout);
@@ -126,6 +173,19 @@ public final class CharStepper {
     public func feed(_ id: Int32) {
         precondition(id >= 0 && Int(id) < vocabularySize, "character id \(id) outside 0..<\(vocabularySize)")
         let H = hidden, GH = gateCount * hidden
+        if let splitModel {
+            if pair == nil { pair = loom_pair_create() }
+            if let pair {
+                inputTable.withUnsafeBufferPointer { table in
+                h.withUnsafeMutableBufferPointer { hBuffer in
+                c.withUnsafeMutableBufferPointer { cBuffer in
+                    loom_pair_step(pair, splitModel, table.baseAddress! + Int(id) * GH, hBuffer.baseAddress!,
+                                   cell == .lstm ? cBuffer.baseAddress : nil)
+                }}}
+                updateLogits()
+                return
+            }
+        }
         h.withUnsafeMutableBufferPointer { hBuffer in
         c.withUnsafeMutableBufferPointer { cBuffer in
         gates.withUnsafeMutableBufferPointer { gBuffer in
@@ -173,14 +233,20 @@ public final class CharStepper {
                     for j in 0..<H { hl[j] = FastMath.tanh(g[j]) }
                 }
             }
-            let top = UnsafePointer(hBuffer.baseAddress! + (layers - 1) * H)
-            outputBias.withUnsafeBufferPointer { bias in
-            outputWeight.withUnsafeBufferPointer { weight in
-            logits.withUnsafeMutableBufferPointer { out in
-                out.baseAddress!.update(from: bias.baseAddress!, count: vocabularySize)
-                BLAS.sgemv(transposeA: false, m: vocabularySize, n: H, a: weight.baseAddress!, lda: H, x: top,
-                           beta: 1, y: out.baseAddress!)
-            }}}
+        }}}}
+        updateLogits()
+    }
+
+    /// logits = W_fc · h_top + b_fc.
+    private func updateLogits() {
+        let H = hidden
+        h.withUnsafeBufferPointer { hBuffer in
+        outputBias.withUnsafeBufferPointer { bias in
+        outputWeight.withUnsafeBufferPointer { weight in
+        logits.withUnsafeMutableBufferPointer { out in
+            out.baseAddress!.update(from: bias.baseAddress!, count: vocabularySize)
+            BLAS.sgemv(transposeA: false, m: vocabularySize, n: H, a: weight.baseAddress!, lda: H,
+                       x: hBuffer.baseAddress! + (layers - 1) * H, beta: 1, y: out.baseAddress!)
         }}}}
     }
 
@@ -190,4 +256,13 @@ public final class CharStepper {
         for i in c.indices { c[i] = 0 }
         for i in logits.indices { logits[i] = 0 }
     }
+}
+
+/// Calls `body` with a C array of pointers to each array's elements (valid only inside `body`).
+private func withPointers<R>(_ arrays: [[Float]], _ body: (UnsafePointer<UnsafePointer<Float>?>) -> R) -> R {
+    func nest(_ index: Int, _ collected: [UnsafePointer<Float>?]) -> R {
+        if index == arrays.count { return collected.withUnsafeBufferPointer { body($0.baseAddress!) } }
+        return arrays[index].withUnsafeBufferPointer { nest(index + 1, collected + [$0.baseAddress]) }
+    }
+    return nest(0, [])
 }
