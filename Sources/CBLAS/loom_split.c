@@ -37,6 +37,14 @@ struct loom_pair {
     int stop;
 };
 
+/// Cache-line-aligned memory for `count` floats (zeroed), so 64-byte vector loads never straddle two lines.
+static float *aligned_floats(size_t count) {
+    size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+    float *memory = aligned_alloc(64, bytes > 0 ? bytes : 64);
+    if (memory) memset(memory, 0, bytes);
+    return memory;
+}
+
 static int units_of(int hidden, int half, int *first) {
     int split = hidden / 2;
     *first = half == 0 ? 0 : split;
@@ -119,7 +127,7 @@ static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int si
     int first, units = units_of(H, side, &first);
     const int columns = G * units;
     // Per side: this half's biases (LSTM: b_ih + b_hh; GRU: b_ih then b_hh), gates, recurrent part, cell state.
-    float *scratch = calloc((size_t)4 * columns + units, sizeof(float));
+    float *scratch = aligned_floats((size_t)4 * columns + units);
     float *bias = scratch, *bias_hh = bias + columns, *gates = bias_hh + columns, *rh = gates + columns;
     float *c = rh + columns;
     if (scratch == NULL) abort();  // a few KB; nothing sensible to do without them
@@ -193,8 +201,11 @@ static void *helper_main(void *argument) {
 }
 
 loom_pair *loom_pair_create(void) {
-    loom_pair *pair = calloc(1, sizeof(loom_pair));
+    // Aligned as its members ask (each counter on its own cache line); calloc only promises 16 bytes.
+    size_t bytes = (sizeof(loom_pair) + 63) / 64 * 64;
+    loom_pair *pair = aligned_alloc(64, bytes);
     if (pair == NULL) return NULL;
+    memset(pair, 0, bytes);
     pthread_mutex_init(&pair->lock, NULL);
     pthread_cond_init(&pair->wake, NULL);
     if (pthread_create(&pair->thread, NULL, helper_main, pair) != 0) {
@@ -285,21 +296,21 @@ loom_step_model *loom_step_model_create(int cell, int layers, int hidden, const 
     model->cell = cell; model->layers = layers; model->hidden = hidden;
     const int H = hidden, G = gates_of(cell);
     model->halves = calloc((size_t)2 * layers, sizeof(half_layer));
-    model->h_new = calloc((size_t)layers * H, sizeof(float));
+    model->h_new = aligned_floats((size_t)layers * H);
     int ok = model->halves != NULL && model->h_new != NULL;
     for (int side = 0; side < 2 && ok; side++) {
         int first, units = units_of(H, side, &first), columns = G * units;
-        model->scratch[side] = calloc((size_t)2 * columns, sizeof(float));
+        model->scratch[side] = aligned_floats((size_t)2 * columns);
         ok = ok && model->scratch[side] != NULL;
         for (int l = 0; l < layers && ok; l++) {
             half_layer *half = &model->halves[2 * l + side];
-            half->packed_hh = malloc(sizeof(float) * (size_t)H * columns);
-            half->bias_x = calloc((size_t)columns, sizeof(float));
-            half->bias_hh = calloc((size_t)columns, sizeof(float));
+            half->packed_hh = aligned_floats((size_t)H * columns);
+            half->bias_x = aligned_floats((size_t)columns);
+            half->bias_hh = aligned_floats((size_t)columns);
             ok = half->packed_hh && half->bias_x && half->bias_hh &&
                  loom_split_pack(cell, H, H, weight_hh[l], side, half->packed_hh) == 0;
             if (ok && l > 0) {
-                half->packed_ih = malloc(sizeof(float) * (size_t)H * columns);
+                half->packed_ih = aligned_floats((size_t)H * columns);
                 ok = half->packed_ih && loom_split_pack(cell, H, H, weight_ih[l], side, half->packed_ih) == 0;
             }
             for (int g = 0; g < G && ok; g++) {
