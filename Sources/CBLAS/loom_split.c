@@ -17,7 +17,6 @@
 #define LOOM_PAUSE() ((void)0)
 #endif
 
-
 /// How long the helper keeps polling for the next job before it sleeps.
 #define LOOM_SPIN_NANOSECONDS 500000L
 
@@ -26,13 +25,18 @@ typedef struct {
     char padding[64 - sizeof(atomic_long)];
 } padded_counter;
 
+typedef struct {
+    _Alignas(64) long value;
+    char padding[64 - sizeof(long)];
+} padded_long;
+
 struct loom_pair {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     padded_counter generation;      ///< bumped by the caller for every job (and once to stop)
     padded_counter arrived[2];      ///< steps finished by each side, over the pair's lifetime
-    long passed[2];                 ///< each side's own count of barriers (private to that side)
+    padded_long passed[2];          ///< each side's own count of barriers (private to that side, own line)
     const void *job;                ///< the current posted_work, valid until both sides pass its last barrier
     int stop;
 };
@@ -77,7 +81,7 @@ int loom_split_pack(int cell, int hidden, int inputs, const float *weight, int h
 /// Both sides call this after each step: publish our count, wait for the other side's. After a few thousand
 /// polls (the other side was preempted: the machine is busy) it yields the core instead of burning it.
 static inline void barrier(loom_pair *pair, int side) {
-    long target = ++pair->passed[side];
+    long target = ++pair->passed[side].value;
     atomic_store_explicit(&pair->arrived[side].value, target, memory_order_release);
     int polls = 0;
     while (atomic_load_explicit(&pair->arrived[1 - side].value, memory_order_acquire) < target) {

@@ -147,7 +147,7 @@ extension RecurrentInference {
         let direction = network.directions[index]
         let H = direction.hiddenSize, I = direction.inputSize, GH = direction.gateCount * H
         // Input projections W_ih·x_t of every step: table rows, or one product over all steps.
-        var rows: [UnsafePointer<Float>?]
+        let rows: [UnsafePointer<Float>?]
         if layer == 0 && hasInputProjections {
             let table = UnsafePointer(tables[index].pointer)
             rows = (0..<T).map { table + Int(tokens[$0]) * GH }
