@@ -12,7 +12,7 @@ import LoomTensor
 /// then the gate arithmetic (the same `FastMath` kernels and formulas as `RecurrentNetwork`) and the output
 /// layer. All buffers are allocated once: generating a character allocates nothing.
 ///
-/// Each character reads every recurrent weight once (3.3 MB for 2 LSTM layers of 256), more than one core's
+/// Each character reads every recurrent weight once (about 3 MB for 2 LSTM layers of 256), more than one core's
 /// cache holds or delivers quickly. LSTM/GRU models whose W_hh reaches the network's
 /// `parallelism.singleSequenceSplitThreshold` therefore run each step on two threads, each owning half of
 /// every layer's units and weights (`loom_split.h`), with one barrier per layer.
