@@ -78,14 +78,14 @@ int loom_split_pack(int cell, int hidden, int inputs, const float *weight, int h
     return 0;
 }
 
-/// Both sides call this after each step: publish our count, wait for the other side's. After a few thousand
+/// Both sides call this after each step: publish our count, wait for the other side's. After a thousand
 /// polls (the other side was preempted: the machine is busy) it yields the core instead of burning it.
 static inline void barrier(loom_pair *pair, int side) {
     long target = ++pair->passed[side].value;
     atomic_store_explicit(&pair->arrived[side].value, target, memory_order_release);
     int polls = 0;
     while (atomic_load_explicit(&pair->arrived[1 - side].value, memory_order_acquire) < target) {
-        if (++polls < 4096) LOOM_PAUSE(); else sched_yield();
+        if (++polls < 1024) LOOM_PAUSE(); else sched_yield();
     }
 }
 
