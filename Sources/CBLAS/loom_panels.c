@@ -18,13 +18,25 @@ void loom_pack_panels(int k, int n, const float *w, float *packed) {
     }
 }
 
-/// One panel, any width: y[0..<width] += Σ_r x[r] · p[r, 0..<width].
-static inline __attribute__((always_inline)) void panel_portable(int k, int width, const float *restrict p,
-                                                                 const float *restrict x, float *restrict y) {
-    for (int r = 0; r < k; r++) {
+/// 64 columns of a panel `width` wide: a fixed-size accumulator the compiler keeps in vector registers (eight
+/// AVX2 or sixteen SSE registers), so each weight is loaded once and y is not re-read for every row.
+static inline __attribute__((always_inline)) void block64_portable(int k, int width, const float *restrict p,
+                                                                   const float *restrict x, float *restrict y) {
+    float acc[64];
+    for (int j = 0; j < 64; j++) acc[j] = y[j];
+    for (int r = 0; r < k; r++, p += width) {
         float xr = x[r];
-        const float *row = p + (size_t)r * width;
-        for (int j = 0; j < width; j++) y[j] += xr * row[j];
+        for (int j = 0; j < 64; j++) acc[j] += xr * p[j];
+    }
+    for (int j = 0; j < 64; j++) y[j] = acc[j];
+}
+
+/// Fewer than 64 remaining columns.
+static inline __attribute__((always_inline)) void tail_portable(int k, int width, int columns, const float *restrict p,
+                                                                const float *restrict x, float *restrict y) {
+    for (int r = 0; r < k; r++, p += width) {
+        float xr = x[r];
+        for (int j = 0; j < columns; j++) y[j] += xr * p[j];
     }
 }
 
@@ -32,7 +44,9 @@ LOOM_CLONES
 void loom_panel_matvec_add_portable(int k, int n, const float *packed, const float *x, float *y) {
     for (int j0 = 0; j0 < n; j0 += LOOM_PANEL_WIDTH) {
         int width = n - j0 < LOOM_PANEL_WIDTH ? n - j0 : LOOM_PANEL_WIDTH;
-        panel_portable(k, width, packed, x, y + j0);
+        int j = 0;
+        for (; j + 64 <= width; j += 64) block64_portable(k, width, packed + j, x, y + j0 + j);
+        if (j < width) tail_portable(k, width, width - j, packed + j, x, y + j0 + j);
         packed += (size_t)k * width;
     }
 }

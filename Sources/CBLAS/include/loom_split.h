@@ -5,7 +5,7 @@
 /// one helper thread.
 ///
 /// At batch 1 each step streams the whole recurrent matrix W_hh from cache (256 KB for an LSTM of 128), and a
-/// core's cache delivers it no faster than about 3 µs: the step is bandwidth-bound, not arithmetic-bound. Two
+/// core's cache delivers it no faster than about 2.5 µs: the step is bandwidth-bound, not arithmetic-bound. Two
 /// cores each holding the columns of half the units (gates of units [0, H/2) on the caller, [H/2, H) on the
 /// helper) read half the bytes each, and exchange the new hidden state through shared memory with one
 /// two-party barrier per step. The helper thread lives as long as its `loom_pair`, spins briefly after each
