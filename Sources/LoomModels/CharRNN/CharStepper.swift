@@ -18,6 +18,7 @@ import LoomTensor
 /// every layer's units and weights (`loom_split.h`), with one barrier per layer.
 ///
 /// The stepper works on a snapshot of the weights taken when it is made; make a new one after training further.
+/// One `feed` at a time: concurrent samplers each need their own stepper.
 public final class CharStepper {
     public let model: CharLanguageModel
     /// Logits for the next character after the last `feed`, `[vocabularySize]` (zeros before the first).

@@ -14,6 +14,9 @@ public struct SentimentPrediction: Codable, Equatable, Sendable {
 }
 
 /// A loaded sentiment model ready to classify raw text: tokenizer, vocabulary and network together.
+///
+/// One call at a time: the classifier reuses its buffers and (for a single review) a helper thread between
+/// calls, so threads that classify concurrently each need their own classifier.
 public final class SentimentClassifier {
     public let model: SentimentModel
     public let vocabulary: Vocabulary
