@@ -57,12 +57,10 @@ static int units_of(int hidden, int half, int *first) {
 
 static int gates_of(int cell) { return cell == LOOM_SPLIT_LSTM ? 4 : 3; }
 
-int loom_split_packed_count(int cell, int hidden, int inputs, int half) {
-    int first;
-    return inputs * gates_of(cell) * units_of(hidden, half, &first);
-}
-
-int loom_split_pack(int cell, int hidden, int inputs, const float *weight, int half, float *packed) {
+/// Copies the rows of one half's units out of a gate weight matrix [G·H, inputs] (PyTorch layout) into `packed`
+/// in the panel order of loom_panels.h: a [inputs, G·units] matrix whose column g·units + j is unit
+/// (first + j)'s gate g. Returns 0, or −1 if scratch memory could not be allocated.
+static int pack_half(int cell, int hidden, int inputs, const float *weight, int half, float *packed) {
     int first, units = units_of(hidden, half, &first), G = gates_of(cell), columns = G * units;
     float *slice = malloc(sizeof(float) * (size_t)inputs * (size_t)columns);
     if (slice == NULL) return -1;
@@ -125,23 +123,84 @@ void loom_split_gru_cell(int units, const float *restrict gx, const float *restr
     }
 }
 
-/// One side's share of a job. `h` is the shared double-buffered hidden state [2][H], zeroed by the caller.
-static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int side, float *h) {
-    const int H = job->hidden, G = gates_of(job->cell), T = job->steps;
-    int first, units = units_of(H, side, &first);
-    const int columns = G * units;
-    // Per side: this half's biases (LSTM: b_ih + b_hh; GRU: b_ih then b_hh), gates, recurrent part, cell state.
-    float *scratch = aligned_floats((size_t)4 * columns + units);
-    float *bias = scratch, *bias_hh = bias + columns, *gates = bias_hh + columns, *rh = gates + columns;
-    float *c = rh + columns;
-    if (scratch == NULL) abort();  // a few KB; nothing sensible to do without them
-    for (int g = 0; g < G; g++) {
-        for (int j = 0; j < units; j++) {
-            int row = g * H + first + j;
-            bias[g * units + j] = job->cell == LOOM_SPLIT_LSTM ? job->bias_ih[row] + job->bias_hh[row] : job->bias_ih[row];
-            bias_hh[g * units + j] = job->bias_hh[row];
+// MARK: the weights, split in halves
+
+/// One half's share of one layer.
+typedef struct {
+    float *packed_ih;  ///< [H, G·units] panel order (layers ≥ 1)
+    float *packed_hh;  ///< [H, G·units] panel order
+    float *bias_x;     ///< input-side bias, half layout: b_ih + b_hh (LSTM) or b_ih (GRU)
+    float *bias_hh;    ///< GRU: b_hh, half layout
+} half_layer;
+
+struct loom_split_model {
+    int cell, layers, hidden;
+    half_layer *halves;  ///< [layers][2]
+    float *scratch[2];   ///< per side: gates, rh (2·G·units) and, for a sequence, the cell state (units)
+    float *shared;       ///< [max(layers, 2)·H], both sides: a step's new states (a layer each), or a
+                         ///< sequence's double-buffered hidden state
+};
+
+void loom_split_model_destroy(loom_split_model *model) {
+    if (model == NULL) return;
+    if (model->halves) {
+        for (int i = 0; i < 2 * model->layers; i++) {
+            free(model->halves[i].packed_ih); free(model->halves[i].packed_hh);
+            free(model->halves[i].bias_x); free(model->halves[i].bias_hh);
         }
     }
+    free(model->halves); free(model->scratch[0]); free(model->scratch[1]); free(model->shared);
+    free(model);
+}
+
+loom_split_model *loom_split_model_create(int cell, int layers, int hidden, const float *const *weight_ih,
+                                          const float *const *weight_hh, const float *const *bias_ih,
+                                          const float *const *bias_hh) {
+    if (hidden < 2 || layers < 1 || (cell != LOOM_SPLIT_LSTM && cell != LOOM_SPLIT_GRU)) return NULL;
+    loom_split_model *model = calloc(1, sizeof(loom_split_model));
+    if (model == NULL) return NULL;
+    model->cell = cell; model->layers = layers; model->hidden = hidden;
+    const int H = hidden, G = gates_of(cell);
+    model->halves = calloc((size_t)2 * layers, sizeof(half_layer));
+    model->shared = aligned_floats((size_t)(layers > 2 ? layers : 2) * H);
+    int ok = model->halves != NULL && model->shared != NULL;
+    for (int side = 0; side < 2 && ok; side++) {
+        int first, units = units_of(H, side, &first), columns = G * units;
+        model->scratch[side] = aligned_floats((size_t)2 * columns + units);
+        ok = ok && model->scratch[side] != NULL;
+        for (int l = 0; l < layers && ok; l++) {
+            half_layer *half = &model->halves[2 * l + side];
+            half->packed_hh = aligned_floats((size_t)H * columns);
+            half->bias_x = aligned_floats((size_t)columns);
+            half->bias_hh = aligned_floats((size_t)columns);
+            ok = half->packed_hh && half->bias_x && half->bias_hh &&
+                 pack_half(cell, H, H, weight_hh[l], side, half->packed_hh) == 0;
+            if (ok && l > 0) {
+                half->packed_ih = aligned_floats((size_t)H * columns);
+                ok = half->packed_ih && pack_half(cell, H, H, weight_ih[l], side, half->packed_ih) == 0;
+            }
+            for (int g = 0; g < G && ok; g++) {
+                for (int j = 0; j < units; j++) {
+                    int row = g * H + first + j;
+                    half->bias_x[g * units + j] = cell == LOOM_SPLIT_LSTM ? bias_ih[l][row] + bias_hh[l][row] : bias_ih[l][row];
+                    half->bias_hh[g * units + j] = bias_hh[l][row];
+                }
+            }
+        }
+    }
+    if (!ok) { loom_split_model_destroy(model); return NULL; }
+    return model;
+}
+
+/// One side's share of a sequence through layer 0 of the job's model; the caller zeroed the first state.
+static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int side) {
+    const loom_split_model *model = job->model;
+    const int H = model->hidden, G = gates_of(model->cell), T = job->steps;
+    int first, units = units_of(H, side, &first);
+    const int columns = G * units;
+    const half_layer *half = &model->halves[side];
+    float *gates = model->scratch[side], *rh = gates + columns, *c = rh + columns, *h = model->shared;
+    memset(c, 0, sizeof(float) * units);
     for (int s = 0; s < T; s++) {
         int t = job->reverse ? T - 1 - s : s;
         const float *h_prev = h + (s & 1) * H;
@@ -151,20 +210,19 @@ static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int si
             memcpy(h_next + first, h_prev + first, sizeof(float) * units);  // padded step: carry the state
             memset(out, 0, sizeof(float) * units);
         } else {
-            loom_split_gather(G, H, first, units, job->input_rows[t], bias, gates);
-            if (job->cell == LOOM_SPLIT_LSTM) {
-                loom_panel_matvec_add(H, columns, job->packed[side], h_prev, gates);
+            loom_split_gather(G, H, first, units, job->input_rows[t], half->bias_x, gates);
+            if (model->cell == LOOM_SPLIT_LSTM) {
+                loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
                 loom_split_lstm_cell(units, gates, c, h_next + first);
             } else {
-                memcpy(rh, bias_hh, sizeof(float) * columns);
-                loom_panel_matvec_add(H, columns, job->packed[side], h_prev, rh);
+                memcpy(rh, half->bias_hh, sizeof(float) * columns);
+                loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
                 loom_split_gru_cell(units, gates, rh, h_prev + first, h_next + first);
             }
             memcpy(out, h_next + first, sizeof(float) * units);
         }
         barrier(pair, side);
     }
-    free(scratch);
 }
 
 static long nanoseconds(void) {
@@ -239,99 +297,21 @@ void loom_pair_destroy(loom_pair *pair) {
     free(pair);
 }
 
-typedef struct {
-    loom_split_job job;
-    float *h;
-} sequence_work;
-
-static void sequence_half(loom_pair *pair, const void *work, int side) {
-    const sequence_work *sequence = work;
-    run_sequence_half(pair, &sequence->job, side, sequence->h);
-}
+static void sequence_half(loom_pair *pair, const void *job, int side) { run_sequence_half(pair, job, side); }
 
 void loom_pair_run(loom_pair *pair, const loom_split_job *job) {
     if (job->steps <= 0) return;
-    float *h = aligned_alloc(64, sizeof(float) * (size_t)((2 * job->hidden + 15) / 16 * 16));
-    if (h == NULL) abort();
-    memset(h, 0, sizeof(float) * 2 * (size_t)job->hidden);
-    sequence_work sequence = { *job, h };
-    posted_work work = { sequence_half, &sequence };
+    memset(job->model->shared, 0, sizeof(float) * job->model->hidden);  // h_0 = 0 (the helper is idle now)
+    posted_work work = { sequence_half, job };
     post(pair, &work);
-    sequence_half(pair, &sequence, 0);
+    sequence_half(pair, job, 0);
     // The last step's barrier means the helper has written its last output and no longer reads the job.
-    free(h);
 }
 
 // MARK: stepping a stacked network one input at a time
 
-/// One half's share of one layer.
 typedef struct {
-    float *packed_ih;  ///< [H, G·units] panel order (layers ≥ 1)
-    float *packed_hh;  ///< [H, G·units] panel order
-    float *bias_x;     ///< input-side bias, half layout (layers ≥ 1): b_ih + b_hh (LSTM) or b_ih (GRU)
-    float *bias_hh;    ///< GRU: b_hh, half layout
-} half_layer;
-
-struct loom_step_model {
-    int cell, layers, hidden;
-    half_layer *halves;  ///< [layers][2]
-    float *scratch[2];   ///< per side: gates and rh, 2·G·units
-    float *h_new;        ///< [layers·H], shared: each side writes its units, both read whole layers
-};
-
-void loom_step_model_destroy(loom_step_model *model) {
-    if (model == NULL) return;
-    if (model->halves) {
-        for (int i = 0; i < 2 * model->layers; i++) {
-            free(model->halves[i].packed_ih); free(model->halves[i].packed_hh);
-            free(model->halves[i].bias_x); free(model->halves[i].bias_hh);
-        }
-    }
-    free(model->halves); free(model->scratch[0]); free(model->scratch[1]); free(model->h_new);
-    free(model);
-}
-
-loom_step_model *loom_step_model_create(int cell, int layers, int hidden, const float *const *weight_ih,
-                                        const float *const *weight_hh, const float *const *bias_ih,
-                                        const float *const *bias_hh) {
-    if (hidden < 2 || layers < 1 || (cell != LOOM_SPLIT_LSTM && cell != LOOM_SPLIT_GRU)) return NULL;
-    loom_step_model *model = calloc(1, sizeof(loom_step_model));
-    if (model == NULL) return NULL;
-    model->cell = cell; model->layers = layers; model->hidden = hidden;
-    const int H = hidden, G = gates_of(cell);
-    model->halves = calloc((size_t)2 * layers, sizeof(half_layer));
-    model->h_new = aligned_floats((size_t)layers * H);
-    int ok = model->halves != NULL && model->h_new != NULL;
-    for (int side = 0; side < 2 && ok; side++) {
-        int first, units = units_of(H, side, &first), columns = G * units;
-        model->scratch[side] = aligned_floats((size_t)2 * columns);
-        ok = ok && model->scratch[side] != NULL;
-        for (int l = 0; l < layers && ok; l++) {
-            half_layer *half = &model->halves[2 * l + side];
-            half->packed_hh = aligned_floats((size_t)H * columns);
-            half->bias_x = aligned_floats((size_t)columns);
-            half->bias_hh = aligned_floats((size_t)columns);
-            ok = half->packed_hh && half->bias_x && half->bias_hh &&
-                 loom_split_pack(cell, H, H, weight_hh[l], side, half->packed_hh) == 0;
-            if (ok && l > 0) {
-                half->packed_ih = aligned_floats((size_t)H * columns);
-                ok = half->packed_ih && loom_split_pack(cell, H, H, weight_ih[l], side, half->packed_ih) == 0;
-            }
-            for (int g = 0; g < G && ok; g++) {
-                for (int j = 0; j < units; j++) {
-                    int row = g * H + first + j;
-                    half->bias_x[g * units + j] = cell == LOOM_SPLIT_LSTM ? bias_ih[l][row] + bias_hh[l][row] : bias_ih[l][row];
-                    half->bias_hh[g * units + j] = bias_hh[l][row];
-                }
-            }
-        }
-    }
-    if (!ok) { loom_step_model_destroy(model); return NULL; }
-    return model;
-}
-
-typedef struct {
-    const loom_step_model *model;
+    const loom_split_model *model;
     const float *x0;
     const float *h;
     float *c;
@@ -339,7 +319,7 @@ typedef struct {
 
 static void step_half(loom_pair *pair, const void *work, int side) {
     const step_work *step = work;
-    const loom_step_model *model = step->model;
+    const loom_split_model *model = step->model;
     const int H = model->hidden, G = gates_of(model->cell);
     int first, units = units_of(H, side, &first);
     const int columns = G * units;
@@ -347,12 +327,12 @@ static void step_half(loom_pair *pair, const void *work, int side) {
     for (int l = 0; l < model->layers; l++) {
         const half_layer *half = &model->halves[2 * l + side];
         const float *h_prev = step->h + (size_t)l * H;
-        float *h_out = model->h_new + (size_t)l * H + first;
+        float *h_out = model->shared + (size_t)l * H + first;
         if (l == 0) {
             loom_split_gather(G, H, first, units, step->x0, NULL, gates);  // x0 carries its bias
         } else {
             memcpy(gates, half->bias_x, sizeof(float) * columns);
-            loom_panel_matvec_add(H, columns, half->packed_ih, model->h_new + (size_t)(l - 1) * H, gates);
+            loom_panel_matvec_add(H, columns, half->packed_ih, model->shared + (size_t)(l - 1) * H, gates);
         }
         if (model->cell == LOOM_SPLIT_LSTM) {
             loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
@@ -366,11 +346,11 @@ static void step_half(loom_pair *pair, const void *work, int side) {
     }
 }
 
-void loom_pair_step(loom_pair *pair, const loom_step_model *model, const float *x0, float *h, float *c) {
+void loom_pair_step(loom_pair *pair, const loom_split_model *model, const float *x0, float *h, float *c) {
     step_work step = { model, x0, h, c };
     posted_work work = { step_half, &step };
     post(pair, &work);
     step_half(pair, &step, 0);
     // After the last layer's barrier the helper reads nothing more of this step.
-    memcpy(h, model->h_new, sizeof(float) * (size_t)model->layers * model->hidden);
+    memcpy(h, model->shared, sizeof(float) * (size_t)model->layers * model->hidden);
 }

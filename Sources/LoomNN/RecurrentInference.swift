@@ -27,10 +27,10 @@ public final class RecurrentInference {
     private var tableRows = 0
     private let layerInput = FloatBuffer()
     private let layerOutput = FloatBuffer()
-    /// Per direction: the two halves' recurrent weights for the split single-sequence path (empty when the
-    /// direction does not qualify), the helper thread (started on first use) and the input projections of
-    /// all steps of one sequence.
-    private let splitWeights: [[FloatBuffer]]
+    /// Per direction: its weights split in halves for the single-sequence path (nil when the direction does
+    /// not qualify), the helper thread (started on first use) and the input projections of all steps of one
+    /// sequence.
+    private let splitModels: [OpaquePointer?]
     private var pair: OpaquePointer?
     private let sequenceProjections = FloatBuffer()
 
@@ -47,29 +47,32 @@ public final class RecurrentInference {
         inputWeightsT = network.directions.map { transposed($0.weightIH) }
         recurrentWeightsT = network.directions.map { transposed($0.weightHH) }
         let threshold = network.parallelism.singleSequenceSplitThreshold
-        splitWeights = network.directions.map { direction in
+        splitModels = network.directions.map { direction in
             let H = direction.hiddenSize, cell: Int32
             switch direction.cell {
             case .lstm: cell = Int32(LOOM_SPLIT_LSTM)
             case .gru: cell = Int32(LOOM_SPLIT_GRU)
-            case .rnn: return []
+            case .rnn: return nil
             }
-            guard network.parallelism.maximumSlices >= 2, H >= 2, H * direction.gateCount * H >= threshold else { return [] }
-            return (0..<2).map { half in
-                let buffer = FloatBuffer(count: Int(loom_split_packed_count(cell, Int32(H), Int32(H), Int32(half))))
-                let packed = direction.weightHH.value.data.withUnsafeBufferPointer {
-                    loom_split_pack(cell, Int32(H), Int32(H), $0.baseAddress!, Int32(half), buffer.pointer)
-                }
-                precondition(packed == 0, "out of memory packing \(H * H * direction.gateCount) recurrent weights")
-                return buffer
-            }
+            guard network.parallelism.maximumSlices >= 2, H >= 2, H * direction.gateCount * H >= threshold else { return nil }
+            // One layer: its input weights stay with the engine (tables or one product per sequence).
+            return direction.weightHH.value.data.withUnsafeBufferPointer { whh in
+            direction.biasIH.value.data.withUnsafeBufferPointer { bih in
+            direction.biasHH.value.data.withUnsafeBufferPointer { bhh in
+                // One-element arrays of layer pointers; W_ih (layer 0) is not read.
+                let whh = [whh.baseAddress], bih = [bih.baseAddress], bhh = [bhh.baseAddress]
+                return loom_split_model_create(cell, 1, Int32(H), whh, whh, bih, bhh)
+            }}}
         }
     }
 
-    deinit { loom_pair_destroy(pair) }
+    deinit {
+        loom_pair_destroy(pair)
+        for model in splitModels { loom_split_model_destroy(model) }
+    }
 
     /// Whether a single sequence runs with its hidden units split across two threads (see the type's notes).
-    public var splitsSingleSequences: Bool { !splitWeights.contains { $0.isEmpty } }
+    public var splitsSingleSequences: Bool { !splitModels.contains { $0 == nil } }
 
     /// Whether the first layer reads token rows from precomputed projection tables.
     public var hasInputProjections: Bool { !tables.isEmpty }
@@ -112,8 +115,8 @@ public final class RecurrentInference {
                 if layer > 0 { layerInput.copy(from: layerOutput.pointer, count: T * B * HD) }
                 for d in 0..<D {
                     let index = layer * D + d
-                    if B == 1, !splitWeights[index].isEmpty, let pair = helperPair() {
-                        runSplit(pair: pair, index: index, layer: layer, tokens: tokens.baseAddress!, embedding: e.baseAddress!,
+                    if B == 1, let model = splitModels[index], let pair = helperPair() {
+                        runSplit(pair: pair, model: model, index: index, layer: layer, tokens: tokens.baseAddress!, embedding: e.baseAddress!,
                                  steps: T, mask: maskData, outputOffset: d * H, outputStride: HD)
                         continue
                     }
@@ -141,7 +144,7 @@ extension RecurrentInference {
     }
 
     /// One direction of one layer over a single sequence, its units split across the caller and the helper.
-    private func runSplit(pair: OpaquePointer, index: Int, layer: Int, tokens: UnsafePointer<Int32>,
+    private func runSplit(pair: OpaquePointer, model: OpaquePointer, index: Int, layer: Int, tokens: UnsafePointer<Int32>,
                           embedding: UnsafePointer<Float>, steps T: Int, mask: [Float]?, outputOffset: Int,
                           outputStride: Int) {
         let direction = network.directions[index]
@@ -165,13 +168,10 @@ extension RecurrentInference {
             }
             rows = (0..<T).map { UnsafePointer(projections + $0 * GH) }
         }
-        direction.biasIH.value.data.withUnsafeBufferPointer { bih in
-        direction.biasHH.value.data.withUnsafeBufferPointer { bhh in
         rows.withUnsafeBufferPointer { rows in
         withOptionalPointer(mask) { mask in
             var job = loom_split_job()
-            job.cell = Int32(direction.cell == .lstm ? LOOM_SPLIT_LSTM : LOOM_SPLIT_GRU)
-            job.hidden = Int32(H)
+            job.model = model
             job.steps = Int32(T)
             job.reverse = direction.reverse ? 1 : 0
             job.input_rows = rows.baseAddress
@@ -179,11 +179,8 @@ extension RecurrentInference {
             job.mask_stride = 1
             job.output = layerOutput.pointer + outputOffset
             job.output_stride = Int32(outputStride)
-            job.bias_ih = bih.baseAddress
-            job.bias_hh = bhh.baseAddress
-            job.packed = (UnsafePointer(splitWeights[index][0].pointer), UnsafePointer(splitWeights[index][1].pointer))
             loom_pair_run(pair, &job)
-        }}}}
+        }}
     }
 }
 

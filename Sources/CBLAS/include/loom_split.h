@@ -21,19 +21,24 @@ void loom_pair_destroy(loom_pair *pair);
 
 enum { LOOM_SPLIT_LSTM = 0, LOOM_SPLIT_GRU = 1 };
 
-/// Floats needed for one half's packed copy of a gate weight matrix with `inputs` columns (see loom_split_pack).
-int loom_split_packed_count(int cell, int hidden, int inputs, int half);
+/// An LSTM/GRU of `layers` layers of `hidden` units with each layer's weights split in halves (half 0 owns units
+/// [0, H/2), half 1 owns [H/2, H)), packed for the panel kernels of loom_panels.h, with the per-thread scratch
+/// memory the pair needs. One sequence or step at a time per model.
+typedef struct loom_split_model loom_split_model;
 
-/// Copies the rows of one half's units out of a gate weight matrix [G·H, inputs] (PyTorch layout: W_hh with
-/// inputs = H, or W_ih; gates i,f,g,o or r,z,n) into `packed` in the panel order of loom_panels.h: a
-/// [inputs, G·hu] matrix whose column g·hu + j is unit (u0 + j)'s gate g, where half 0 owns units [0, H/2) and
-/// half 1 owns [H/2, H). Returns 0, or −1 if scratch memory could not be allocated.
-int loom_split_pack(int cell, int hidden, int inputs, const float *weight, int half, float *packed);
+/// Packs the weights (PyTorch layout per layer l: weight_ih[l] [G·H, H] for l ≥ 1 — entry 0 is not read, the
+/// caller supplies layer 0's input side — weight_hh[l] [G·H, H], bias_ih[l], bias_hh[l] [G·H]). NULL if the
+/// cell is not LSTM/GRU, hidden < 2, or memory runs out.
+loom_split_model *loom_split_model_create(int cell, int layers, int hidden, const float *const *weight_ih,
+                                          const float *const *weight_hh, const float *const *bias_ih,
+                                          const float *const *bias_hh);
 
-/// One direction of one layer over one sequence.
+/// Frees a model from loom_split_model_create. NULL is ignored.
+void loom_split_model_destroy(loom_split_model *model);
+
+/// One sequence through layer 0 of a model (one direction of one layer of a network).
 typedef struct {
-    int cell;                       ///< LOOM_SPLIT_LSTM or LOOM_SPLIT_GRU
-    int hidden;                     ///< H
+    const loom_split_model *model;  ///< its layer 0 runs the sequence
     int steps;                      ///< T
     int reverse;                    ///< nonzero: process t = T−1 … 0
     const float *const *input_rows; ///< per time step t: W_ih·x_t without bias, [G·H]
@@ -41,32 +46,16 @@ typedef struct {
     int mask_stride;
     float *output;                  ///< h_t written to output + t·output_stride ([H]); zeros at padded steps
     int output_stride;
-    const float *bias_ih;           ///< [G·H]
-    const float *bias_hh;           ///< [G·H]
-    const float *packed[2];         ///< per half, from loom_split_pack
 } loom_split_job;
 
 /// Runs `job` from a zero initial state on the caller and the pair's helper thread; returns when every output
 /// row is written. One job at a time per pair.
 void loom_pair_run(loom_pair *pair, const loom_split_job *job);
 
-/// A stacked LSTM/GRU of `layers` layers of `hidden` units, split in halves as above, for stepping one input at a
-/// time (sampling a character model): each step is one barrier per layer.
-typedef struct loom_step_model loom_step_model;
-
-/// Packs the weights (PyTorch layout per layer l: weight_ih[l] [G·H, H] for l ≥ 1 — entry 0 is not read, the
-/// caller supplies layer 0's input side — weight_hh[l] [G·H, H], bias_ih[l], bias_hh[l] [G·H]). NULL if the
-/// cell is not LSTM/GRU, hidden < 2, or memory runs out.
-loom_step_model *loom_step_model_create(int cell, int layers, int hidden, const float *const *weight_ih,
-                                        const float *const *weight_hh, const float *const *bias_ih,
-                                        const float *const *bias_hh);
-
-/// Frees a model from loom_step_model_create. NULL is ignored.
-void loom_step_model_destroy(loom_step_model *model);
-
-/// One step of every layer: `x0` [G·H] is layer 0's input side with its bias (W_ih·x + b_ih, plus b_hh for an
-/// LSTM); `h` [layers·H] is read and replaced by the new state; `c` [layers·H] (LSTM; NULL for GRU) is updated.
+/// One step of every layer of a model (sampling a character model: one barrier per layer). `x0` [G·H] is layer
+/// 0's input side with its bias (W_ih·x + b_ih, plus b_hh for an LSTM); `h` [layers·H] is read and replaced by
+/// the new state; `c` [layers·H] (LSTM; NULL for GRU) is updated.
 /// One step at a time per model and per pair.
-void loom_pair_step(loom_pair *pair, const loom_step_model *model, const float *x0, float *h, float *c);
+void loom_pair_step(loom_pair *pair, const loom_split_model *model, const float *x0, float *h, float *c);
 
 #endif

@@ -111,7 +111,7 @@ public final class CharStepper {
 
     deinit {
         loom_pair_destroy(pair)
-        loom_step_model_destroy(splitModel)
+        loom_split_model_destroy(splitModel)
     }
 
     /// Whether each character runs on two threads (see the type's notes).
@@ -138,7 +138,7 @@ public final class CharStepper {
             withPointers(hiddenWeights) { whh in
                 withPointers(inputBiases) { bih in
                     withPointers(hiddenBiases) { bhh in
-                        loom_step_model_create(cell, Int32(configuration.layers), Int32(H), wih, whh, bih, bhh)
+                        loom_split_model_create(cell, Int32(configuration.layers), Int32(H), wih, whh, bih, bhh)
                     }
                 }
             }
