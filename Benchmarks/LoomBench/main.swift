@@ -19,7 +19,7 @@ guard let part = arguments.first, let run = parts[part] else {
     FileHandle.standardError.write(Data("usage: loom-bench \(parts.keys.sorted().joined(separator: "|")) [options]\n".utf8))
     exit(2)
 }
-// As the `loom` training commands do: reuse freed buffers rather than fault in fresh pages every step.
+// As `loom` does at start: reuse freed buffers rather than fault in fresh pages every step.
 let retained = Machine.retainFreedMemory()
 FileHandle.standardError.write(Data("\(BLAS.summary)\(retained ? "" : "; allocator settings left as the environment set them")\n".utf8))
 do {

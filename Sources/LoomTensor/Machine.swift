@@ -19,7 +19,7 @@ public enum Machine {
 
     /// Makes the C allocator keep freed memory for reuse (see `loom_memory.h`): training steps then reuse
     /// their multi-megabyte buffers instead of faulting in fresh pages every step. Process-wide, so meant for
-    /// executables (the `loom` training commands and the benchmarks call it); respects the user's own
+    /// executables (`loom` and `loom-bench` call it at start); respects the user's own
     /// MALLOC_* and GLIBC_TUNABLES settings. Returns whether it changed anything.
     @discardableResult
     public static func retainFreedMemory() -> Bool {

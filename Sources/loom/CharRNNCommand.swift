@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LoomModels
 import LoomNN
-import LoomTensor
 
 /// `loom charrnn …`: character-level language models.
 struct CharRNNCommand: ParsableCommand {
@@ -108,7 +107,6 @@ struct CharRNNTrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        Machine.retainFreedMemory()  // reuse each step's buffers instead of faulting in fresh pages
         try reportingErrors { try train() }
     }
 

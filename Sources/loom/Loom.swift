@@ -31,6 +31,13 @@ struct Loom: ParsableCommand {
         ]
     )
 
+    /// Keeps freed memory in the heap for the whole process before any command runs (see
+    /// `Machine.retainFreedMemory`): training steps, evaluation and file-mode batches reuse their buffers.
+    static func main() {
+        Machine.retainFreedMemory()
+        main(nil)
+    }
+
     static var versionText: String {
         "loom \(version)\n\(BLAS.summary)"
     }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LoomModels
 import LoomNN
-import LoomTensor
 import LoomText
 
 extension CellKind: ExpressibleByArgument {}
@@ -128,7 +127,6 @@ struct SentimentTrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        Machine.retainFreedMemory()  // reuse each step's buffers instead of faulting in fresh pages
         try reportingErrors {
             let source = URL(commandLinePath: data)
             let progress = ProgressReporter(enabled: !quiet)
