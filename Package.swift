@@ -24,19 +24,24 @@ let package = Package(
             name: "CBLAS",
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
-        .target(name: "LoomText", dependencies: ["CICU"]),
+        // File-safety and signal primitives (O_TMPFILE writes, renameat2 exchange, openat snapshots, sigaction).
+        .target(name: "CSystem"),
+        .target(name: "LoomSystem", dependencies: ["CSystem"]),
+        .target(name: "LoomText", dependencies: ["CICU", "LoomSystem"]),
         .target(name: "LoomTensor", dependencies: ["CBLAS"]),
-        .target(name: "LoomNN", dependencies: ["LoomTensor"]),
-        .target(name: "LoomModels", dependencies: ["LoomText", "LoomNN"]),
+        .target(name: "LoomNN", dependencies: ["LoomTensor", "LoomSystem"]),
+        .target(name: "LoomModels", dependencies: ["LoomText", "LoomNN", "LoomTensor", "LoomSystem"]),
         .executableTarget(
             name: "loom",
-            dependencies: ["LoomModels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LoomModels", "LoomText", "LoomNN", "LoomTensor", "LoomSystem",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "loom-bench",
             dependencies: ["LoomModels"],
             path: "Benchmarks/LoomBench"
         ),
+        .testTarget(name: "LoomSystemTests", dependencies: ["LoomSystem"]),
         .testTarget(name: "LoomTextTests", dependencies: ["LoomText"]),
         .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
         .testTarget(name: "LoomNNTests", dependencies: ["LoomNN"], resources: [.copy("Fixtures")]),

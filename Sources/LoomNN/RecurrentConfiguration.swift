@@ -61,6 +61,38 @@ public struct RecurrentConfiguration: Codable, Equatable, Sendable {
 
     /// Width of each output step: hiddenSize × directions.
     public var outputSize: Int { hiddenSize * directions }
+
+    /// Number of weights and biases, as PyTorch counts them (per layer and direction
+    /// `weight_ih` G·H × I, `weight_hh` G·H × H, `bias_ih` and `bias_hh` G·H each); nil when the count
+    /// overflows. Computed without allocating, so loaders can check a file before building the network.
+    public var parameterCount: Int? {
+        var total = 0
+        for layer in 0..<max(layers, 0) {
+            let input = layer == 0 ? inputSize : outputSize
+            guard let gateRows = Checked.product(cell.gateCount, hiddenSize),
+                  let perDirection = Checked.sum(Checked.product(gateRows, Checked.sum(input, hiddenSize)),
+                                                 Checked.product(2, gateRows)),
+                  let perLayer = Checked.product(perDirection, directions),
+                  let sum = Checked.sum(total, perLayer) else { return nil }
+            total = sum
+        }
+        return total
+    }
+}
+
+/// Overflow-checked arithmetic for sizes that come from users or files: nil instead of a trap.
+public enum Checked {
+    public static func product(_ a: Int?, _ b: Int?) -> Int? {
+        guard let a, let b, a >= 0, b >= 0 else { return nil }
+        let (value, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : value
+    }
+
+    public static func sum(_ a: Int?, _ b: Int?) -> Int? {
+        guard let a, let b, a >= 0, b >= 0 else { return nil }
+        let (value, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : value
+    }
 }
 
 /// Hidden (and, for LSTMs, cell) state of every layer and direction.

@@ -1,4 +1,5 @@
 import Foundation
+import LoomSystem
 import LoomTensor
 #if canImport(Glibc)
 import Glibc
@@ -98,43 +99,12 @@ public enum SafeTensors {
     }
 
     private static func writeAtomically(_ data: Data, to url: URL, beforeRename: (() throws -> Void)?) throws {
-        let path = url.path
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        func failure(_ what: String) -> SafeTensorsError {
-            .writeFailed(file: path, reason: "\(what): \(String(cString: strerror(errno)))")
+        if let hook = beforeRename { try hook() }
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch {
+            throw SafeTensorsError.writeFailed(file: url.path, reason: "\(error.operation): \(error.reason)")
         }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw failure("cannot create a temporary file in \(folder)") }
-        var written = 0
-        let ok: Bool = data.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return fsync(fd) == 0
-        }
-        let error = failure(ok ? "cannot close the temporary file" : "cannot write the temporary file")
-        let closed = close(fd) == 0
-        guard ok && closed else {
-            unlink(temporary)
-            throw error
-        }
-        if let hook = beforeRename {
-            do { try hook() } catch {
-                unlink(temporary)
-                throw error
-            }
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = failure("cannot rename the temporary file into place")
-            unlink(temporary)
-            throw error
-        }
-        // Make the rename itself durable; failure here does not undo a completed write.
-        let dirfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirfd >= 0 { _ = fsync(dirfd); close(dirfd) }
     }
 
     // MARK: Reading
@@ -143,9 +113,9 @@ public enum SafeTensors {
     public static func read(_ url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            data = try FolderSnapshot.readFile(url, limit: Int(UInt32.max) * 4, regularOnly: true)
         } catch {
-            throw SafeTensorsError.readFailed(file: url.path, reason: error.localizedDescription)
+            throw SafeTensorsError.readFailed(file: url.path, reason: error.reason)
         }
         return try decode(data, source: url.path)
     }

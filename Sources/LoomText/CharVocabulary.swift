@@ -101,7 +101,18 @@ extension CharVocabulary {
 
     /// Reads a character vocabulary file (see the type's documentation for the format).
     public init(contentsOf url: URL) throws {
-        let text = try TextFile.readUTF8(url)
+        try self.init(fileContents: try TextFile.readBytes(url), path: url.path)
+    }
+
+    /// Parses the bytes of a character vocabulary file; `path` names it in errors.
+    public init(fileContents data: Data, path: String) throws {
+        let text: String
+        do {
+            text = try TextFile.decode(data, path: path).text
+        } catch TextError.invalidUTF8(let path, let offset, let line) {
+            throw TextError.invalidUTF8InVocabulary(path: path, byteOffset: offset, line: line)
+        }
+        let url = URL(fileURLWithPath: path)
         var lines = Lines.split(text)
         var unit = CharacterUnit.graphemes
         var firstLine = 1

@@ -12,6 +12,8 @@ public enum TextError: Error, CustomStringConvertible, Equatable, Sendable {
     case unreadable(path: String, reason: String)
     /// The file is not valid UTF-8; `byteOffset` is the first bad byte (0-based), `line` 1-based.
     case invalidUTF8(path: String, byteOffset: Int, line: Int)
+    /// A vocabulary file is not valid UTF-8 (no `--lossy` for these: a damaged vocabulary cannot be guessed).
+    case invalidUTF8InVocabulary(path: String, byteOffset: Int, line: Int)
     /// A TSV line has no tab separating label and text.
     case missingTab(path: String, line: Int)
     /// A labelled line or row has an empty label.
@@ -55,6 +57,8 @@ public enum TextError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): cannot read: \(reason)"
         case let .invalidUTF8(path, offset, line):
             return "\(path):\(line): invalid UTF-8 at byte offset \(offset); convert the file to UTF-8 or pass --lossy to replace bad bytes with U+FFFD"
+        case let .invalidUTF8InVocabulary(path, offset, line):
+            return "\(path):\(line): invalid UTF-8 at byte offset \(offset); the vocabulary file is damaged: rebuild it with `loom vocab build` (or retrain the model)"
         case let .missingTab(path, line):
             return "\(path):\(line): no tab on this line; TSV lines must be label<TAB>text (or text<TAB>label)"
         case let .emptyLabel(path, line):

@@ -1,4 +1,5 @@
 import Foundation
+import LoomSystem
 
 /// Reads UTF-8 text files strictly (the default) or lossily.
 public enum TextFile {
@@ -21,17 +22,22 @@ public enum TextFile {
         try decode(readBytes(url), path: url.path, lossy: lossy)
     }
 
-    /// The raw bytes of a file, with `fileNotFound` / `unreadable` errors.
+    /// Largest input file read into memory (8 GiB): beyond it the error says so instead of the process
+    /// running out of memory.
+    public static let sizeLimit = 8 << 30
+
+    /// The raw bytes of a file, with `fileNotFound` / `unreadable` errors. Regular files, FIFOs,
+    /// `/dev/stdin`, `/dev/null` and process substitutions (`<(cmd)`) are all read to their end.
     public static func readBytes(_ url: URL) throws -> Data {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-            throw TextError.fileNotFound(path: url.path)
-        }
-        if isFolder.boolValue { throw TextError.unreadable(path: url.path, reason: "is a folder, not a file") }
         do {
-            return try Data(contentsOf: url)
+            return try FolderSnapshot.readFile(url, limit: sizeLimit)
         } catch {
-            throw TextError.unreadable(path: url.path, reason: AtomicFile.reason(error))
+            switch error.code {
+            case ENOENT: throw TextError.fileNotFound(path: url.path)
+            case EISDIR: throw TextError.unreadable(path: url.path, reason: "is a folder, not a file")
+            case EFBIG: throw TextError.unreadable(path: url.path, reason: "larger than \(sizeLimit >> 30) GiB")
+            default: throw TextError.unreadable(path: url.path, reason: error.reason)
+            }
         }
     }
 

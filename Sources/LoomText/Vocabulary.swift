@@ -116,8 +116,18 @@ extension Vocabulary {
     /// Reads a vocabulary file (UTF-8, one token a line; a final newline and CRLF line
     /// ends are accepted). Errors name the file and line.
     public init(contentsOf url: URL) throws {
-        let text = try TextFile.readUTF8(url)
-        try self.init(tokens: Lines.split(text), path: url.path)
+        try self.init(fileContents: try TextFile.readBytes(url), path: url.path)
+    }
+
+    /// Parses the bytes of a vocabulary file; `path` names it in errors.
+    public init(fileContents data: Data, path: String) throws {
+        let text: String
+        do {
+            text = try TextFile.decode(data, path: path).text
+        } catch TextError.invalidUTF8(let path, let offset, let line) {
+            throw TextError.invalidUTF8InVocabulary(path: path, byteOffset: offset, line: line)
+        }
+        try self.init(tokens: Lines.split(text), path: path)
     }
 
     /// The file contents: each token followed by a newline.

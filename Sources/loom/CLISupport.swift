@@ -1,42 +1,89 @@
 import ArgumentParser
 import Foundation
+import LoomModels
+import LoomNN
+import LoomSystem
+import LoomText
 
-/// Writes a line to stderr.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+/// Loom's exit statuses, one per kind of outcome, so scripts can tell them apart (docs/ERRORS.md).
+enum ExitStatus {
+    /// Bad input data or model files, or a failed read or write: the message names the file.
+    static let failure: Int32 = 1
+    /// Training stopped because the loss became NaN/infinite or exploded; the last good model is kept.
+    static let diverged: Int32 = 2
+    /// A bad option value or combination (ArgumentParser's own usage errors use it too).
+    static let usage: Int32 = 64
+    /// The output path was refused (it would replace something that is not a model of this kind, or is
+    /// the current folder, home, `/` or an input) or cannot be created.
+    static let refusedOutput: Int32 = 73
+    // Interrupted by a signal after saving: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
 }
 
-/// Runs `body`, turning any thrown error into `error: …` on stderr and exit status 1, so every
-/// command reports failures the same way without a Swift backtrace.
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+/// Runs `body`, turning any thrown error into `error: …` on stderr and the matching exit status, so
+/// every command reports failures the same way and without a Swift backtrace.
+func reportingErrors(_ body: () throws -> Void) throws {
     do {
-        return try body()
+        try body()
     } catch let error as CleanExit {
         throw error
     } catch let error as ExitCode {
         throw error
-    } catch let error as ValidationError {
-        throw error
     } catch {
-        printError("error: \(error)")
-        throw ExitCode.failure
+        Stderr.write("error: \(error)\n")
+        throw ExitCode(exitStatus(for: error))
     }
 }
 
-/// One JSON object per line on stdout, keys sorted so output is stable.
-func printJSONLine<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+/// The exit status for an error that reached the top of a command.
+func exitStatus(for error: Error) -> Int32 {
+    switch error {
+    case is ValidationError, is UsageError:
+        return ExitStatus.usage
+    case let error as ModelError:
+        switch error {
+        case .invalidOption: return ExitStatus.usage
+        case .refusedOutput: return ExitStatus.refusedOutput
+        case .diverged, .nonFiniteLoss: return ExitStatus.diverged
+        default: return ExitStatus.failure
+        }
+    default:
+        return ExitStatus.failure
+    }
 }
 
-/// Reads all of stdin as UTF-8, failing clearly on invalid bytes.
-func readStandardInput() throws -> String {
+/// Writing to standard error, and whether it is a terminal (for progress lines).
+enum Stderr {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
+
+/// An error of the command line itself (bad option combination and such): exit status 64.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// JSON for `--json` output: one compact line per object, keys sorted, slashes unescaped.
+enum JSONOutput {
+    static func line<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// Prints one JSON line on stdout (see `JSONOutput`).
+func printJSONLine<T: Encodable>(_ value: T) throws {
+    print(try JSONOutput.line(value))
+}
+
+/// Reads all of stdin as UTF-8: invalid bytes are an error naming the line and byte offset, or, with
+/// `lossy`, replaced with U+FFFD (the count is returned).
+func readStandardInput(lossy: Bool = false) throws -> TextFile.Contents {
     let data = FileHandle.standardInput.readDataToEndOfFile()
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw ValidationError("standard input is not valid UTF-8")
-    }
-    return text
+    return try TextFile.decode(data, path: "stdin", lossy: lossy)
 }
 
 extension URL {
@@ -44,4 +91,14 @@ extension URL {
     init(commandLinePath path: String) {
         self.init(fileURLWithPath: (path as NSString).expandingTildeInPath)
     }
+}
+
+/// Ends a training command that a signal stopped: says where the model is and exits 128 + signal.
+func exitInterrupted(by signal: Int32, step: Int, savedTo folder: URL?) throws -> Never {
+    if let folder {
+        print("interrupted at step \(step); model saved to \(folder.path)")
+    } else {
+        print("interrupted at step \(step); nothing had been saved yet")
+    }
+    throw ExitCode(Interruption.exitStatus(for: signal))
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoomModels
 import LoomNN
+import LoomSystem
 
 /// `loom charrnn …`: character-level language models.
 struct CharRNNCommand: ParsableCommand {
@@ -23,7 +24,9 @@ struct CharRNNTrainCommand: ParsableCommand {
         every epoch. Every --eval-every steps (and at the end) it measures the validation loss (nats and bits \
         per character), prints a short sample and rewrites the model folder atomically: the best weights so \
         far as the model, plus a resume/ part from which --resume continues exactly where the run stopped. \
-        Stopping with Ctrl-C keeps the last checkpoint.
+        Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits 130 (143); --resume \
+        continues from it. --out must be a new folder, an empty one, or a character model folder (which is \
+        replaced); anything else is refused unless --force.
 
         With none of --steps, --epochs and --time-limit, training runs 10 epochs. --steps and --epochs count from the \
         start of the run, also when resuming.
@@ -51,6 +54,9 @@ struct CharRNNTrainCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Continue the run saved in this model folder, with its settings.", valueName: "dir"))
     var resume: String?
+
+    @Flag(help: "Replace --out even when it is not a character model folder (never the current folder, home, / or an input).")
+    var force = false
 
     @Option(help: "Recurrent cell: lstm, gru or rnn. (default: lstm)")
     var cell: String?
@@ -119,6 +125,15 @@ struct CharRNNTrainCommand: ParsableCommand {
         }
         let reporter = ProgressReporter(enabled: !quiet)
         let observer = CharTrainingObserver(reporter: reporter)
+        let corpusURLs = corpus.map { URL(commandLinePath: $0) }
+        let outputPath = out ?? resume
+        guard let outputPath else { throw ModelError.invalidOption("give the model folder to write with --out DIR") }
+        let checkedOutput = try OutputCheck.url(forPath: outputPath)
+        if resume == nil {
+            guard !corpus.isEmpty else { throw ModelError.invalidOption("give the text to train on with --corpus FILE…") }
+        }
+        try OutputCheck(kind: CharModelConfiguration.kind, inputs: corpusURLs, force: force).check(checkedOutput)
+        Interruption.install()
         let summary: CharTrainingSummary
         let outputURL: URL
         if let resume {
@@ -140,14 +155,12 @@ struct CharRNNTrainCommand: ParsableCommand {
             overrides.evaluateEvery = evalEvery
             overrides.timeLimit = timeLimit
             overrides.sampleLength = quiet ? 0 : sampleLength
-            let source = URL(fileURLWithPath: resume)
-            outputURL = out.map { URL(fileURLWithPath: $0) } ?? source
+            let source = URL(commandLinePath: resume)
+            outputURL = checkedOutput
             summary = try CharTrainer.resume(
-                from: ModelDirectory(source), corpus: corpus.isEmpty ? nil : corpus.map { URL(fileURLWithPath: $0) },
+                from: ModelDirectory(source), corpus: corpus.isEmpty ? nil : corpusURLs,
                 overrides: overrides, output: ModelDirectory(outputURL), observer: observer.handle)
         } else {
-            guard !corpus.isEmpty else { throw ModelError.invalidOption("give the text to train on with --corpus FILE…") }
-            guard let out else { throw ModelError.invalidOption("give the model folder to write with --out DIR") }
             var architecture = CharModelConfiguration(vocabularySize: 1)
             if let cellKind { architecture.cell = cellKind }
             if let layers { architecture.layers = layers }
@@ -168,12 +181,15 @@ struct CharRNNTrainCommand: ParsableCommand {
             options.timeLimit = timeLimit
             if let sampleLength { options.sampleLength = sampleLength }
             if quiet { options.sampleLength = 0 }
-            outputURL = URL(fileURLWithPath: out)
+            outputURL = checkedOutput
             summary = try CharTrainer(architecture: architecture, options: options)
-                .train(corpus: corpus.map { URL(fileURLWithPath: $0) }, output: ModelDirectory(outputURL),
+                .train(corpus: corpusURLs, output: ModelDirectory(outputURL),
                        observer: observer.handle)
         }
         reporter.log("")
+        if let signal = summary.interruptedBy {
+            try exitInterrupted(by: signal, step: summary.steps, savedTo: outputURL)
+        }
         var line = "saved \(outputURL.path): best step \(summary.bestStep)"
         if let best = summary.bestValidationLoss {
             line += String(format: ", validation loss %.4f nats/char (%.4f bits/char)", best, best / log(2.0))

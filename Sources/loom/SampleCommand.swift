@@ -60,8 +60,7 @@ struct SampleCommand: ParsableCommand {
 
     private func sample() throws {
         let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
-        guard length >= 0 else { throw ModelError.invalidOption("--length must not be negative, got \(length)") }
-        guard count >= 1 else { throw ModelError.invalidOption("--count must be at least 1, got \(count)") }
+        try CharSampler.checkSizes(length: length, count: count, record: json)
         let sampler = try CharSampler(directory: URL(fileURLWithPath: model))
         let (_, skipped) = try sampler.encodePrompt(prompt, skipUnknown: skipUnknown)
         let fedPrompt = sampler.promptText(prompt)
@@ -74,16 +73,13 @@ struct SampleCommand: ParsableCommand {
             let report = SampleReport(model: model, prompt: samples.first?.prompt ?? "", skipped: skipped,
                                       temperature: temperature, topK: topK, topP: topP, seed: seed, length: length,
                                       samples: samples.map(SampleReport.Entry.init))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            FileHandle.standardOutput.write(try encoder.encode(report))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            print(try JSONOutput.line(report))
             return
         }
         let writer = StreamingWriter()
         var current = -1
         _ = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count, seed: seed,
-                                 skipUnknown: skipUnknown) { index, character in
+                                 skipUnknown: skipUnknown, record: false) { index, character in
             if index != current {
                 if current >= 0 { writer.write("\n\n") }
                 current = index

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoomModels
 import LoomNN
+import LoomSystem
 import LoomText
 
 extension CellKind: ExpressibleByArgument {}
@@ -26,6 +27,8 @@ struct SentimentTrainCommand: ParsableCommand {
         discussion: """
         DATA is an aclImdb folder (train/pos, train/neg, …), a TSV file of `label<TAB>text` lines, or a CSV file with a header (e.g. Kaggle's `review,sentiment`). Labels pos/positive/1 and neg/negative/0 make a binary pos/neg model; any other labels make one class each.
 
+        --out must be a new folder, an empty one, or a sentiment model folder (which is replaced); anything else is refused unless --force. Ctrl-C (or SIGTERM) finishes the current step, scores and saves the model if it is the best so far, and exits 130 (143).
+
         The vocabulary comes from the training split only. A stratified --validation fraction is held out; after each epoch the model is scored on it and, when validation accuracy improves, the model folder is rewritten atomically: config.json, model.safetensors (PyTorch names), vocab.txt, train-log.jsonl and curves.svg. Training stops early after --patience epochs without improvement.
 
         The defaults are the recipe measured on IMDB (25,000 training reviews → 0.90 accuracy on the 25,000 test reviews, see BENCHMARKS.md): a bidirectional LSTM of 128 per direction over 128-wide embeddings, max pooling over time, dropout 0.5 (0.3 on the embedded tokens), a 10,000-token vocabulary with punctuation kept, the last 400 tokens of each review, Adam at 2e-3 decaying ×0.7 per epoch, up to 8 epochs.
@@ -41,8 +44,11 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .long, help: "Labelled data: aclImdb folder, .tsv or .csv file.")
     var data: String
 
-    @Option(name: .long, help: "Model folder to write (created or replaced atomically).")
+    @Option(name: .long, help: "Model folder to write (created, or replaced atomically when it holds a sentiment model).")
     var out: String
+
+    @Flag(help: "Replace --out even when it is not a sentiment model folder (never the current folder, home, / or an input).")
+    var force = false
 
     @Option(help: "For an aclImdb folder holding train/ and test/: the split to train on.")
     var split: CorpusSplit = .train
@@ -126,44 +132,56 @@ struct SentimentTrainCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    /// The architecture and training options from the command line (classes and vocabulary size are
+    /// placeholders: the trainer takes them from the data).
+    func settings() throws -> (SentimentConfiguration, SentimentTrainingOptions) {
+        var architecture = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 2)
+        architecture.cell = cell
+        architecture.layers = layers
+        architecture.bidirectional = bidirectional
+        architecture.embeddingSize = embedding
+        architecture.hiddenSize = hidden
+        architecture.pooling = pooling
+        architecture.dropout = dropout
+        architecture.initialization = initialization
+        architecture.embeddingDropout = embeddingDropout
+        architecture.maxLength = maxLength
+        architecture.keepPunctuation = keepPunctuation
+        architecture.caseFold = !noCaseFold
+        var options = SentimentTrainingOptions()
+        options.epochs = epochs
+        options.batchSize = batchSize
+        options.learningRate = learningRate
+        options.learningRateDecay = learningRateDecay
+        options.clip = clip
+        options.validationFraction = validation
+        options.patience = patience
+        options.seed = seed
+        options.maxVocabulary = maxVocabulary
+        options.minCount = minCount
+        options.maxSteps = maxSteps
+        options.timeLimit = timeLimit
+        return (architecture, options)
+    }
+
     func run() throws {
         try reportingErrors {
             let source = URL(commandLinePath: data)
+            let outputURL = try OutputCheck.url(forPath: out)
             let progress = ProgressReporter(enabled: !quiet)
+            let (architecture, options) = try settings()
+            try architecture.validate()
+            try options.validate()
+            try OutputCheck(kind: SentimentConfiguration.kind, inputs: [source], force: force).check(outputURL)
             progress.log("reading \(source.path)…")
             let corpus = try LabelledCorpus.load(source, options: CorpusOptions(split: split, lossy: lossy))
             if corpus.replacements > 0 {
                 progress.log("warning: replaced \(corpus.replacements) invalid UTF-8 sequences with U+FFFD (--lossy)")
             }
             let examples = corpus.items
-            var architecture = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 2)
-            architecture.cell = cell
-            architecture.layers = layers
-            architecture.bidirectional = bidirectional
-            architecture.embeddingSize = embedding
-            architecture.hiddenSize = hidden
-            architecture.pooling = pooling
-            architecture.dropout = dropout
-            architecture.initialization = initialization
-            architecture.embeddingDropout = embeddingDropout
-            architecture.maxLength = maxLength
-            architecture.keepPunctuation = keepPunctuation
-            architecture.caseFold = !noCaseFold
-            var options = SentimentTrainingOptions()
-            options.epochs = epochs
-            options.batchSize = batchSize
-            options.learningRate = learningRate
-            options.learningRateDecay = learningRateDecay
-            options.clip = clip
-            options.validationFraction = validation
-            options.patience = patience
-            options.seed = seed
-            options.maxVocabulary = maxVocabulary
-            options.minCount = minCount
-            options.maxSteps = maxSteps
-            options.timeLimit = timeLimit
             let trainer = SentimentTrainer(architecture: architecture, options: options)
-            let output = ModelDirectory(URL(commandLinePath: out))
+            let output = ModelDirectory(outputURL)
+            Interruption.install()
             let summary = try trainer.train(examples, source: source.path, output: output) { event in
                 switch event {
                 case .message(let text):
@@ -182,6 +200,9 @@ struct SentimentTrainCommand: ParsableCommand {
                     line += improved ? " — saved" : ""
                     progress.log(line)
                 }
+            }
+            if let signal = summary.interruptedBy {
+                try exitInterrupted(by: signal, step: summary.steps, savedTo: summary.saved ? output.url : nil)
             }
             let best = summary.bestValidationAccuracy.map { String(format: " (validation accuracy %.4f)", $0) } ?? ""
             print("trained in \(ProgressReporter.duration(summary.seconds)); best epoch \(summary.bestEpoch)\(best); model written to \(output.url.path)")
@@ -215,6 +236,10 @@ struct SentimentEvalCommand: ParsableCommand {
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
 
+    func validate() throws {
+        if batchSize < 1 || batchSize > 65_536 { throw ValidationError("--batch-size must be between 1 and 65536, got \(batchSize)") }
+    }
+
     func run() throws {
         try reportingErrors {
             let classifier = try SentimentClassifier(directory: URL(commandLinePath: model))
@@ -228,7 +253,7 @@ struct SentimentEvalCommand: ParsableCommand {
                 var reviewsPerSecond: Double
             }
             if json {
-                printJSONLine(Report(metrics: metrics, seconds: seconds, reviewsPerSecond: Double(metrics.count) / seconds))
+                try printJSONLine(Report(metrics: metrics, seconds: seconds, reviewsPerSecond: Double(metrics.count) / seconds))
                 return
             }
             print("reviews    \(metrics.count)")

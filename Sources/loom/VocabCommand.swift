@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import LoomModels
+import LoomSystem
 import LoomText
 
 /// `loom vocab`: build and inspect word vocabularies.
@@ -99,7 +101,9 @@ extension VocabCommand {
             (label<TAB>text or text<TAB>label), a .csv with a header (review,sentiment), or \
             a plain .txt file (one text a line). Labels are ignored.
 
-            The file is written atomically: on any error nothing is left at --out.
+            The file is written atomically: on any error, Ctrl-C or kill nothing is left at --out and no \
+            temporary file beside it. --out may not be one of the corpora, and an existing file there is \
+            replaced only when it is a vocabulary (it starts with <pad> and <unk>), unless --force.
 
             Example:
               loom vocab build corpora/demo-text.txt --max-size 2000 --out vocab/demo.txt
@@ -118,6 +122,9 @@ extension VocabCommand {
         @Option(help: "Where to write the vocabulary, e.g. vocab/NAME.txt.")
         var out: String
 
+        @Flag(help: "Replace an existing --out file even when it is not a vocabulary.")
+        var force = false
+
         @OptionGroup var reading: CorpusReadingOptions
 
         @Flag(help: "Print the summary as JSON.")
@@ -133,11 +140,22 @@ extension VocabCommand {
             var out: String, size: Int, tokens: Int, distinct: Int, texts: Int
         }
 
+        /// An existing file at `url` must look like a vocabulary (first lines `<pad>` and `<unk>`).
+        static func refuseNonVocabulary(_ url: URL) throws {
+            guard FileManager.default.fileExists(atPath: url.path) else { return }
+            let head = try? FolderSnapshot.readFile(url, limit: 1 << 30, regularOnly: true)
+            if let head, head.starts(with: Data("<pad>\n<unk>\n".utf8)) || head.starts(with: Data("<pad>\r\n<unk>\r\n".utf8)) { return }
+            throw ModelError.refusedOutput(url, reason: "a file that is not a vocabulary is there (it does not start with <pad> and <unk>); choose another --out, or --force to replace it")
+        }
+
         func run() throws {
             try reportingErrors {
+                let output = try OutputCheck.url(forPath: out)
+                try OutputCheck(kind: nil, inputs: corpora.map { URL(commandLinePath: $0) }, force: force).check(output)
+                if !force { try Self.refuseNonVocabulary(output) }
                 let counter = try reading.count(corpora)
                 let vocabulary = Vocabulary.build(counts: counter.counts, maxSize: maxSize, minCount: minCount)
-                try vocabulary.write(to: URL(fileURLWithPath: out))
+                try vocabulary.write(to: output)
                 let summary = Summary(out: out, size: vocabulary.count, tokens: counter.total, distinct: counter.counts.count, texts: counter.documents)
                 if json {
                     print(try JSONOutput.line(summary))

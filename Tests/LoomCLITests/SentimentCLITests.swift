@@ -132,11 +132,12 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.stderr.contains("newer Loom"), run.stderr)
 
-        // Empty input lines.
+        // Blank input lines are skipped with a note naming the first; the others are classified.
         let blank = try write("good film\n\nbad film\n", to: "blank.txt")
-        run = try loom(["classify", "--model", model, "--file", blank])
-        XCTAssertNotEqual(run.status, 0)
-        XCTAssertTrue(run.stderr.contains("blank.txt:2"), run.stderr)
+        run = try loom(["classify", "--model", model, "--file", blank, "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("skipped 1 blank line") && run.stderr.contains("blank.txt:2"), run.stderr)
+        XCTAssertEqual(run.stdout.split(separator: "\n").map { $0.contains("\"line\":1") || $0.contains("\"line\":3") }, [true, true])
     }
 
     func testInterruptedTrainingLeavesThePreviousModelLoadable() throws {

@@ -266,7 +266,7 @@ final class CharRNNTrainerTests: XCTestCase {
         configuration.hiddenSize = 9
         try output.writeJSON(configuration, to: "config.json")
         XCTAssertThrowsError(try CharSampler(directory: output.url)) { error in
-            XCTAssertTrue("\(error)".contains("shape"), "\(error)")
+            XCTAssertTrue("\(error)".contains("config.json describes a network of"), "\(error)")
         }
         XCTAssertThrowsError(try CharSampler(directory: folder.appendingPathComponent("nowhere")))
     }

@@ -56,7 +56,7 @@ final class ModelDirectoryTests: XCTestCase {
     func testMissingFolderAndFilesAreNamed() {
         let directory = ModelDirectory(root.appendingPathComponent("absent"))
         XCTAssertThrowsError(try directory.requireFiles(["config.json"])) { error in
-            XCTAssertEqual(error as? ModelError, .missingFile(directory.url))
+            XCTAssertEqual(error as? ModelError, .missingModel(directory.url))
         }
     }
 }

@@ -27,9 +27,15 @@ public struct CharCorpus: Sendable {
         return texts
     }
 
-    /// The character vocabulary of `texts`: every distinct character, sorted by code points.
+    /// The character vocabulary of `texts`: every distinct character, sorted by code points. Each file
+    /// counts on its own, as `init` encodes it: a file ending in CR and the next starting with LF give
+    /// the symbols "\r" and "\n", not the one CR LF grapheme that joining the texts would make.
     public static func vocabulary(of texts: [String]) -> CharVocabulary {
-        CharVocabulary.build(from: texts.joined())
+        var distinct = Set<String>()
+        for text in texts { distinct.formUnion(CharVocabulary.build(from: text).symbols) }
+        let sorted = distinct.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+        // Distinct, non-empty symbols by construction, so the validating initialiser cannot fail.
+        return (try? CharVocabulary(symbols: sorted)) ?? CharVocabulary.build(from: texts.joined())
     }
 
     /// Encodes the texts with `vocabulary`; a character it lacks is an error naming the file.

@@ -35,12 +35,18 @@ public struct CharModelConfiguration: Codable, Equatable, Sendable {
                                interLayerDropout: dropout)
     }
 
+    /// Weights and biases of the whole model (embedding, recurrent layers, output layer); nil on overflow.
+    public var parameterCount: Int? {
+        let head = Checked.sum(Checked.product(hiddenSize, vocabularySize), vocabularySize)
+        return Checked.sum(Checked.sum(Checked.product(vocabularySize, embeddingSize), recurrent.parameterCount), head)
+    }
+
     /// Rejects settings that cannot make a model, with a message naming the option.
     public func validate() throws {
         func require(_ condition: Bool, _ message: String) throws {
             if !condition { throw ModelError.invalidOption(message) }
         }
-        try require(vocabularySize >= 1, "the character vocabulary must hold at least one character")
+        try require(vocabularySize >= 1 && vocabularySize <= 2_000_000, "the character vocabulary must hold between 1 and 2,000,000 characters")
         try require(layers >= 1 && layers <= 8, "--layers must be between 1 and 8, got \(layers)")
         try require(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096, got \(embeddingSize)")
         try require(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096, got \(hiddenSize)")

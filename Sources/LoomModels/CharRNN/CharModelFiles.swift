@@ -1,5 +1,6 @@
 import Foundation
 import LoomNN
+import LoomSystem
 import LoomTensor
 import LoomText
 
@@ -18,23 +19,41 @@ import LoomText
 public enum CharModelFiles {
     public static let vocabularyName = "vocab.txt"
 
-    /// Loads the best weights and the vocabulary, checking that config, vocabulary and weights agree.
+    /// Loads the best weights and the vocabulary, checking that config, vocabulary and weights agree. The
+    /// files are read together (`ModelDirectory.readFiles`), and the weights' size is checked against the
+    /// configuration before the model is allocated.
     public static func load(from directory: ModelDirectory) throws -> (model: CharLanguageModel, vocabulary: CharVocabulary) {
-        let configuration = try loadConfiguration(from: directory)
-        try directory.requireFiles(["model.safetensors", vocabularyName])
-        let vocabulary = try loadVocabulary(from: directory, expectedCount: configuration.vocabularySize)
+        // The config first: a folder of another kind is named as such, not by the first file it lacks.
+        let files = try directory.readFiles(required: ["config.json"], optional: ["model.safetensors", vocabularyName])
+        let configuration = try parseConfiguration(files["config.json"]!, in: directory)
+        try directory.require(["model.safetensors", vocabularyName], in: files)
+        let vocabulary = try parseVocabulary(files[vocabularyName]!, in: directory, expectedCount: configuration.vocabularySize)
+        let model = try buildModel(configuration, weights: files["model.safetensors"]!, source: directory.weightsURL)
+        return (model, vocabulary)
+    }
+
+    /// A model of `configuration` holding the weights in `data` (safetensors bytes), checked for size
+    /// before anything is allocated and for names and shapes after.
+    static func buildModel(_ configuration: CharModelConfiguration, weights data: Data, source: URL) throws -> CharLanguageModel {
+        let tensors = try ModelDirectory.decodeWeights(data, source: source)
+        try ModelDirectory.checkParameterCount(tensors, expected: configuration.parameterCount, source: source)
         var rng = SeededGenerator(seed: 0)
         let model = try CharLanguageModel(configuration, rng: &rng)
-        try directory.readWeights(into: model.parameters)
-        return (model, vocabulary)
+        try ModelDirectory.assign(tensors, to: model.parameters, source: source)
+        return model
     }
 
     /// Reads `config.json`, checking the model kind and format version first.
     public static func loadConfiguration(from directory: ModelDirectory) throws -> CharModelConfiguration {
-        try directory.requireFiles(["config.json"])
-        try directory.checkConfigHeader(expectedKind: CharModelConfiguration.kind,
-                                        supportedVersion: CharModelConfiguration.currentFormatVersion)
-        let configuration = try directory.readJSON(CharModelConfiguration.self, from: "config.json")
+        let files = try directory.readFiles(required: ["config.json"])
+        return try parseConfiguration(files["config.json"]!, in: directory)
+    }
+
+    static func parseConfiguration(_ data: Data, in directory: ModelDirectory) throws -> CharModelConfiguration {
+        try ModelDirectory.checkConfigHeader(data, source: directory.configURL, folder: directory.url,
+                                             expectedKind: CharModelConfiguration.kind,
+                                             supportedVersion: CharModelConfiguration.currentFormatVersion)
+        let configuration = try ModelDirectory.decodeJSON(CharModelConfiguration.self, from: data, source: directory.configURL)
         do {
             try configuration.validate()
         } catch {
@@ -45,10 +64,15 @@ public enum CharModelFiles {
 
     /// Reads `vocab.txt` and checks its size against the configuration.
     static func loadVocabulary(from directory: ModelDirectory, expectedCount: Int) throws -> CharVocabulary {
+        let files = try directory.readFiles(required: [vocabularyName])
+        return try parseVocabulary(files[vocabularyName]!, in: directory, expectedCount: expectedCount)
+    }
+
+    static func parseVocabulary(_ data: Data, in directory: ModelDirectory, expectedCount: Int) throws -> CharVocabulary {
         let source = directory.file(vocabularyName)
         let vocabulary: CharVocabulary
         do {
-            vocabulary = try CharVocabulary(contentsOf: source)
+            vocabulary = try CharVocabulary(fileContents: data, path: source.path)
         } catch {
             throw ModelError.corruptFile(source, reason: "\(error)")
         }
@@ -69,9 +93,15 @@ public enum CharModelFiles {
 
     /// Reads a safetensors file, turning failures into `ModelError` naming the file.
     static func readTensors(_ url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        guard FileManager.default.fileExists(atPath: url.path) else { throw ModelError.missingFile(url) }
+        let data: Data
         do {
-            return try SafeTensors.read(url)
+            data = try FolderSnapshot.readFile(url, limit: ModelDirectory.fileSizeLimit, regularOnly: true)
+        } catch {
+            if error.isNotFound { throw ModelError.missingFile(url) }
+            throw ModelError.io(url, reason: error.reason)
+        }
+        do {
+            return try SafeTensors.decode(data, source: url.path)
         } catch {
             throw ModelError.corruptFile(url, reason: "\(error)")
         }
@@ -79,12 +109,8 @@ public enum CharModelFiles {
 
     /// Rewrites `train-log.jsonl` and `curves.svg` in `directory`.
     static func writeLog(_ log: [TrainingRecord], in directory: ModelDirectory) throws {
-        do {
-            try Data(TrainingLog.encode(log).utf8).write(to: directory.logURL, options: .atomic)
-            try Data(curves(log).svg().utf8).write(to: directory.curvesURL, options: .atomic)
-        } catch {
-            throw ModelError.io(directory.url, reason: "cannot write the training log: \(error.localizedDescription)")
-        }
+        try directory.writeFile(Data(TrainingLog.encode(log).utf8), to: "train-log.jsonl")
+        try directory.writeFile(Data(curves(log).svg().utf8), to: "curves.svg")
     }
 
     /// Reads `train-log.jsonl` (empty when the file is missing).

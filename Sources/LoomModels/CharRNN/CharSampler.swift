@@ -76,11 +76,12 @@ public final class CharSampler {
     /// The prompt is fed once; every sample starts from the state after it. All samples draw from one
     /// generator seeded with `seed`, so the same arguments give the same texts.
     /// - Parameter onCharacter: called with (sample index, character) as each character is produced.
+    /// - Parameter record: keep each sample's characters and log-probabilities in the result (memory grows
+    ///   with `length`); false streams them through `onCharacter` only, in constant memory.
     public func generate(prompt: String, length: Int, strategy: SamplingStrategy, count: Int = 1, seed: UInt64,
-                         skipUnknown: Bool = false,
+                         skipUnknown: Bool = false, record: Bool = true,
                          onCharacter: (Int, String) -> Void = { _, _ in }) throws -> [CharSample] {
-        guard length >= 0 else { throw ModelError.invalidOption("--length must not be negative, got \(length)") }
-        guard count >= 1 else { throw ModelError.invalidOption("--count must be at least 1, got \(count)") }
+        try Self.checkSizes(length: length, count: count, record: record)
         let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
         // Batch-1 products are too small to split across threads: OpenBLAS's threaded sgemv runs several times
         // slower here, and far slower on a busy machine. One thread while generating, then as it was.
@@ -98,19 +99,21 @@ public final class CharSampler {
             stepper.state = promptState
             var characters: [String] = []
             var logProbabilities: [Float] = []
-            characters.reserveCapacity(length)
-            logProbabilities.reserveCapacity(length)
+            if record {
+                characters.reserveCapacity(length)
+                logProbabilities.reserveCapacity(length)
+            }
             for position in 0..<length {
-                let id: Int
-                if position == 0 {
-                    id = strategy.sample(logits: promptLogits, rng: &rng)
-                    logProbabilities.append(Self.logProbability(of: id, logits: promptLogits))
-                } else {
-                    id = strategy.sample(logits: stepper.logits, rng: &rng)
-                    logProbabilities.append(Self.logProbability(of: id, logits: stepper.logits))
+                let logits = position == 0 ? promptLogits : stepper.logits
+                guard logits.allSatisfy({ $0.isFinite }) else {
+                    throw ModelError.invalidData("the model's outputs became NaN or infinite at generated character \(position + 1); its weights are damaged or far too large to sample from")
                 }
+                let id = strategy.sample(logits: logits, rng: &rng)
                 let symbol = vocabulary.symbols[id]
-                characters.append(symbol)
+                if record {
+                    logProbabilities.append(Self.logProbability(of: id, logits: logits))
+                    characters.append(symbol)
+                }
                 onCharacter(sampleIndex, symbol)
                 if position + 1 < length { stepper.feed(Int32(id)) }
             }
@@ -118,6 +121,25 @@ public final class CharSampler {
                                       logProbabilities: logProbabilities))
         }
         return samples
+    }
+
+    /// Most characters one call may generate (per sample), and most samples.
+    public static let maximumLength = 100_000_000
+    public static let maximumCount = 100_000
+    /// Most characters kept in memory over all samples when `record` is on (`--json`).
+    public static let maximumRecorded = 10_000_000
+
+    /// Rejects lengths and counts beyond the limits above, before anything is generated.
+    public static func checkSizes(length: Int, count: Int, record: Bool) throws {
+        guard length >= 0 && length <= maximumLength else {
+            throw ModelError.invalidOption("--length must be between 0 and \(maximumLength), got \(length)")
+        }
+        guard count >= 1 && count <= maximumCount else {
+            throw ModelError.invalidOption("--count must be between 1 and \(maximumCount), got \(count)")
+        }
+        if record, Checked.product(length, count).map({ $0 > maximumRecorded }) ?? true {
+            throw ModelError.invalidOption("--length × --count may be at most \(maximumRecorded) characters with --json (every character's probability is kept); use text output to stream longer samples")
+        }
     }
 
     /// log softmax(logits)[index], computed stably in Double.

@@ -76,11 +76,16 @@ public struct CharTrainer {
             throw ModelError.invalidData("\(files.map(\.path).joined(separator: ", ")): not the corpus this run was trained on (\(corpus.ids.count) characters, the run had \(state.corpusCharacters), or the text differs); resume with the original --corpus files")
         }
         try checkSizes(corpus, options: options)
-        var rng = SeededGenerator(seed: 0)
-        let model = try CharLanguageModel(configuration, rng: &rng)
+        try state.validate(corpus: corpus, source: directory.file(CharTrainingCheckpoint.stateName))
+        // Both weight files are checked against the configuration before any model is allocated.
+        let weightFiles = try directory.readFiles(required: ["model.safetensors", CharTrainingCheckpoint.weightsName])
+        let bestModel = try CharModelFiles.buildModel(configuration, weights: weightFiles["model.safetensors"]!,
+                                                      source: directory.weightsURL)
+        let model = try CharModelFiles.buildModel(configuration, weights: weightFiles[CharTrainingCheckpoint.weightsName]!,
+                                                  source: directory.file(CharTrainingCheckpoint.weightsName))
         let optimizer = Adam(learningRate: options.learningRate(epoch: state.epoch))
-        try CharTrainingCheckpoint.readTensors(from: directory, into: model.parameters, optimizer: optimizer,
-                                               stepCount: state.optimizerSteps)
+        try CharTrainingCheckpoint.readOptimizer(from: directory, parameters: model.parameters, optimizer: optimizer,
+                                                 stepCount: state.optimizerSteps)
         let carried = try CharTrainingCheckpoint.readHidden(
             from: directory, layers: configuration.layers, batch: options.batchSize, hidden: configuration.hiddenSize,
             hasCell: configuration.cell == .lstm)
@@ -88,8 +93,6 @@ public struct CharTrainer {
             throw ModelError.corruptFile(directory.file(CharTrainingCheckpoint.stateName),
                                          reason: "the run stopped inside an epoch but its layout or hidden state is missing")
         }
-        let bestModel = try CharLanguageModel(configuration, rng: &rng)
-        try directory.readWeights(into: bestModel.parameters)
         let bestWeights = Dictionary(uniqueKeysWithValues: bestModel.parameters.map { ($0.name, $0.value) })
         let log = try CharModelFiles.readLog(in: directory)
         let session = CharTrainingSession(model: model, vocabulary: vocabulary, corpus: corpus, state: state,

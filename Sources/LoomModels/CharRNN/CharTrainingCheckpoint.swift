@@ -48,6 +48,44 @@ struct CharTrainingState: Codable {
     var seconds: Double
 }
 
+extension CharTrainingState {
+    /// Rejects a state file that does not describe a position in `corpus` with these options: every
+    /// number that later indexes the text or sizes a buffer is checked here, so a damaged or hand-edited
+    /// `resume/state.json` is an error naming the field, never a crash.
+    func validate(corpus: CharCorpus, source: URL) throws {
+        func require(_ condition: Bool, _ what: String) throws {
+            if !condition { throw ModelError.corruptFile(source, reason: what) }
+        }
+        do {
+            try options.validate()
+        } catch {
+            throw ModelError.corruptFile(source, reason: "options: \(error)")
+        }
+        try require(step >= 0 && step <= 1_000_000_000_000, "\"step\" \(step) is out of range")
+        try require(optimizerSteps >= 0 && optimizerSteps <= 1_000_000_000_000, "\"optimizerSteps\" \(optimizerSteps) is out of range")
+        try require(epoch >= 1 && epoch <= 1_000_001, "\"epoch\" \(epoch) is out of range")
+        try require(seconds >= 0 && seconds.isFinite, "\"seconds\" must be a non-negative number")
+        try require(pending.steps >= 0 && pending.characters >= 0 && pending.lossSum.isFinite && pending.normSum.isFinite
+                    && pending.stepSeconds.isFinite, "\"pending\" holds impossible values")
+        if let bestLoss { try require(bestLoss.isFinite, "\"bestLoss\" must be a finite number") }
+        if let bestStep { try require(bestStep >= 0 && bestStep <= step, "\"bestStep\" \(bestStep) is after \"step\" \(step)") }
+        try require(window >= 0, "\"window\" must not be negative")
+        guard let layout else {
+            try require(window == 0, "\"window\" is \(window) but the state has no epoch layout")
+            return
+        }
+        let batch = options.batchSize
+        try require(layout.sequenceLength == options.sequenceLength, "the layout's sequenceLength differs from the options'")
+        try require(layout.lanes.count == batch && Set(layout.lanes) == Set(0..<batch),
+                    "the layout's lanes are not an order of the \(batch) lanes")
+        try require(layout.offset >= 0 && layout.offset < max(options.sequenceLength, 1), "the layout's offset \(layout.offset) is out of range")
+        try require(layout.laneLength == (corpus.trainCount - layout.offset) / batch,
+                    "the layout's laneLength \(layout.laneLength) does not fit the corpus")
+        try require(window < layout.windowsPerEpoch,
+                    "\"window\" \(window) is beyond the \(layout.windowsPerEpoch) windows of an epoch")
+    }
+}
+
 /// Reading and writing the `resume/` part of a character model folder.
 enum CharTrainingCheckpoint {
     static let folder = "resume"
@@ -93,10 +131,9 @@ enum CharTrainingCheckpoint {
         return state
     }
 
-    /// Loads the last weights and optimizer moments into `parameters` and `optimizer`.
-    static func readTensors(from directory: ModelDirectory, into parameters: [Parameter], optimizer: Adam,
-                            stepCount: Int) throws {
-        try directory.readWeights(into: parameters, from: weightsName)
+    /// Loads the optimizer moments of `parameters` into `optimizer`.
+    static func readOptimizer(from directory: ModelDirectory, parameters: [Parameter], optimizer: Adam,
+                              stepCount: Int) throws {
         let source = directory.file(optimizerName)
         let moments = try CharModelFiles.readTensors(source).tensors
         let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.shape) })

@@ -45,4 +45,6 @@ public struct CharTrainingSummary: Sendable {
     public var validationCharacters: Int
     /// Why the run stopped, in words.
     public var stopReason: String
+    /// The signal (SIGINT, SIGTERM) that stopped the run, after a final checkpoint was written.
+    public var interruptedBy: Int32? = nil
 }

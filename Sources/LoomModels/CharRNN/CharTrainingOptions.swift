@@ -48,11 +48,12 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
         try require(decay > 0 && decay <= 1, "--decay must be in (0, 1], got \(decay)")
         try require(clip > 0 && clip.isFinite, "--clip must be positive, got \(clip)")
         try require(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1), got \(validationFraction)")
-        if let steps = maxSteps { try require(steps >= 1, "--steps must be at least 1, got \(steps)") }
-        if let epochs { try require(epochs >= 1, "--epochs must be at least 1, got \(epochs)") }
-        try require(evaluateEvery >= 1, "--eval-every must be at least 1, got \(evaluateEvery)")
+        try require(sequenceLength <= Int.max / max(batchSize, 1) / 8, "--seq-length × --batch-size is too large")
+        if let steps = maxSteps { try require(steps >= 1 && steps <= 1_000_000_000_000, "--steps must be between 1 and 10^12, got \(steps)") }
+        if let epochs { try require(epochs >= 1 && epochs <= 1_000_000, "--epochs must be between 1 and 1000000, got \(epochs)") }
+        try require(evaluateEvery >= 1 && evaluateEvery <= 1_000_000_000_000, "--eval-every must be between 1 and 10^12, got \(evaluateEvery)")
         if let limit = timeLimit { try require(limit > 0 && limit.isFinite, "--time-limit must be positive seconds, got \(limit)") }
-        try require(sampleLength >= 0, "--sample-length must not be negative")
+        try require(sampleLength >= 0 && sampleLength <= 100_000, "--sample-length must be between 0 and 100000, got \(sampleLength)")
     }
 }
 

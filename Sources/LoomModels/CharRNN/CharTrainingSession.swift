@@ -1,5 +1,6 @@
 import Foundation
 import LoomNN
+import LoomSystem
 import LoomTensor
 import LoomText
 
@@ -22,6 +23,9 @@ final class CharTrainingSession {
     private var sessionSteps = 0
     private var sessionStepSeconds = 0.0
     private let secondsBefore: Double
+    private var divergence: DivergenceGuard
+    /// The signal that stopped this session, if one did.
+    private(set) var interruptedBy: Int32?
 
     init(model: CharLanguageModel, vocabulary: CharVocabulary, corpus: CharCorpus, state: CharTrainingState,
          optimizer: Adam, carried: RecurrentState?, log: [TrainingRecord], bestWeights: [String: Tensor]?,
@@ -36,6 +40,7 @@ final class CharTrainingSession {
         self.bestWeights = bestWeights
         self.output = output
         secondsBefore = state.seconds
+        divergence = DivergenceGuard(reference: Foundation.log(Double(max(vocabulary.count, 2))))
     }
 
     /// Why the run should stop now, or nil to go on.
@@ -72,9 +77,8 @@ final class CharTrainingSession {
             }
             model.backward(gradient)
             let norm = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clip)
-            guard norm.isFinite else {
-                throw ModelError.nonFiniteLoss(step: state.step + 1, epoch: epoch, learningRate: optimizer.learningRate)
-            }
+            try divergence.check(loss: Double(loss), gradientNorm: Double(norm), step: state.step + 1, epoch: epoch,
+                                 learningRate: optimizer.learningRate)
             optimizer.step(model.parameters)
             carried = final
             state.step += 1
@@ -95,6 +99,10 @@ final class CharTrainingSession {
             state.pending.characters += steps * batch
             state.pending.stepSeconds += stepSeconds
             reason = stopReason(sessionSeconds: Date().timeIntervalSince(sessionStart))
+            if reason == nil, let signal = Interruption.requestedSignal {
+                interruptedBy = signal
+                reason = "interrupted by \(Interruption.name(of: signal)) at step \(state.step)"
+            }
             observer(.step(progress(loss: Double(loss), epoch: epoch, layout: layout)))
             if state.step % options.evaluateEvery == 0 || reason != nil {
                 try evaluateAndSave(epoch: epoch, observer: observer)
@@ -107,7 +115,7 @@ final class CharTrainingSession {
                                    steps: state.step, epoch: state.epoch, log: log,
                                    seconds: Date().timeIntervalSince(sessionStart), vocabularySize: vocabulary.count,
                                    trainCharacters: corpus.trainCount, validationCharacters: corpus.validation.count,
-                                   stopReason: stop)
+                                   stopReason: stop, interruptedBy: interruptedBy)
     }
 
     private func progress(loss: Double, epoch: Int, layout: CharEpochLayout) -> CharTrainingProgress {
@@ -115,8 +123,10 @@ final class CharTrainingSession {
         if let epochs = options.effectiveEpochs {
             let remainingInEpoch = state.window == 0 ? 0 : layout.windowsPerEpoch - state.window
             let fullEpochsLeft = max(0, epochs - state.epoch + (state.window == 0 ? 1 : 0))
-            let byEpochs = state.step + remainingInEpoch + fullEpochsLeft * layout.windowsPerEpoch
-            total = min(total ?? byEpochs, byEpochs)
+            if let byEpochs = Checked.sum(Checked.sum(state.step, remainingInEpoch),
+                                          Checked.product(fullEpochsLeft, layout.windowsPerEpoch)) {
+                total = min(total ?? byEpochs, byEpochs)
+            }
         }
         let perStep = sessionStepSeconds / Double(max(sessionSteps, 1))
         var left = total.map { Double(max($0 - state.step, 0)) * perStep }
@@ -133,8 +143,8 @@ final class CharTrainingSession {
     /// Validation loss, a log record, the best-weights snapshot, a checkpoint on disk and a sample.
     private func evaluateAndSave(epoch: Int, observer: (CharTrainingEvent) -> Void) throws {
         let validation = corpus.validation.isEmpty ? nil : validationLoss()
-        if let validation, !validation.isFinite {
-            throw ModelError.nonFiniteLoss(step: state.step, epoch: epoch, learningRate: optimizer.learningRate)
+        if let validation {
+            try divergence.check(validationLoss: validation, step: state.step, epoch: epoch, learningRate: optimizer.learningRate)
         }
         let record = TrainingRecord(epoch: epoch, step: state.step, trainLoss: state.pending.meanLoss,
                                     validationLoss: validation, gradientNorm: state.pending.meanNorm,

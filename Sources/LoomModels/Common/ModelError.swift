@@ -3,6 +3,12 @@ import Foundation
 /// Everything that can go wrong loading, saving or training a model, worded for the person at the terminal.
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case missingFile(URL)
+    /// The model folder itself does not exist.
+    case missingModel(URL)
+    /// An output path that Loom refuses to write, and why.
+    case refusedOutput(URL, reason: String)
+    /// Training stopped because the loss exploded (finite but far above where it started).
+    case diverged(step: Int, epoch: Int, loss: Double, limit: Double, learningRate: Float)
     case corruptFile(URL, reason: String)
     case newerFormat(URL, found: Int, supported: Int)
     case wrongModelKind(URL, found: String, expected: String)
@@ -16,6 +22,12 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .missingFile(let url):
             return "\(url.path): file not found"
+        case .missingModel(let url):
+            return "\(url.path): model folder not found"
+        case .refusedOutput(let url, let reason):
+            return "\(url.path): refusing to write here: \(reason)"
+        case .diverged(let step, let epoch, let loss, let limit, let learningRate):
+            return "training diverged at step \(step) (epoch \(epoch)): the loss reached \(String(format: "%.4g", loss)), above the limit of \(String(format: "%.4g", limit)) (see docs/ERRORS.md); training stopped and the last good model was kept. Try a lower learning rate (now \(learningRate)), e.g. --learning-rate \(learningRate / 10)."
         case .corruptFile(let url, let reason):
             return "\(url.path): corrupt or unreadable: \(reason)"
         case .newerFormat(let url, let found, let supported):

@@ -77,6 +77,7 @@ public final class SentimentClassifier {
 
     /// Class probabilities of encoded sequences, [count][classes].
     public func probabilities(encoded sequences: [[Int32]], batchSize: Int = 256) -> [[Float]] {
+        let batchSize = max(batchSize, 1)
         var results = [[Float]](repeating: [], count: sequences.count)
         tokensClassified += sequences.reduce(0, { $0 + $1.count })
         if tokensClassified >= projectionTableThreshold { prepareForThroughput() }

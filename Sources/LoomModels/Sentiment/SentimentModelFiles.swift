@@ -25,38 +25,44 @@ public enum SentimentModelFiles {
 
     /// Rewrites only the log and the curves of an existing folder (each file atomically).
     public static func writeLog(_ log: [TrainingRecord], in directory: ModelDirectory) throws {
-        do {
-            try Data(TrainingLog.encode(log).utf8).write(to: directory.logURL, options: .atomic)
-            try Data(curves(log).svg().utf8).write(to: directory.curvesURL, options: .atomic)
-        } catch {
-            throw ModelError.io(directory.url, reason: "cannot write the training log: \(error.localizedDescription)")
-        }
+        try directory.writeFile(Data(TrainingLog.encode(log).utf8), to: "train-log.jsonl")
+        try directory.writeFile(Data(curves(log).svg().utf8), to: "curves.svg")
     }
 
-    /// Loads the model and its vocabulary, checking that config, vocabulary and weights agree.
+    /// Loads the model and its vocabulary, checking that config, vocabulary and weights agree. All three
+    /// files are read together (`ModelDirectory.readFiles`), and the weights' size is checked against the
+    /// configuration before the model is allocated.
     public static func load(from directory: ModelDirectory) throws -> (model: SentimentModel, vocabulary: Vocabulary) {
-        try directory.requireFiles(["config.json", "model.safetensors", vocabularyName])
-        try directory.checkConfigHeader(expectedKind: SentimentConfiguration.kind,
-                                        supportedVersion: SentimentConfiguration.currentFormatVersion)
-        let configuration = try directory.readJSON(SentimentConfiguration.self, from: "config.json")
+        // The config first: a folder of another kind is named as such, not by the first file it lacks.
+        let files = try directory.readFiles(required: ["config.json"], optional: ["model.safetensors", vocabularyName])
+        let configData = files["config.json"]!
+        try ModelDirectory.checkConfigHeader(configData, source: directory.configURL, folder: directory.url,
+                                             expectedKind: SentimentConfiguration.kind,
+                                             supportedVersion: SentimentConfiguration.currentFormatVersion)
+        let configuration = try ModelDirectory.decodeJSON(SentimentConfiguration.self, from: configData,
+                                                          source: directory.configURL)
         do {
             try configuration.validate()
         } catch {
             throw ModelError.corruptFile(directory.configURL, reason: "\(error)")
         }
+        try directory.require(["model.safetensors", vocabularyName], in: files)
+        let vocabularyURL = directory.file(vocabularyName)
         let vocabulary: Vocabulary
         do {
-            vocabulary = try Vocabulary(contentsOf: directory.file(vocabularyName))
+            vocabulary = try Vocabulary(fileContents: files[vocabularyName]!, path: vocabularyURL.path)
         } catch {
-            throw ModelError.corruptFile(directory.file(vocabularyName), reason: "\(error)")
+            throw ModelError.corruptFile(vocabularyURL, reason: "\(error)")
         }
         guard vocabulary.count == configuration.vocabularySize else {
-            throw ModelError.mismatch(directory.file(vocabularyName),
+            throw ModelError.mismatch(vocabularyURL,
                                       reason: "vocabulary has \(vocabulary.count) tokens but config.json and the weights expect \(configuration.vocabularySize); the vocabulary does not belong to these weights")
         }
+        let tensors = try ModelDirectory.decodeWeights(files["model.safetensors"]!, source: directory.weightsURL)
+        try ModelDirectory.checkParameterCount(tensors, expected: configuration.parameterCount, source: directory.weightsURL)
         var rng = SeededGenerator(seed: 0)
         let model = try SentimentModel(configuration, rng: &rng)
-        try directory.readWeights(into: model.parameters)
+        try ModelDirectory.assign(tensors, to: model.parameters, source: directory.weightsURL)
         return (model, vocabulary)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LoomNN
+import LoomSystem
 import LoomTensor
 import LoomText
 
@@ -27,18 +28,21 @@ public struct SentimentTrainingOptions: Sendable {
 
     public init() {}
 
-    func validate() throws {
+    public func validate() throws {
         func require(_ condition: Bool, _ message: String) throws {
             if !condition { throw ModelError.invalidOption(message) }
         }
-        try require(epochs >= 1, "--epochs must be at least 1")
-        try require(batchSize >= 1, "--batch-size must be at least 1")
-        try require(learningRate > 0 && learningRate.isFinite, "--learning-rate must be positive")
-        try require(learningRateDecay > 0 && learningRateDecay <= 1, "--lr-decay must be in (0, 1]")
-        try require(clip > 0, "--clip must be positive")
-        try require(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1)")
-        try require(maxVocabulary >= 3, "--max-vocab must be at least 3 (two ids are reserved)")
-        try require(minCount >= 1, "--min-count must be at least 1")
+        try require(epochs >= 1 && epochs <= 1_000_000, "--epochs must be between 1 and 1000000, got \(epochs)")
+        try require(batchSize >= 1 && batchSize <= 65_536, "--batch-size must be between 1 and 65536, got \(batchSize)")
+        try require(learningRate > 0 && learningRate.isFinite, "--learning-rate must be a positive number, got \(learningRate)")
+        try require(learningRateDecay > 0 && learningRateDecay <= 1, "--lr-decay must be in (0, 1], got \(learningRateDecay)")
+        try require(clip > 0 && clip.isFinite, "--clip must be a positive number, got \(clip)")
+        try require(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1), got \(validationFraction)")
+        try require(patience >= 1 && patience <= 1_000_000, "--patience must be at least 1, got \(patience)")
+        try require(maxVocabulary >= 3 && maxVocabulary <= 50_000_000, "--max-vocab must be between 3 (two ids are reserved) and 50000000, got \(maxVocabulary)")
+        try require(minCount >= 1, "--min-count must be at least 1, got \(minCount)")
+        if let maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
+        if let timeLimit { try require(timeLimit > 0 && timeLimit.isFinite, "--time-limit must be a positive number of seconds, got \(timeLimit)") }
     }
 }
 
@@ -60,6 +64,12 @@ public struct SentimentTrainingSummary {
     public var vocabularySize: Int
     public var trainCount: Int
     public var validationCount: Int
+    /// Optimiser steps taken.
+    public var steps: Int
+    /// The signal (SIGINT, SIGTERM) that stopped the run early, after its last checkpoint was written.
+    public var interruptedBy: Int32?
+    /// Whether a model folder was written (false when the run stopped before its first checkpoint).
+    public var saved: Bool
 }
 
 /// Trains a `SentimentModel` on labelled text: vocabulary from the training split only, stratified
@@ -113,6 +123,8 @@ public struct SentimentTrainer {
         var best: (epoch: Int, accuracy: Double)? = nil
         var epochsWithoutImprovement = 0
         var totalSteps = 0
+        var divergence = DivergenceGuard(classes: classes.count)
+        var interruptedBy: Int32? = nil
 
         epochs: for epoch in 1...options.epochs {
             let epochStart = Date()
@@ -130,9 +142,8 @@ public struct SentimentTrainer {
                 }
                 model.backward(gradient)
                 let norm = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clip)
-                guard norm.isFinite else {
-                    throw ModelError.nonFiniteLoss(step: totalSteps + 1, epoch: epoch, learningRate: optimizer.learningRate)
-                }
+                try divergence.check(loss: Double(loss), gradientNorm: Double(norm), step: totalSteps + 1, epoch: epoch,
+                                     learningRate: optimizer.learningRate)
                 optimizer.step(model.parameters)
                 totalSteps += 1
 
@@ -150,6 +161,10 @@ public struct SentimentTrainer {
                                tokensPerSecond: Double(tokensSeen) / max(elapsed, 1e-9),
                                secondsLeftInEpoch: elapsed / Double(stepIndex + 1) * Double(batches.count - stepIndex - 1)))
                 if let limit = options.maxSteps, totalSteps >= limit { break }
+                if let signal = Interruption.requestedSignal {
+                    interruptedBy = signal
+                    break
+                }
             }
             let seconds = Date().timeIntervalSince(epochStart)
             var record = TrainingRecord(epoch: epoch, step: totalSteps, trainLoss: lossSum / Double(max(seen, 1)),
@@ -159,9 +174,7 @@ public struct SentimentTrainer {
                                         tokensPerSecond: Double(tokensSeen) / max(seconds, 1e-9), seconds: seconds)
             if validation.count > 0 {
                 let (loss, accuracy) = Self.evaluate(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
-                guard loss.isFinite else {
-                    throw ModelError.nonFiniteLoss(step: totalSteps, epoch: epoch, learningRate: optimizer.learningRate)
-                }
+                try divergence.check(validationLoss: loss, step: totalSteps, epoch: epoch, learningRate: optimizer.learningRate)
                 record.validationLoss = loss
                 record.validationAccuracy = accuracy
             }
@@ -178,6 +191,7 @@ public struct SentimentTrainer {
             }
             observer(.epochFinished(record, improved: improved))
             optimizer.learningRate *= options.learningRateDecay
+            if interruptedBy != nil { break epochs }
             if let limit = options.maxSteps, totalSteps >= limit { break epochs }
             if epochsWithoutImprovement >= options.patience {
                 observer(.message("validation accuracy has not improved for \(options.patience) epochs; stopping early"))
@@ -192,7 +206,8 @@ public struct SentimentTrainer {
                                         bestValidationAccuracy: validation.count > 0 ? best?.accuracy : nil, log: log,
                                         seconds: Date().timeIntervalSince(started), classes: classes,
                                         vocabularySize: vocabulary.count, trainCount: train.count,
-                                        validationCount: validation.count)
+                                        validationCount: validation.count, steps: totalSteps,
+                                        interruptedBy: interruptedBy, saved: best != nil)
     }
 
     /// Mean loss and accuracy of `model` on `examples` without dropout.
