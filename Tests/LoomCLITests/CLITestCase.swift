@@ -35,24 +35,50 @@ class CLITestCase: XCTestCase {
     }
 
     @discardableResult
-    func loom(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    func loom(_ arguments: [String], stdin: String? = nil, stdinData: Data? = nil,
+              environment: [String: String] = [:]) throws -> Result {
+        let running = try start(arguments, environment: environment)
+        if let data = stdinData ?? stdin.map({ Data($0.utf8) }) { running.input.fileHandleForWriting.write(data) }
+        return running.finish()
+    }
+
+    /// A `loom` process started in the scratch folder, with pipes for its streams.
+    struct Running {
+        var process: Process
+        var input: Pipe
+        var output: Pipe
+        var error: Pipe
+
+        /// Closes stdin, reads both outputs to their end and waits for the exit status (a signal's death
+        /// reads as 128 + the signal number, as a shell reports it).
+        func finish() -> Result {
+            try? input.fileHandleForWriting.close()
+            var outData = Data(), errData = Data()
+            let reader = Thread { errData = error.fileHandleForReading.readDataToEndOfFile() }
+            reader.start()
+            outData = output.fileHandleForReading.readDataToEndOfFile()
+            while !reader.isFinished { usleep(1000) }
+            process.waitUntilExit()
+            let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+            return Result(status: status, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self))
+        }
+    }
+
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
         let process = Process()
         process.executableURL = loomURL
         process.arguments = arguments
         process.currentDirectoryURL = scratch
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read before waiting so a full pipe cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Running(process: process, input: input, output: out, error: err)
     }
 
     /// Writes `text` to a file in the scratch folder and returns its path.

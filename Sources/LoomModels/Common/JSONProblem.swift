@@ -3,6 +3,25 @@ import Foundation
 /// Words for a `DecodingError`: which field, what was expected, what was found — "hiddenSize: expected
 /// a whole number, found 16.5" rather than "not valid JSON".
 enum JSONProblem {
+    /// As `describe(_:)`, and when the decoder blames the whole document although it is valid JSON
+    /// (Foundation on Linux reports a fraction in a whole-number field so), finds the field: the first
+    /// top-level fraction whose rounding makes `data` decode.
+    static func describe<T: Decodable>(_ error: DecodingError, data: Data, decoding type: T.Type) -> String {
+        guard case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return describe(error) }
+        for key in object.keys.sorted() {
+            guard let number = object[key] as? NSNumber,
+                  number.doubleValue.rounded(.towardZero) != number.doubleValue else { continue }
+            var rounded = object
+            rounded[key] = Int(exactly: number.doubleValue.rounded(.towardZero)) ?? 0
+            if let fixed = try? JSONSerialization.data(withJSONObject: rounded),
+               (try? JSONDecoder().decode(type, from: fixed)) != nil {
+                return "field '\(key)': expected a whole number, found \(number)"
+            }
+        }
+        return "valid JSON, but not the fields and types this model needs (\(describe(error)))"
+    }
+
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }

@@ -249,7 +249,7 @@ public struct ModelDirectory {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
-            throw ModelError.corruptFile(source, reason: JSONProblem.describe(error))
+            throw ModelError.corruptFile(source, reason: JSONProblem.describe(error, data: data, decoding: type))
         } catch {
             throw ModelError.corruptFile(source, reason: "not valid JSON (\(error.localizedDescription))")
         }

@@ -107,8 +107,7 @@ public struct OutputCheck {
     }
 
     /// Checks that a save can create its staging folders beside `output` — the name leaves room for the
-    /// staging suffix, and the nearest existing folder above it accepts a new folder — without leaving
-    /// anything behind (a probe folder is made and removed at once).
+    /// staging suffix, and the nearest existing folder above it is writable.
     private func checkWritable(_ output: URL) throws {
         let nameBytes = output.lastPathComponent.utf8.count
         if nameBytes + Self.stagingSuffixBytes > 255 {
@@ -122,13 +121,10 @@ public struct OutputCheck {
         guard FileManager.default.fileExists(atPath: existing.path, isDirectory: &isFolder), isFolder.boolValue else {
             throw ModelError.refusedOutput(output, reason: "\(existing.path) is a file, so no folder can be made inside it")
         }
-        let probe = existing.appendingPathComponent(".loom-write-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try FolderOperations.makeFolder(probe)
-        } catch {
-            throw ModelError.refusedOutput(output, reason: "cannot create folders in \(existing.path): \(error.reason)")
+        // access(2) also reports a read-only file system (EROFS), and creates nothing.
+        if access(existing.path, W_OK | X_OK) != 0 {
+            throw ModelError.refusedOutput(output, reason: "cannot create folders in \(existing.path): \(String(cString: strerror(errno)))")
         }
-        FolderOperations.removeTree(probe)
     }
 
     /// Bytes that a staging name adds to the model folder's name: ".", ".partial-", pid, "-", 10 digits.
