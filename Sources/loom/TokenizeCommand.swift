@@ -54,6 +54,9 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Print JSON: {\"tokens\":[…]} (and \"ids\" with --vocab) per input.")
     var json = false
 
+    @Flag(help: "Replace invalid UTF-8 on stdin with U+FFFD instead of stopping with an error.")
+    var lossy = false
+
     func run() throws {
         try reportingErrors {
             if scalars && !chars { throw UsageError(description: "--scalars needs --chars") }
@@ -64,8 +67,12 @@ struct TokenizeCommand: ParsableCommand {
             if let text {
                 try emit(split(text))
             } else {
-                while let line = readLine(strippingNewline: true) {
-                    try emit(split(line))
+                var stream = LineStream(fileDescriptor: STDIN_FILENO, path: "stdin", lossy: lossy)
+                while let lines = try stream.next() {
+                    for line in lines { try emit(split(line.text)) }
+                }
+                if stream.replacements > 0 {
+                    Stderr.write("warning: replaced \(stream.replacements) invalid UTF-8 sequence\(stream.replacements == 1 ? "" : "s") with U+FFFD (--lossy)\n")
                 }
             }
         }
