@@ -160,4 +160,20 @@ final class ModelSafetyTests: XCTestCase {
             }
         }
     }
+
+    func testVocabularyWithInvalidUTF8AndModelFilesThatAreFIFOs() throws {
+        let root = folder()
+        let vocabulary = root.appendingPathComponent("vocab.txt")
+        try Data([0x3C, 0x70, 0x61, 0x64, 0x3E, 0x0A, 0xFF, 0x0A]).write(to: vocabulary)
+        XCTAssertThrowsError(try Vocabulary(contentsOf: vocabulary)) { error in
+            XCTAssertEqual(error as? TextError, .invalidUTF8InVocabulary(path: vocabulary.path, byteOffset: 6, line: 2))
+            XCTAssertFalse("\(error)".contains("--lossy"), "--lossy does not apply to vocabularies")
+        }
+        let directory = ModelDirectory(root.appendingPathComponent("model"))
+        try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: false)
+        XCTAssertEqual(mkfifo(directory.configURL.path, 0o600), 0)
+        XCTAssertThrowsError(try SentimentModelFiles.load(from: directory)) { error in
+            XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+        }
+    }
 }
