@@ -39,8 +39,37 @@ public enum SafeTensors {
         try write(try dictionary(tensors, source: url.path), metadata: metadata, to: url)
     }
 
-    /// The bytes of a safetensors file holding `tensors` and `metadata`.
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:],
+    /// The element types Loom writes. Reading converts every supported type to F32.
+    public enum StorageType: String, CaseIterable, Sendable {
+        /// IEEE binary32, 4 bytes: what training writes; exact.
+        case f32 = "F32"
+        /// IEEE binary16, 2 bytes: ±65504, 11 significant bits (round to nearest even).
+        case f16 = "F16"
+        /// bfloat16, 2 bytes: F32's range, 8 significant bits (round to nearest even).
+        case bf16 = "BF16"
+
+        public var byteCount: Int { self == .f32 ? 4 : 2 }
+    }
+
+    /// As `write(_:metadata:to:)`, storing every tensor as `dtype`.
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], dtype: StorageType,
+                             to url: URL) throws {
+        try writeAtomically(try encode(tensors, metadata: metadata, dtype: dtype, source: url.path), to: url, beforeRename: nil)
+    }
+
+    /// Float → IEEE binary16 bits, rounding to nearest even (Swift's `Float16` conversion).
+    public static func halfBits(_ value: Float) -> UInt16 { Float16(value).bitPattern }
+
+    /// Float → bfloat16 bits: the upper half of the binary32 pattern, rounded to nearest even; NaN stays NaN.
+    public static func bfloat16Bits(_ value: Float) -> UInt16 {
+        if value.isNaN { return 0x7FC0 }
+        let bits = value.bitPattern
+        let rounding = 0x7FFF + ((bits >> 16) & 1)
+        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+    }
+
+    /// The bytes of a safetensors file holding `tensors` and `metadata`, every tensor stored as `dtype`.
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:], dtype: StorageType = .f32,
                               source: String = "<bytes>") throws -> Data {
         let names = tensors.keys.sorted()
         var header = "{"
@@ -65,8 +94,8 @@ public enum SafeTensors {
             if !first { header += "," }
             first = false
             appendJSONString(name, to: &header)
-            let end = offset + tensor.count * 4
-            header += ":{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],"
+            let end = offset + tensor.count * dtype.byteCount
+            header += ":{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],"
                 + "\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
@@ -79,11 +108,17 @@ public enum SafeTensors {
         data.append(contentsOf: headerBytes)
         for name in names {
             let values = tensors[name]!.data
-            #if _endian(little)
-            values.withUnsafeBytes { data.append(contentsOf: $0) }
-            #else
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            #endif
+            switch dtype {
+            case .f32:
+                #if _endian(little)
+                values.withUnsafeBytes { data.append(contentsOf: $0) }
+                #else
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+                #endif
+            case .f16, .bf16:
+                let halves = values.map { (dtype == .f16 ? halfBits($0) : bfloat16Bits($0)).littleEndian }
+                halves.withUnsafeBytes { data.append(contentsOf: $0) }
+            }
         }
         return data
     }

@@ -9,7 +9,7 @@ struct CharRNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charrnn",
         abstract: "Character-level language models: train on any text, then generate with `loom sample`.",
-        subcommands: [CharRNNTrainCommand.self])
+        subcommands: [CharRNNTrainCommand.self, CharRNNEvalCommand.self])
 }
 
 /// `loom charrnn train`: trains (or resumes) a character model and writes its folder.
@@ -226,6 +226,68 @@ final class CharTrainingObserver {
             line += improved ? " · saved as best" : ""
             reporter.log(line)
             if !sample.isEmpty { reporter.log("┆ " + sample.replacingOccurrences(of: "\n", with: "\n┆ ")) }
+        }
+    }
+}
+
+/// `loom charrnn eval`: the loss of a character model on a text.
+struct CharRNNEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure a character model's loss (nats and bits per character) on a text.",
+        discussion: """
+        With --validation F (default 0.1) only the last F of the text is scored, the part training holds out, \
+        read as --batch-size lanes in windows of --seq-length characters with the state carried, exactly as \
+        training's validation: so the figure equals the one training logged. --validation 1 scores the whole text.
+
+        Examples:
+          loom charrnn eval --model shakespeare --corpus ../shared/datasets/tinyshakespeare/input.txt
+          loom charrnn eval --model models/tales --corpus corpora/tales.txt --validation 1 --json
+        """)
+
+    @Option(help: ArgumentHelp("A bundled model name or a folder written by `loom charrnn train`.", valueName: "name|dir"))
+    var model: String = BundledModels.defaultCharacter
+
+    @Option(name: .customLong("corpus"), parsing: .upToNextOption, help: ArgumentHelp("UTF-8 text files, read in order.", valueName: "file"))
+    var corpus: [String] = []
+
+    @Option(help: "Fraction of the text (its end) to score, in (0, 1].")
+    var validation: Double = 0.1
+
+    @Option(name: .customLong("batch-size"), help: "Lanes the text is read in.")
+    var batchSize: Int = 32
+
+    @Option(name: .customLong("seq-length"), help: "Characters per window.")
+    var seqLength: Int = 100
+
+    @Flag(help: "Print one JSON line.")
+    var json = false
+
+    func validate() throws {
+        if corpus.isEmpty { throw ValidationError("give the text to score with --corpus FILE…") }
+        if !(validation > 0 && validation <= 1) { throw ValidationError("--validation must be in (0, 1], got \(validation)") }
+        if batchSize < 1 || batchSize > 100_000 { throw ValidationError("--batch-size must be between 1 and 100000, got \(batchSize)") }
+        if seqLength < 1 || seqLength > 100_000 { throw ValidationError("--seq-length must be between 1 and 100000, got \(seqLength)") }
+    }
+
+    struct Report: Encodable {
+        var characters: Int
+        var nats: Double
+        var bits: Double
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let sampler = try CharSampler(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultCharacter))
+            let files = corpus.map { URL(commandLinePath: $0) }
+            let texts = try CharCorpus.readTexts(files)
+            let encoded = try CharCorpus(sources: files, texts: texts, vocabulary: sampler.vocabulary, validationFraction: validation)
+            let text = encoded.validation
+            guard text.count >= 2 else { throw ModelError.invalidData("\(corpus.joined(separator: ", ")): fewer than 2 characters to score") }
+            let nats = sampler.model.meanLoss(on: text, lanes: batchSize, sequenceLength: seqLength)
+            let report = Report(characters: text.count, nats: nats, bits: nats / log(2.0))
+            if json { try printJSONLine(report); return }
+            print(String(format: "%d characters: %.4f nats/char (%.4f bits/char)", report.characters, nats, report.bits))
         }
     }
 }

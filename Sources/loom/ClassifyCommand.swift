@@ -13,7 +13,10 @@ struct ClassifyCommand: ParsableCommand {
 
         Output: one line per review, `label<TAB>probability<TAB>text` (the text only for several inputs), or JSON lines with --json: {"line", "label", "probability", "probabilities"}, where "line" is the input line number.
 
+        Without --model the bundled IMDB model (imdb-sentiment) answers.
+
         Examples:
+          loom classify "A wonderful, moving film."
           loom classify --model models/reviews "Not bad at all, I loved the ending."
           loom classify --model models/reviews --file reviews.txt --json
           cat reviews.txt | loom classify --model models/reviews
@@ -23,8 +26,8 @@ struct ClassifyCommand: ParsableCommand {
     @Argument(help: "A review to classify. Omit to read --file or standard input.")
     var text: String?
 
-    @Option(help: "Model folder written by `loom sentiment train`.")
-    var model: String
+    @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom sentiment train`.", valueName: "name|dir"))
+    var model: String = BundledModels.defaultSentiment
 
     @Option(help: "File with one review per line.")
     var file: String?
@@ -45,7 +48,7 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let classifier = try SentimentClassifier(directory: URL(commandLinePath: model))
+            let classifier = try SentimentClassifier(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultSentiment))
             let writer = PredictionWriter(classes: classifier.configuration.classes, json: json)
             if let text {
                 guard !text.allSatisfy(\.isWhitespace) else { throw ValidationError("the review text is empty") }

@@ -10,7 +10,12 @@ struct Loom: ParsableCommand {
         commandName: "loom",
         abstract: "Text sentiment and generation workbench: tokenize, train and run LSTM/GRU models on CPU.",
         discussion: """
-        Typical use:
+        Typical use (bundled models, no training):
+          loom classify "A warm, funny and moving film."
+          loom sample --prompt "ROMEO:"
+          loom models
+
+        Training your own:
           loom tokenize "I didn't like it 😴"
           loom vocab build corpora/tales.txt --out vocab/tales.txt
           loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/imdb
@@ -18,7 +23,9 @@ struct Loom: ParsableCommand {
           loom charrnn train --corpus corpora/tales.txt --out models/tales
           loom sample --model models/tales --prompt "MILLER:"
 
-        Run `loom help <command>` for each command's options.
+        Run `loom help <command>` for each command's options. Exit status: 0 success, 1 bad input or \
+        model files, 2 training diverged, 64 bad option, 73 refused output path, 130/143 interrupted \
+        (docs/ERRORS.md).
         """,
         version: Loom.versionText,
         subcommands: [
@@ -28,6 +35,8 @@ struct Loom: ParsableCommand {
             ClassifyCommand.self,
             CharRNNCommand.self,
             SampleCommand.self,
+            ModelsCommand.self,
+            ConvertCommand.self,
         ]
     )
 

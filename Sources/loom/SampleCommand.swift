@@ -17,15 +17,18 @@ struct SampleCommand: ParsableCommand {
         them instead. --json prints one JSON object with each sample and the natural-log probability the \
         model gave every generated character (from its plain softmax, independent of the sampling settings).
 
+        Without --model the bundled Tiny Shakespeare model (shakespeare) writes.
+
         Examples:
+          loom sample --prompt "ROMEO:"
           loom sample --model models/tales --prompt "Once upon a time" --length 300
           loom sample --model models/shakespeare --prompt "ROMEO:" \\
             --temperature 0.5 --top-p 0.9 --count 3
           loom sample --model models/tales --prompt "The " --temperature 0 --json
         """)
 
-    @Option(help: ArgumentHelp("Model folder written by `loom charrnn train`.", valueName: "dir"))
-    var model: String
+    @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom charrnn train`.", valueName: "name|dir"))
+    var model: String = BundledModels.defaultCharacter
 
     @Option(help: "Text to continue (at least one character).")
     var prompt: String
@@ -61,7 +64,7 @@ struct SampleCommand: ParsableCommand {
     private func sample() throws {
         let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
         try CharSampler.checkSizes(length: length, count: count, record: json)
-        let sampler = try CharSampler(directory: URL(fileURLWithPath: model))
+        let sampler = try CharSampler(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultCharacter))
         let (_, skipped) = try sampler.encodePrompt(prompt, skipUnknown: skipUnknown)
         let fedPrompt = sampler.promptText(prompt)
         if !skipped.isEmpty {

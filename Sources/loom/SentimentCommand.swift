@@ -184,6 +184,8 @@ struct SentimentTrainCommand: ParsableCommand {
             Interruption.install()
             let summary = try trainer.train(examples, source: source.path, output: output) { event in
                 switch event {
+                case .message(let text) where text.hasPrefix("warning:"):
+                    progress.warn(text)
                 case .message(let text):
                     progress.log(text)
                 case let .step(epoch, epochs, step, steps, loss, accuracy, tokensPerSecond, secondsLeft):
@@ -221,8 +223,8 @@ struct SentimentEvalCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model folder written by `loom sentiment train`.")
-    var model: String
+    @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom sentiment train`.", valueName: "name|dir"))
+    var model: String = BundledModels.defaultSentiment
 
     @Option(help: "Labelled data: aclImdb folder, .tsv or .csv file.")
     var data: String
@@ -242,7 +244,7 @@ struct SentimentEvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let classifier = try SentimentClassifier(directory: URL(commandLinePath: model))
+            let classifier = try SentimentClassifier(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultSentiment))
             let examples = try LabelledCorpus.read(URL(commandLinePath: data), options: CorpusOptions(split: split))
             let start = Date()
             let metrics = try classifier.evaluate(examples, batchSize: batchSize)

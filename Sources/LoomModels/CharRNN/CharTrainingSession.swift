@@ -167,36 +167,9 @@ final class CharTrainingSession {
         observer(.evaluation(record, improved: improved, sample: sample))
     }
 
-    /// Mean loss (nats per character) over the validation text, read as up to `batchSize` lanes with the
-    /// state carried across windows, without dropout.
+    /// Mean loss (nats per character) over the validation text (see `CharLanguageModel.meanLoss`).
     private func validationLoss() -> Double {
-        let text = corpus.validation
-        let steps = options.sequenceLength
-        let lanes = max(1, min(options.batchSize, text.count / (steps + 1)))
-        let laneLength = text.count / lanes
-        var state: RecurrentState? = nil
-        var rng = SeededGenerator(seed: 0)
-        var total = 0.0, count = 0
-        var start = 0
-        while start < laneLength - 1 {
-            let length = min(steps, laneLength - 1 - start)
-            var inputs = [Int32](repeating: 0, count: length * lanes)
-            var targets = inputs
-            for lane in 0..<lanes {
-                let base = text.startIndex + lane * laneLength + start
-                for t in 0..<length {
-                    inputs[t * lanes + lane] = text[base + t]
-                    targets[t * lanes + lane] = text[base + t + 1]
-                }
-            }
-            let (logits, final) = model.forward(inputs, steps: length, batch: lanes, initialState: state, training: false,
-                                                rng: &rng)
-            total += Double(Loss.softmaxCrossEntropy(logits, targets: targets).loss) * Double(length * lanes)
-            count += length * lanes
-            state = final
-            start += length
-        }
-        return total / Double(max(count, 1))
+        model.meanLoss(on: corpus.validation, lanes: options.batchSize, sequenceLength: options.sequenceLength)
     }
 
     /// A short sample from the current weights, on its own generator so training's stays untouched.

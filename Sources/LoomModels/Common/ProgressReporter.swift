@@ -49,6 +49,15 @@ public final class ProgressReporter {
         if isTerminal { lastDraw = .distantPast }
     }
 
+    /// Prints a warning even when progress is silenced (`--quiet`), after clearing the current bar.
+    public func warn(_ message: String) {
+        if enabled && isTerminal && lastLineLength > 0 {
+            FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: lastLineLength))\r".utf8))
+            lastLineLength = 0
+        }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
     /// Human-readable duration such as `1m05s`.
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "?" }

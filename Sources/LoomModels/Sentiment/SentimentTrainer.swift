@@ -70,6 +70,8 @@ public struct SentimentTrainingSummary {
     public var interruptedBy: Int32?
     /// Whether a model folder was written (false when the run stopped before its first checkpoint).
     public var saved: Bool
+    /// The best model is no better than the majority class on validation (a warning was reported).
+    public var chanceLevel: Bool
 }
 
 /// Trains a `SentimentModel` on labelled text: vocabulary from the training split only, stratified
@@ -124,6 +126,8 @@ public struct SentimentTrainer {
         var epochsWithoutImprovement = 0
         var totalSteps = 0
         var divergence = DivergenceGuard(classes: classes.count)
+        var lastPredictedClasses = 0
+        var bestPredictedClasses: Int? = nil
         var interruptedBy: Int32? = nil
 
         epochs: for epoch in 1...options.epochs {
@@ -173,16 +177,19 @@ public struct SentimentTrainer {
                                         learningRate: Double(optimizer.learningRate),
                                         tokensPerSecond: Double(tokensSeen) / max(seconds, 1e-9), seconds: seconds)
             if validation.count > 0 {
-                let (loss, accuracy) = Self.evaluate(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
+                let (loss, accuracy, predictedClasses) = Self.evaluate(model, on: validation, batchSize: 256,
+                                                                       maxLength: configuration.maxLength)
                 try divergence.check(validationLoss: loss, step: totalSteps, epoch: epoch, learningRate: optimizer.learningRate)
                 record.validationLoss = loss
                 record.validationAccuracy = accuracy
+                lastPredictedClasses = predictedClasses
             }
             log.append(record)
             let score = record.validationAccuracy ?? record.trainAccuracy ?? 0
             let improved = best == nil || score > best!.accuracy
             if improved {
                 best = (epoch, score)
+                bestPredictedClasses = record.validationAccuracy == nil ? nil : lastPredictedClasses
                 epochsWithoutImprovement = 0
                 try SentimentModelFiles.save(model, vocabulary: vocabulary, log: log, to: output)
             } else {
@@ -202,27 +209,38 @@ public struct SentimentTrainer {
                 break epochs
             }
         }
+        let majority = Double(validation.labels.reduce(into: [Int32: Int]()) { $0[$1, default: 0] += 1 }.values.max() ?? 0)
+            / Double(max(validation.count, 1))
+        var chanceLevel = false
+        if let best, validation.count > 0, bestPredictedClasses == 1 || best.accuracy <= majority + 0.01 {
+            chanceLevel = true
+            observer(.message(String(format: "warning: the model is no better than always answering the most common class (validation accuracy %.3f, majority class %.3f%@). It has not learned from this data: train longer (--epochs 20 --patience 6), or for a few thousand reviews use the small-data settings (--embedding 32 --hidden 32 --min-count 1 --batch-size 16 --learning-rate 0.005).", best.accuracy, majority, bestPredictedClasses == 1 ? "; every validation review gets the same class" : "")))
+        }
         return SentimentTrainingSummary(bestEpoch: best?.epoch ?? 0,
                                         bestValidationAccuracy: validation.count > 0 ? best?.accuracy : nil, log: log,
                                         seconds: Date().timeIntervalSince(started), classes: classes,
                                         vocabularySize: vocabulary.count, trainCount: train.count,
                                         validationCount: validation.count, steps: totalSteps,
-                                        interruptedBy: interruptedBy, saved: best != nil)
+                                        interruptedBy: interruptedBy, saved: best != nil, chanceLevel: chanceLevel)
     }
 
     /// Mean loss and accuracy of `model` on `examples` without dropout.
-    static func evaluate(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int) -> (loss: Double, accuracy: Double) {
+    static func evaluate(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int)
+        -> (loss: Double, accuracy: Double, predictedClasses: Int) {
         var rng = SeededGenerator(seed: 0)
         var lossSum = 0.0, correct = 0
+        var predicted = Set<Int>()
         for indices in SentimentData.lengthOrderedBatches(lengths: examples.sequences.map(\.count), batchSize: batchSize) {
             let batch = PaddedBatch(sequences: indices.map { examples.sequences[$0] }, maxLength: maxLength)
             let targets = indices.map { examples.labels[$0] }
             let logits = model.forward(batch, training: false, rng: &rng)
             lossSum += Double(model.loss(logits: logits, targets: targets).loss) * Double(indices.count)
-            correct += zip(model.probabilities(logits: logits), targets).filter { row, target in
-                row.indices.max { row[$0] < row[$1] } == Int(target)
-            }.count
+            for (row, target) in zip(model.probabilities(logits: logits), targets) {
+                let best = row.indices.max { row[$0] < row[$1] } ?? 0
+                predicted.insert(best)
+                if best == Int(target) { correct += 1 }
+            }
         }
-        return (lossSum / Double(max(examples.count, 1)), Double(correct) / Double(max(examples.count, 1)))
+        return (lossSum / Double(max(examples.count, 1)), Double(correct) / Double(max(examples.count, 1)), predicted.count)
     }
 }
