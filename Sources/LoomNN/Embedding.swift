@@ -15,9 +15,12 @@ public final class Embedding {
 
     private var cachedIds: [Int32] = []
 
-    /// - Parameter name: prefix for the parameter name (`"\(name).weight"`); empty gives plain `weight`.
+    /// - Parameters:
+    ///   - name: prefix for the parameter name (`"\(name).weight"`); empty gives plain `weight`.
+    ///   - randomize: false leaves the table zero, for a model whose weights are loaded next (drawing a
+    ///     million normal numbers only to overwrite them is most of a one-shot call's time).
     public init(vocabularySize: Int, dimension: Int, paddingIndex: Int? = 0, name: String = "",
-                rng: inout SeededGenerator) {
+                randomize: Bool = true, rng: inout SeededGenerator) {
         precondition(vocabularySize > 0 && dimension > 0, "Embedding needs a positive vocabulary size and dimension")
         if let pad = paddingIndex {
             precondition((0..<vocabularySize).contains(pad), "padding index \(pad) outside 0..<\(vocabularySize)")
@@ -25,7 +28,9 @@ public final class Embedding {
         self.vocabularySize = vocabularySize
         self.dimension = dimension
         self.paddingIndex = paddingIndex
-        var values = Initializer.normal(count: vocabularySize * dimension, mean: 0, standardDeviation: 1, rng: &rng)
+        var values = randomize
+            ? Initializer.normal(count: vocabularySize * dimension, mean: 0, standardDeviation: 1, rng: &rng)
+            : [Float](repeating: 0, count: vocabularySize * dimension)
         if let pad = paddingIndex {
             for j in 0..<dimension { values[pad * dimension + j] = 0 }
         }

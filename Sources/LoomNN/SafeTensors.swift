@@ -317,8 +317,14 @@ public enum SafeTensors {
             return (0..<n).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
             #endif
         case "F16":
-            return (0..<bytes.count / 2).map {
-                floatFromHalf(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))
+            // Swift's Float16 → Float conversion (one F16C instruction per 8 values where the CPU has it);
+            // equal to the reference `floatFromHalf` for all 65,536 bit patterns (SafeTensorsTests).
+            let n = bytes.count / 2
+            return [Float](unsafeUninitializedCapacity: n) { out, count in
+                for i in 0..<n {
+                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                }
+                count = n
             }
         case "BF16":
             return (0..<bytes.count / 2).map {

@@ -301,4 +301,33 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: url), oldBytes)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["model.safetensors"])
     }
+
+    /// The fast F16 decode (Float16 conversion) equals the reference `floatFromHalf` for every bit pattern,
+    /// and F16/BF16 writes round to nearest even.
+    func testHalfPrecisionFastPathsMatchTheirReferences() throws {
+        var bytes = Data(capacity: 2 * 65_536)
+        for h in 0...UInt16.max { withUnsafeBytes(of: h.littleEndian) { bytes.append(contentsOf: $0) } }
+        var file = Data()
+        let header = Array("{\"h\":{\"dtype\":\"F16\",\"shape\":[65536],\"data_offsets\":[0,131072]}}".utf8)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(contentsOf: header)
+        file.append(bytes)
+        let decoded = try SafeTensors.decode(file).tensors["h"]!.data
+        for h in 0...UInt16.max {
+            let reference = SafeTensors.floatFromHalf(h)
+            let fast = decoded[Int(h)]
+            XCTAssertTrue(reference.isNaN ? fast.isNaN : reference.bitPattern == fast.bitPattern, "pattern \(h)")
+        }
+        // Round to nearest even: 1 + 2^-11 lies halfway between 1 and the next half, and goes to 1.
+        XCTAssertEqual(SafeTensors.halfBits(1 + 0x1p-11), 0x3C00)
+        XCTAssertEqual(SafeTensors.halfBits(1 + 0x1p-10 + 0x1p-11), 0x3C02)
+        XCTAssertEqual(SafeTensors.bfloat16Bits(1 + 0x1p-8), 0x3F80)
+        XCTAssertEqual(SafeTensors.bfloat16Bits(1 + 0x1p-7 + 0x1p-8), 0x3F82)
+        XCTAssertEqual(SafeTensors.bfloat16Bits(.nan) & 0x7FC0, 0x7FC0)
+        let tensors = ["w": Tensor(shape: [3], data: [0.1, -2.5, 1000])]
+        for dtype in [SafeTensors.StorageType.f16, .bf16] {
+            let back = try SafeTensors.decode(SafeTensors.encode(tensors, dtype: dtype)).tensors["w"]!.data
+            for (a, b) in zip(back, tensors["w"]!.data) { XCTAssertEqual(a, b, accuracy: abs(b) * (dtype == .f16 ? 1e-3 : 8e-3)) }
+        }
+    }
 }

@@ -18,11 +18,12 @@ public final class SentimentModel {
     // Cached by `forward` for `backward`.
     private var lastShape: (steps: Int, batch: Int) = (0, 0)
 
-    public init(_ configuration: SentimentConfiguration, rng: inout SeededGenerator) throws {
+    /// - Parameter randomize: false skips the random draw of the embedding table (for loading weights).
+    public init(_ configuration: SentimentConfiguration, randomize: Bool = true, rng: inout SeededGenerator) throws {
         try configuration.validate()
         self.configuration = configuration
         embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
-                              paddingIndex: 0, rng: &rng)
+                              paddingIndex: 0, randomize: randomize, rng: &rng)
         recurrent = RecurrentNetwork(configuration.recurrent, initialization: configuration.initialization, rng: &rng)
         let directions = configuration.bidirectional ? 2 : 1
         pooling = TemporalPooling(configuration.pooling, directions: directions)

@@ -61,7 +61,7 @@ public enum SentimentModelFiles {
         let tensors = try ModelDirectory.decodeWeights(files["model.safetensors"]!, source: directory.weightsURL)
         try ModelDirectory.checkParameterCount(tensors, expected: configuration.parameterCount, source: directory.weightsURL)
         var rng = SeededGenerator(seed: 0)
-        let model = try SentimentModel(configuration, rng: &rng)
+        let model = try SentimentModel(configuration, randomize: false, rng: &rng)
         try ModelDirectory.assign(tensors, to: model.parameters, source: directory.weightsURL)
         return (model, vocabulary)
     }
