@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Loom in one command on a fresh Debian machine with Swift: installs the two system libraries
-# (ICU, OpenBLAS), builds a release binary, then runs the main jobs on the bundled sample data:
+# (ICU, OpenBLAS), builds a release binary, then runs the main jobs on the bundled models and data:
+#   0. classify reviews and sample Shakespeare with the bundled pretrained models (bundled/)
 #   1. tokenize a mixed-language sentence and build a vocabulary from corpora/
 #   2. train a sentiment classifier on corpora/reviews.tsv and classify a few reviews
 #   3. train a tiny character-level model on corpora/tales.txt and sample from a prompt
@@ -17,6 +18,19 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "loom --version"
 $loom --version
+
+step "bundled models (no training): loom models"
+$loom models
+
+step "classify with the bundled IMDB model"
+$loom classify "A wonderful, moving film."
+printf '%s\n' "The music was beautiful and the ending moved me." "Not worth the ticket, a boring mess." \
+  "I expected little, but the cast won me over." | $loom classify
+
+if $loom models --json | grep -q '"name":"shakespeare"'; then
+  step "sample from the bundled Shakespeare model"
+  $loom sample --prompt "ROMEO:" --length 300 --temperature 0.7 --seed 1
+fi
 
 step "tokenize"
 $loom tokenize "I didn't love it<br />but 10/10 for the café scenes 😍 我喜欢这部电影"

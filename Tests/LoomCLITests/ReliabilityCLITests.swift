@@ -118,6 +118,8 @@ final class ReliabilityCLITests: CLITestCase {
             (["sentiment", "train", "--data", reviews, "--out", path("x"), "--time-limit", "nan"], "--time-limit"),
             (["sentiment", "train", "--data", reviews, "--out", path("x"), "--patience", "0"], "--patience"),
             (["sentiment", "train", "--data", reviews, "--out", path("x"), "--patience", "-1"], "--patience"),
+            (["sentiment", "train", "--data", reviews, "--out", path("x"), "--hidden", "4096", "--layers", "8",
+              "--embedding", "4096"], "more than 80% of this machine"),
             (["charrnn", "train", "--corpus", corpus, "--out", path("y"), "--epochs", "9223372036854775807"], "--epochs"),
             (["charrnn", "train", "--corpus", corpus, "--out", path("y"), "--steps", "9223372036854775807"], "--steps"),
         ]

@@ -39,6 +39,10 @@ public struct CharTrainer {
         let corpus = try CharCorpus(sources: sources, texts: texts, vocabulary: vocabulary,
                                     validationFraction: options.validationFraction)
         try Self.checkSizes(corpus, options: options)
+        try MemoryBudget.check(MemoryBudget.trainingBytes(parameters: configuration.parameterCount,
+                                                          activationsPerStep: configuration.activationsPerStep(
+                                                              batchSize: options.batchSize, sequenceLength: options.sequenceLength)),
+                               what: "this model and batch")
         var rng = SeededGenerator(seed: options.seed)
         let model = try CharLanguageModel(configuration, rng: &rng)
         let state = CharTrainingState(options: options, corpus: sources.map(\.path), corpusFingerprint: corpus.fingerprint,

@@ -119,6 +119,10 @@ public struct SentimentTrainer {
         let train = encoded.subset(split.train), validation = encoded.subset(split.validation)
         observer(.message("\(classes.count) classes (\(classes.joined(separator: ", "))), \(train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
 
+        try configuration.validate()
+        try MemoryBudget.check(MemoryBudget.trainingBytes(parameters: configuration.parameterCount,
+                                                          activationsPerStep: configuration.activationsPerStep(batchSize: options.batchSize)),
+                               what: "this model and batch")
         let model = try SentimentModel(configuration, rng: &rng)
         let optimizer = Adam(learningRate: options.learningRate)
         var log: [TrainingRecord] = []
