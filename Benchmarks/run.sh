@@ -4,7 +4,7 @@
 # Benchmarks/results/<date>.jsonl.
 #
 #   Benchmarks/run.sh                 # everything
-#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | classify | sample
+#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | classify | sample | oneshot
 #
 # Peers: TORCH_PY (default ../venv-peers/bin/python, then .venv-peers/bin/python) and KERAS_PY
 # (default ../venv-keras/bin/python). A part whose peer is missing runs Loom alone and says so.
@@ -43,6 +43,7 @@ peer() { # peer PYTHON SCRIPT ARGS…
       sample)
         $bench sample
         for cell in lstm gru; do peer "$TORCH_PY" ../shared/peers/peer_torch.py --threads 2 --which sample --cell $cell; done ;;
+      oneshot) Benchmarks/oneshot.sh ;;
       *) echo "unknown part $part" >&2; exit 2 ;;
     esac
   done

@@ -65,11 +65,11 @@ struct SentimentTrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run each recurrent layer in both directions.")
     var bidirectional = true
 
-    @Option(help: "Embedding size.")
-    var embedding: Int = 128
+    @Option(help: "Embedding size. (default: 128; 32 below 5,000 reviews)")
+    var embedding: Int?
 
-    @Option(help: "Hidden units per direction.")
-    var hidden: Int = 128
+    @Option(help: "Hidden units per direction. (default: 128; 32 below 5,000 reviews)")
+    var hidden: Int?
 
     @Option(help: "Pooling over time: mean, max or last.")
     var pooling: Pooling = .max
@@ -89,17 +89,17 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("max-vocab"), help: "Vocabulary size including <pad> and <unk>.")
     var maxVocabulary: Int = 10_000
 
-    @Option(name: .customLong("min-count"), help: "Minimum token count to enter the vocabulary.")
-    var minCount: Int = 3
+    @Option(name: .customLong("min-count"), help: "Minimum token count to enter the vocabulary. (default: 3; 1 below 5,000 reviews)")
+    var minCount: Int?
 
-    @Option(help: "Maximum epochs.")
-    var epochs: Int = 8
+    @Option(help: "Maximum epochs. (default: 8; 12 below 5,000 reviews)")
+    var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Reviews per batch.")
-    var batchSize: Int = 64
+    @Option(name: .customLong("batch-size"), help: "Reviews per batch. (default: 64; 16 below 5,000 reviews)")
+    var batchSize: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
-    var learningRate: Float = 2e-3
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate. (default: 0.002; 0.005 below 5,000 reviews)")
+    var learningRate: Float?
 
     @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
     var learningRateDecay: Float = 0.7
@@ -110,8 +110,8 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(help: "Fraction of each class held out for validation.")
     var validation: Double = 0.1
 
-    @Option(help: "Epochs without validation improvement before stopping.")
-    var patience: Int = 3
+    @Option(help: "Epochs without validation improvement before stopping. (default: 3; 4 below 5,000 reviews)")
+    var patience: Int?
 
     @Option(help: "Random seed: same seed, same data, same machine → the same model, bit for bit.")
     var seed: UInt64 = 42
@@ -139,8 +139,8 @@ struct SentimentTrainCommand: ParsableCommand {
         architecture.cell = cell
         architecture.layers = layers
         architecture.bidirectional = bidirectional
-        architecture.embeddingSize = embedding
-        architecture.hiddenSize = hidden
+        if let embedding { architecture.embeddingSize = embedding }
+        if let hidden { architecture.hiddenSize = hidden }
         architecture.pooling = pooling
         architecture.dropout = dropout
         architecture.initialization = initialization
@@ -149,16 +149,16 @@ struct SentimentTrainCommand: ParsableCommand {
         architecture.keepPunctuation = keepPunctuation
         architecture.caseFold = !noCaseFold
         var options = SentimentTrainingOptions()
-        options.epochs = epochs
-        options.batchSize = batchSize
-        options.learningRate = learningRate
+        if let epochs { options.epochs = epochs }
+        if let batchSize { options.batchSize = batchSize }
+        if let learningRate { options.learningRate = learningRate }
         options.learningRateDecay = learningRateDecay
         options.clip = clip
         options.validationFraction = validation
-        options.patience = patience
+        if let patience { options.patience = patience }
         options.seed = seed
         options.maxVocabulary = maxVocabulary
-        options.minCount = minCount
+        if let minCount { options.minCount = minCount }
         options.maxSteps = maxSteps
         options.timeLimit = timeLimit
         return (architecture, options)
@@ -169,7 +169,7 @@ struct SentimentTrainCommand: ParsableCommand {
             let source = URL(commandLinePath: data)
             let outputURL = try OutputCheck.url(forPath: out)
             let progress = ProgressReporter(enabled: !quiet)
-            let (architecture, options) = try settings()
+            var (architecture, options) = try settings()
             try architecture.validate()
             try options.validate()
             try OutputCheck(kind: SentimentConfiguration.kind, inputs: [source], force: force).check(outputURL)
@@ -179,6 +179,23 @@ struct SentimentTrainCommand: ParsableCommand {
                 progress.log("warning: replaced \(corpus.replacements) invalid UTF-8 sequences with U+FFFD (--lossy)")
             }
             let examples = corpus.items
+            if examples.count < SmallDataRecipe.threshold {
+                var changed: [String] = []
+                func adopt<T>(_ given: T?, _ value: T, _ option: String, _ apply: (T) -> Void) {
+                    if given == nil { apply(value); changed.append("\(option) \(value)") }
+                }
+                let small = SmallDataRecipe()
+                adopt(embedding, small.embeddingSize, "--embedding") { architecture.embeddingSize = $0 }
+                adopt(hidden, small.hiddenSize, "--hidden") { architecture.hiddenSize = $0 }
+                adopt(minCount, small.minCount, "--min-count") { options.minCount = $0 }
+                adopt(epochs, small.epochs, "--epochs") { options.epochs = $0 }
+                adopt(batchSize, small.batchSize, "--batch-size") { options.batchSize = $0 }
+                adopt(learningRate, small.learningRate, "--learning-rate") { options.learningRate = $0 }
+                adopt(patience, small.patience, "--patience") { options.patience = $0 }
+                if !changed.isEmpty {
+                    progress.log("\(examples.count) reviews (fewer than \(SmallDataRecipe.threshold)): small-data defaults \(changed.joined(separator: " ")); give an option to override it")
+                }
+            }
             let trainer = SentimentTrainer(architecture: architecture, options: options)
             let output = ModelDirectory(outputURL)
             Interruption.install()

@@ -46,6 +46,23 @@ public struct SentimentTrainingOptions: Sendable {
     }
 }
 
+/// The settings `loom sentiment train` uses by default below `threshold` reviews, where the IMDB recipe
+/// (128-wide embeddings and units, 8 epochs of batches of 64, tokens seen 3 times) takes too few steps
+/// and drops too many rare words to learn; measured in BENCHMARKS.md (2,000 IMDB reviews: 0.665 with the
+/// IMDB recipe, see there for this one).
+public struct SmallDataRecipe: Sendable {
+    public static let threshold = 5_000
+    public var embeddingSize = 32
+    public var hiddenSize = 32
+    public var minCount = 1
+    public var epochs = 12
+    public var batchSize = 16
+    public var learningRate: Float = 0.005
+    public var patience = 4
+
+    public init() {}
+}
+
 /// What the trainer reports while it works.
 public enum SentimentTrainingEvent {
     case message(String)
