@@ -92,6 +92,15 @@ final class BundledModelCLITests: CLITestCase {
         XCTAssertTrue(run.stderr.contains("--epochs"), run.stderr)
     }
 
+    func testSmallDatasetsGetTheSmallDataDefaultsUnlessOptionsAreGiven() throws {
+        let run = try loom(["sentiment", "train", "--data", reviews, "--out", path("small"), "--max-steps", "3", "--hidden", "8"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("320 reviews (fewer than 5000): small-data defaults --embedding 32 --min-count 1"), run.stderr)
+        XCTAssertFalse(run.stderr.contains("--hidden 32"), "a given option is kept: \(run.stderr)")
+        let config = try String(contentsOfFile: path("small/config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("\"embeddingSize\" : 32") && config.contains("\"hiddenSize\" : 8"), config)
+    }
+
     private func probabilities(_ jsonLines: String) -> [Double] {
         jsonLines.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
