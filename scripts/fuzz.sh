@@ -41,16 +41,17 @@ for entry in "${all_targets[@]}"; do
   IFS=: read -r name product max_len <<<"$entry"
   if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " == *" $name "* ]]; then continue; fi
 
+  mkdir -p "$scratch"
   echo "== $name: building $product"
   if ! nice -n "$niceness" swift build -j "$jobs" --scratch-path "$scratch" --product "$product" "${flags[@]}" \
-      > "$scratch.$name.build.log" 2>&1; then
-    grep -E "error" "$scratch.$name.build.log" | head -20
-    echo "== $name: BUILD FAILED (log: $scratch.$name.build.log)"
+      > "$scratch/fuzz-$name.build.log" 2>&1; then
+    grep -E "error" "$scratch/fuzz-$name.build.log" | head -20
+    echo "== $name: BUILD FAILED (log: $scratch/fuzz-$name.build.log)"
     summary+=("$(printf '%-13s build failed' "$name")")
     total_crashes=$((total_crashes + 1))
     continue
   fi
-  rm -f "$scratch.$name.build.log"
+  rm -f "$scratch/fuzz-$name.build.log"
   binary="$scratch/debug/$product"
   work="$scratch/fuzz-corpus/$name"
   artifacts="$scratch/fuzz-artifacts/$name"

@@ -34,7 +34,8 @@ failed=0
 summary=()
 for sanitizer in "${sanitizers[@]}"; do
   case "$sanitizer" in address) scratch=.build-asan ;; thread) scratch=.build-tsan ;; esac
-  log="$scratch.log"
+  mkdir -p "$scratch"
+  log="$scratch/sanitizer-tests.log"
   extra=()
   if [ "$sanitizer" = thread ]; then
     # CBLAS's LOOM_CLONES (target_clones) makes ifunc resolvers, and clang instruments them
@@ -43,7 +44,6 @@ for sanitizer in "${sanitizers[@]}"; do
     # (loom_panel_matvec_add_portable[resolver] → __tsan_func_entry). No ignorelist reaches
     # resolvers, so under TSan a pre-included header takes loom_clones.h's place and
     # compiles each function once, for baseline x86-64: the same code and memory accesses.
-    mkdir -p "$scratch"
     printf '%s\n' '#ifndef LOOM_CLONES_H' '#define LOOM_CLONES_H' '#define LOOM_CLONES' '#endif' > "$scratch/loom-no-clones.h"
     extra=(-Xcc -include -Xcc "$PWD/$scratch/loom-no-clones.h")
   fi
