@@ -3,6 +3,9 @@
 // round trip of what decodes.
 import Foundation
 import FuzzSupport
+// `@testable import` needs modules built for testing, as debug builds are; a release build
+// (`swift build -c release` builds every target) gets a stub instead.
+#if DEBUG
 @testable import LoomModels
 
 func fuzzOne(_ bytes: [UInt8]) {
@@ -33,5 +36,14 @@ enum FuzzMain {
 @main
 enum Replay {
     static func main() { exit(Fuzz.replay(arguments: CommandLine.arguments, fuzzOne)) }
+}
+#endif
+#else
+@main
+enum ReleaseStub {
+    static func main() {
+        FileHandle.standardError.write(Data("FuzzResumeState needs a debug build (it uses @testable import LoomModels)\n".utf8))
+        exit(2)
+    }
 }
 #endif

@@ -5,6 +5,9 @@
 // the rest is the text (invalid UTF-8 is repaired to U+FFFD, as Swift strings are).
 import Foundation
 import FuzzSupport
+// `@testable import` needs modules built for testing, as debug builds are; a release build
+// (`swift build -c release` builds every target) gets a stub instead.
+#if DEBUG
 @testable import LoomText
 
 let optionSets: [(fast: Tokenizer, icu: Tokenizer)] = (0..<8).map { bits in
@@ -62,5 +65,14 @@ enum FuzzMain {
 @main
 enum Replay {
     static func main() { exit(Fuzz.replay(arguments: CommandLine.arguments, fuzzOne)) }
+}
+#endif
+#else
+@main
+enum ReleaseStub {
+    static func main() {
+        FileHandle.standardError.write(Data("FuzzTokenizer needs a debug build (it uses @testable import LoomText)\n".utf8))
+        exit(2)
+    }
 }
 #endif
