@@ -47,6 +47,15 @@ let package = Package(
         .testTarget(name: "LoomNNTests", dependencies: ["LoomNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels"]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
+        // Fuzz targets (libFuzzer with -DFUZZING; replay tools otherwise): see scripts/fuzz.sh.
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzTokenizer", dependencies: ["LoomText", "FuzzSupport"], path: "Fuzz/FuzzTokenizer"),
+        .executableTarget(name: "FuzzCorpus", dependencies: ["LoomText", "FuzzSupport"], path: "Fuzz/FuzzCorpus"),
+        .executableTarget(name: "FuzzVocabulary", dependencies: ["LoomText", "FuzzSupport"], path: "Fuzz/FuzzVocabulary"),
+        .executableTarget(name: "FuzzSafeTensors", dependencies: ["LoomNN", "LoomTensor", "FuzzSupport"], path: "Fuzz/FuzzSafeTensors"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["LoomModels", "FuzzSupport"], path: "Fuzz/FuzzConfig"),
+        .executableTarget(name: "FuzzResumeState", dependencies: ["LoomModels", "FuzzSupport"], path: "Fuzz/FuzzResumeState"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -270,11 +270,33 @@ static int append_token(LoomWordTokenizer *t, const UChar *text, int32_t start, 
     return 1;
 }
 
-// Whether a segment that ICU gave rule status 0 (not a word) is kept.
+// Extend, Format and ZWJ: the characters that word-break rule WB4 attaches to the
+// character before them.
+static int is_word_break_ignorable(UChar32 c) {
+    int32_t value = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+    return value == U_WB_EXTEND || value == U_WB_FORMAT || value == U_WB_ZWJ;
+}
+
+// Whether a segment that ICU gave rule status 0 (not a word) is kept: when it holds an
+// emoji, or (with keepPunctuation) when its base is visible. The base is its first
+// character that is not Extend, Format or ZWJ: a segment starts with those only at the
+// start of the text or after a line break, and one made only of them has no base.
+// An emoji may sit anywhere after a ZWJ (WB3c: ZWJ x Extended_Pictographic), as in
+// "\u200D⌚" at the start of a text.
 static int keep_other_segment(const UChar *text, int32_t start, int32_t end, int keepPunctuation) {
+    for (int32_t k = start; k + 1 < end; k++) {
+        if (text[k] != 0x200D) continue;
+        int32_t m = k + 1;
+        UChar32 d;
+        U16_NEXT(text, m, end, d);
+        if (is_emoji_start(d)) return 1;
+    }
     UChar32 c;
     int32_t i = start;
-    U16_NEXT(text, i, end, c);
+    do {
+        if (i >= end) return 0;
+        U16_NEXT(text, i, end, c);
+    } while (c >= 0x80 && is_word_break_ignorable(c));
     if (c < 0x80) {
         if (!keepPunctuation) return 0;
         return c > 0x20 && c != 0x7F;

@@ -17,13 +17,17 @@ public enum UnknownCharacterPolicy: Equatable, Sendable {
 /// then one symbol a line. Control characters and the backslash are escaped so that every
 /// symbol fits on one visible line: `\n`, `\r`, `\t`, `\\`, and `\u{HEX}` for other
 /// control and format characters (C0, DEL, C1, U+2028, U+2029). The grapheme CR LF is written `\r\n`.
-/// Files without the header are read as graphemes.
+/// Files without the header are read as graphemes. Characters are split by
+/// `CharacterTokenizer` (ICU's grapheme clusters).
 public struct CharVocabulary: Equatable, Sendable {
     /// The symbols, index = id.
     public let symbols: [String]
     /// Whether symbols are grapheme clusters or Unicode scalars.
     public let unit: CharacterUnit
     private let indices: [String: Int32]
+    /// `indices` of the 128 one-byte (ASCII) symbols, -1 when absent: `encode` looks those
+    /// up without making a string (a one-scalar ASCII string has no canonical equivalent).
+    private let asciiIndices: [Int32]
 
     /// Number of symbols.
     public var count: Int { symbols.count }
@@ -31,9 +35,13 @@ public struct CharVocabulary: Equatable, Sendable {
     /// Every distinct character of `text`, sorted by code points.
     public static func build(from text: String, unit: CharacterUnit = .graphemes) -> CharVocabulary {
         var distinct = Set<String>()
-        switch unit {
-        case .graphemes: for character in text { distinct.insert(String(character)) }
-        case .scalars: for scalar in text.unicodeScalars { distinct.insert(String(scalar)) }
+        var seenASCII = [Bool](repeating: false, count: 128)
+        CharacterTokenizer(unit: unit).forEachCharacter(in: text) { character in
+            if character.count == 1, character[0] < 0x80 {
+                if seenASCII[Int(character[0])] { return }
+                seenASCII[Int(character[0])] = true
+            }
+            distinct.insert(String(decoding: character, as: UTF8.self))
         }
         let sorted = distinct.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
         // swiftlint:disable:next force_try
@@ -54,9 +62,12 @@ public struct CharVocabulary: Equatable, Sendable {
             }
             indices[symbol] = Int32(index)
         }
+        var asciiIndices = [Int32](repeating: -1, count: 128)
+        for (symbol, index) in indices where symbol.utf8.count == 1 { asciiIndices[Int(symbol.utf8.first!)] = index }
         self.symbols = symbols
         self.unit = unit
         self.indices = indices
+        self.asciiIndices = asciiIndices
     }
 
     /// The index of `symbol`, or nil.
@@ -76,9 +87,12 @@ public struct CharVocabulary: Equatable, Sendable {
             case let .replace(with: index): result.append(index)
             }
         }
-        switch unit {
-        case .graphemes: for character in text { add(String(character)) }
-        case .scalars: for scalar in text.unicodeScalars { add(String(scalar)) }
+        CharacterTokenizer(unit: unit).forEachCharacter(in: text) { character in
+            if character.count == 1, character[0] < 0x80, asciiIndices[Int(character[0])] >= 0 {
+                result.append(asciiIndices[Int(character[0])])
+            } else {
+                add(String(decoding: character, as: UTF8.self))
+            }
         }
         if !missing.isEmpty { throw TextError.unknownCharacters(missing) }
         return result

@@ -14,6 +14,20 @@ import CICU
 /// - "10/10" becomes "10", "10" ("/" too with `keepPunctuation`).
 /// - Emoji are kept; ZWJ sequences (👩‍💻), flags (🇫🇷) and skin tones (👍🏽) stay one token.
 ///
+/// Which segments become tokens: words, numbers, kana and ideographs (ICU's rule
+/// statuses) always; any other segment when it contains an emoji (Extended_Pictographic or
+/// a regional indicator, also after a leading ZWJ: "\u{200D}⌚" is kept), or, with
+/// `keepPunctuation`, when its base (first character that is not Extend, Format or ZWJ
+/// in Word_Break terms) is not whitespace, a control, format or unassigned character, or
+/// a mark. So whitespace is always dropped, and so are segments made only of combining
+/// marks, format characters and joiners (possible at the start of a text or after a line
+/// break), such as a lone U+0308 or U+00AD.
+///
+/// Segmentation is UAX #29 (Unicode 15.0 for ICU 72) with ICU's root tailoring: U+003A
+/// COLON is not MidLetter, so "k:a" is "k", ":", "a" (UAX #29 keeps it whole for Swedish).
+/// The tests run Unicode's `WordBreakTest.txt` with that one tailoring
+/// (`UnicodeConformanceTests`).
+///
 /// `Tokenizer` is a value type and `Sendable`: one instance may be used from many threads
 /// at once (each call borrows its own ICU break iterator from a shared pool).
 public struct Tokenizer: Sendable {

@@ -52,6 +52,29 @@ const uint8_t *loom_wordtok_bytes(const LoomWordTokenizer *tokenizer);
 /// `loom_wordtok_bytes`.
 const int32_t *loom_wordtok_spans(const LoomWordTokenizer *tokenizer);
 
+/// Opaque grapheme cluster breaker: one ICU character break iterator plus a buffer.
+/// Not thread-safe: use one per thread.
+typedef struct LoomGraphemeBreaker LoomGraphemeBreaker;
+
+/// Options for `loom_graphemes_open` (bit flags).
+enum {
+    /// Always ask ICU, also between two ASCII characters (for tests of the ASCII fast path).
+    LOOM_GR_NO_ASCII_FAST_PATH = 1,
+};
+
+/// Opens a grapheme breaker (ICU root rules: extended grapheme clusters of UAX #29).
+/// On failure returns NULL and stores ICU's error code in `*status` (> 0).
+LoomGraphemeBreaker *loom_graphemes_open(uint32_t flags, int32_t *status);
+
+/// Releases the breaker (NULL is fine).
+void loom_graphemes_close(LoomGraphemeBreaker *breaker);
+
+/// Splits `length` bytes of valid UTF-8 into extended grapheme clusters. Returns the
+/// number of clusters and points `*ends` at their end byte offsets (ascending, the last
+/// is `length`; valid until the next call), or -1 on an ICU failure (code in `*status`).
+int32_t loom_graphemes_run(LoomGraphemeBreaker *breaker, const char *utf8, int32_t length,
+                           const int32_t **ends, int32_t *status);
+
 /// ICU's name for an error code, e.g. "U_MEMORY_ALLOCATION_ERROR".
 const char *loom_icu_error_name(int32_t status);
 
