@@ -37,19 +37,11 @@ for sanitizer in "${sanitizers[@]}"; do
   mkdir -p "$scratch"
   log="$scratch/sanitizer-tests.log"
   extra=()
-  if [ "$sanitizer" = thread ]; then
-    # CBLAS's LOOM_CLONES (target_clones) makes ifunc resolvers, and clang instruments them
-    # with __tsan_func_entry although they run while the dynamic loader relocates, before
-    # TSan's runtime exists: every test binary then dies with SIGSEGV before main
-    # (loom_panel_matvec_add_portable[resolver] → __tsan_func_entry). No ignorelist reaches
-    # resolvers, so under TSan a pre-included header takes loom_clones.h's place and
-    # compiles each function once, for baseline x86-64: the same code and memory accesses.
-    printf '%s\n' '#ifndef LOOM_CLONES_H' '#define LOOM_CLONES_H' '#define LOOM_CLONES' '#endif' > "$scratch/loom-no-clones.h"
-    extra=(-Xcc -include -Xcc "$PWD/$scratch/loom-no-clones.h")
-  fi
+  # Under TSan, CBLAS compiles its kernels once for baseline x86-64 (loom_clones.h: clang instruments
+  # target_clones' loader-time resolvers, which run before TSan starts).
   echo "== $sanitizer: building and testing in $scratch ${filter[*]:-} (log: $log)"
   start=$(date +%s)
-  nice -n "$niceness" swift build -j "$jobs" --build-tests --sanitize="$sanitizer" --scratch-path "$scratch" "${extra[@]}" > "$log" 2>&1
+  nice -n "$niceness" swift build -j "$jobs" --build-tests --sanitize="$sanitizer" --scratch-path "$scratch" ${extra[@]+"${extra[@]}"} > "$log" 2>&1
   build_status=$?
   built=$(date +%s)
   if [ "$build_status" -ne 0 ]; then
@@ -59,9 +51,9 @@ for sanitizer in "${sanitizers[@]}"; do
     continue
   fi
   # halt_on_error=0: report every race / error and keep running; the summary counts them.
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1} TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1} \
+  LOOM_SANITIZER=$sanitizer ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1} TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1} \
     nice -n "$niceness" swift test -j "$jobs" --disable-swift-testing --skip-build --sanitize="$sanitizer" \
-    --scratch-path "$scratch" "${extra[@]}" "${filter[@]}" >> "$log" 2>&1
+    --scratch-path "$scratch" ${filter[@]+"${filter[@]}"} >> "$log" 2>&1
   test_status=$?
   finished=$(date +%s)
   executed=$(grep -E "Executed [0-9]+ tests?" "$log" | tail -1 | sed -E 's/^[[:space:]]*//')
