@@ -12,6 +12,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C shim over ICU's version-renamed C API (word break, normalization).
@@ -25,16 +28,26 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
         // File-safety and signal primitives (O_TMPFILE writes, renameat2 exchange, openat snapshots, sigaction).
-        .target(name: "CSystem"),
-        .target(name: "LoomSystem", dependencies: ["CSystem"]),
+        .target(name: "CLoomSystem"),
+        .target(name: "LoomSystem", dependencies: ["CLoomSystem"]),
         .target(name: "LoomText", dependencies: ["CICU", "LoomSystem"]),
         .target(name: "LoomTensor", dependencies: ["CBLAS"]),
         .target(name: "LoomNN", dependencies: ["LoomTensor", "LoomSystem"]),
         .target(name: "LoomModels", dependencies: ["LoomText", "LoomNN", "LoomTensor", "LoomSystem"]),
+        // `loom serve`: the HTTP API over the same library calls the CLI makes.
+        .target(name: "LoomServer", dependencies: [
+            "LoomModels",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "loom",
-            dependencies: ["LoomModels", "LoomText", "LoomNN", "LoomTensor", "LoomSystem",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LoomModels", "LoomText", "LoomNN", "LoomTensor", "LoomSystem", "LoomServer",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // Release binaries carry the Swift runtime and Foundation: no dynamic loading of a dozen
+            // libraries at every start, which is a third of a one-shot `loom classify` (BENCHMARKS.md).
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         .executableTarget(
             name: "loom-bench",

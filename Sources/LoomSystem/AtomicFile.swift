@@ -1,10 +1,10 @@
-import CSystem
+import CLoomSystem
 import Foundation
 
 /// Writes files so that a reader finds the complete old contents or the complete new ones, whatever
 /// moment the process is killed at, and a kill leaves no temporary file behind: the data goes to an
 /// unnamed file in the destination's folder (Linux `O_TMPFILE`), is flushed with `fsync`, and only then
-/// gets a name and is renamed over the target (`loom_write_atomic` in CSystem).
+/// gets a name and is renamed over the target (`loom_write_atomic` in CLoomSystem).
 ///
 /// ```swift
 /// try AtomicFile.write(Data("hello\n".utf8), to: URL(fileURLWithPath: "notes.txt"))

@@ -1,4 +1,4 @@
-import CSystem
+import CLoomSystem
 import Foundation
 
 /// The folder operations a model-folder swap is made of, each one atomic on Linux file systems.

@@ -1,4 +1,4 @@
-import CSystem
+import CLoomSystem
 import Foundation
 
 /// Reads several files of one folder as they stood together: the folder is opened once and every file

@@ -1,4 +1,4 @@
-import CSystem
+import CLoomSystem
 
 /// Ctrl-C (SIGINT) and SIGTERM as a request to stop at the next safe point. Long jobs call `install()`
 /// once and check `requestedSignal` between steps; the first signal is recorded, a second one ends the

@@ -37,6 +37,7 @@ struct Loom: ParsableCommand {
             SampleCommand.self,
             ModelsCommand.self,
             ConvertCommand.self,
+            ServeCommand.self,
         ]
     )
 

@@ -241,7 +241,7 @@ final class ReliabilityCLITests: CLITestCase {
         XCTAssertEqual(try loom(["classify", "--model", out, "fine"]).status, 0)
     }
 
-    /// Kills a save at each of its file-system steps in turn (LOOM_FAULT_KILL_AT=N, see CSystem's
+    /// Kills a save at each of its file-system steps in turn (LOOM_FAULT_KILL_AT=N, see CLoomSystem's
     /// loom_fault_point); after every kill the model folder must load, and the next save leaves no debris.
     func testKillAtEveryStepOfASaveLeavesACompleteModel() throws {
         let model = path("model")
