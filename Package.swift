@@ -44,10 +44,7 @@ let package = Package(
         .executableTarget(
             name: "loom",
             dependencies: ["LoomModels", "LoomText", "LoomNN", "LoomTensor", "LoomSystem", "LoomServer",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            // Release binaries carry the Swift runtime and Foundation: no dynamic loading of a dozen
-            // libraries at every start, which is a third of a one-shot `loom classify` (BENCHMARKS.md).
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "loom-bench",
