@@ -120,12 +120,7 @@ extension CharVocabulary {
 
     /// Parses the bytes of a character vocabulary file; `path` names it in errors.
     public init(fileContents data: Data, path: String) throws {
-        let text: String
-        do {
-            text = try TextFile.decode(data, path: path).text
-        } catch TextError.invalidUTF8(let path, let offset, let line) {
-            throw TextError.invalidUTF8InVocabulary(path: path, byteOffset: offset, line: line)
-        }
+        let text = try TextFile.decodeVocabulary(data, path: path)
         let url = URL(fileURLWithPath: path)
         var lines = Lines.split(text)
         var unit = CharacterUnit.graphemes

@@ -41,6 +41,16 @@ public enum TextFile {
         }
     }
 
+    /// Decodes a vocabulary file's bytes strictly: invalid UTF-8 is `invalidUTF8InVocabulary` (no
+    /// `--lossy` offer: a damaged vocabulary cannot be guessed).
+    static func decodeVocabulary(_ data: Data, path: String) throws -> String {
+        do {
+            return try decode(data, path: path).text
+        } catch TextError.invalidUTF8(let path, let offset, let line) {
+            throw TextError.invalidUTF8InVocabulary(path: path, byteOffset: offset, line: line)
+        }
+    }
+
     /// Decodes UTF-8 bytes; `path` is used in errors.
     public static func decode(_ data: Data, path: String, lossy: Bool = false) throws -> Contents {
         try data.withUnsafeBytes { raw in

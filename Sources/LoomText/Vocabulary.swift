@@ -121,12 +121,7 @@ extension Vocabulary {
 
     /// Parses the bytes of a vocabulary file; `path` names it in errors.
     public init(fileContents data: Data, path: String) throws {
-        let text: String
-        do {
-            text = try TextFile.decode(data, path: path).text
-        } catch TextError.invalidUTF8(let path, let offset, let line) {
-            throw TextError.invalidUTF8InVocabulary(path: path, byteOffset: offset, line: line)
-        }
+        let text = try TextFile.decodeVocabulary(data, path: path)
         try self.init(tokens: Lines.split(text), path: path)
     }
 
