@@ -197,7 +197,9 @@ public struct ModelDirectory {
                 throw ModelError.io(URL(fileURLWithPath: error.path), reason: error.reason)
             }
             if let missing = required.first(where: { files[$0] == nil }) {
-                // Either the model is incomplete, or we read an old folder while its save deleted it.
+                // Either the model is incomplete, or we read an old folder while its save deleted it: a
+                // few rereads tell the two apart (a swap takes microseconds), not the whole retry budget.
+                if lastMissing == file(missing) && attempt >= 3 { break }
                 lastMissing = file(missing)
                 continue
             }
