@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shim over ICU's version-renamed C API (word break, normalization).
@@ -36,7 +37,8 @@ let package = Package(
         .target(name: "LoomModels", dependencies: ["LoomText", "LoomNN", "LoomTensor", "LoomSystem"]),
         // `loom serve`: the HTTP API over the same library calls the CLI makes.
         .target(name: "LoomServer", dependencies: [
-            "LoomModels",
+            "LoomModels", "LoomNN", "LoomTensor",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "LoomNNTests", dependencies: ["LoomNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels"]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
+        .testTarget(name: "LoomServerTests", dependencies: ["LoomServer", "LoomModels"]),
         // Fuzz targets (libFuzzer with -DFUZZING; replay tools otherwise): see scripts/fuzz.sh.
         .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),

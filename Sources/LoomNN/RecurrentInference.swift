@@ -35,7 +35,6 @@ public final class RecurrentInference {
     private let sequenceProjections = FloatBuffer()
 
     public init(network: RecurrentNetwork) {
-        self.network = network
         func transposed(_ parameter: Parameter) -> FloatBuffer {
             let rows = parameter.value.shape[0], columns = parameter.value.shape[1]
             let buffer = FloatBuffer(count: rows * columns)
@@ -44,10 +43,31 @@ public final class RecurrentInference {
             }
             return buffer
         }
+        self.network = network
         inputWeightsT = network.directions.map { transposed($0.weightIH) }
         recurrentWeightsT = network.directions.map { transposed($0.weightHH) }
+        splitModels = Self.makeSplitModels(network)
+    }
+
+    /// An engine for another thread that shares this one's read-only weights and tables (no copy) and has
+    /// its own scratch buffers and helper thread: concurrent callers each take one.
+    public func makeSibling() -> RecurrentInference {
+        RecurrentInference(sharing: self)
+    }
+
+    private init(sharing other: RecurrentInference) {
+        network = other.network
+        inputWeightsT = other.inputWeightsT
+        recurrentWeightsT = other.recurrentWeightsT
+        tables = other.tables
+        tableRows = other.tableRows
+        splitModels = Self.makeSplitModels(network)
+    }
+
+    /// Per direction, its weights split in halves for the single-sequence path, or nil where it does not qualify.
+    private static func makeSplitModels(_ network: RecurrentNetwork) -> [OpaquePointer?] {
         let threshold = network.parallelism.singleSequenceSplitThreshold
-        splitModels = network.directions.map { direction in
+        return network.directions.map { direction in
             let H = direction.hiddenSize, cell: Int32
             switch direction.cell {
             case .lstm: cell = Int32(LOOM_SPLIT_LSTM)

@@ -36,7 +36,18 @@ struct GenerateRequest: Decodable, Sendable {
     var top_k: Int?
     var top_p: Float?
     var seed: UInt64?
+    var stop: StopTexts?
     var stream: Bool?
+}
+
+/// `"stop"`: one text or a list of texts.
+struct StopTexts: Decodable, Sendable {
+    var texts: [String]
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let one = try? container.decode(String.self) { texts = [one] } else { texts = try container.decode([String].self) }
+    }
 }
 
 struct GenerateResponse: Codable, Sendable {
@@ -44,6 +55,8 @@ struct GenerateResponse: Codable, Sendable {
     var prompt: String
     var text: String
     var characters: Int
+    /// "length", "stop", "deadline" or "cancelled".
+    var stop_reason: String
     var seconds: Double
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LoomModels
+import LoomNN
 
 /// An HTTP-facing failure: a status, a stable code for scripts and a message for people.
 struct APIError: Error, Sendable {
@@ -7,35 +8,53 @@ struct APIError: Error, Sendable {
     var code: String
     var message: String
 
+    static func modelNotFound(_ name: String) -> APIError {
+        APIError(status: 404, code: "model_not_found", message: "no model named '\(name)' is loaded")
+    }
+
     static func badRequest(_ message: String, code: String = "invalid_request") -> APIError {
         APIError(status: 400, code: code, message: message)
     }
 }
 
-/// One loaded sentiment model. The classifier reuses its buffers between calls, so calls are serialised
-/// by the actor; the weights are loaded once at start.
-actor SentimentService {
+/// One loaded sentiment model: its weights loaded once and shared read-only by `workers` classifiers, each
+/// with its own tokenizer and scratch on its own thread, fed by a `MicroBatcher`.
+final class SentimentService: Sendable {
     let name: String
     let classes: [String]
-    private let classifier: SentimentClassifier
+    let batcher: MicroBatcher<ClassifyResult>
 
-    init(name: String, folder: URL) throws {
+    init(name: String, folder: URL, workers: Int, batching: MicroBatcher<ClassifyResult>.Settings,
+         metrics: ServerMetrics) throws {
         self.name = name
-        classifier = try SentimentClassifier(directory: folder)
-        classes = classifier.configuration.classes
+        // Each worker runs its batches on its own thread alone: parallelism comes from the workers, and the
+        // BLAS thread count stays as the server set it at start (one), never toggled per request.
+        let primary = try SentimentClassifier(directory: folder, parallelism: RecurrentParallelism(maximumSlices: 1))
+        primary.prepareForThroughput()
+        let classes = primary.configuration.classes
+        self.classes = classes
+        var classifiers = [primary]
+        for _ in 1..<max(1, workers) { classifiers.append(try primary.makeSibling()) }
+        batcher = MicroBatcher(settings: batching, name: "classify-\(name)", workers: classifiers.map { classifier in
+            { texts in
+                classifier.classify(texts).map { prediction in
+                    ClassifyResult(label: prediction.label, probability: prediction.probability,
+                                   probabilities: Dictionary(uniqueKeysWithValues: zip(classes, prediction.probabilities)))
+                }
+            }
+        }, onBatch: { report in metrics.recordBatch(report) })
     }
 
-    func classify(_ texts: [String]) -> [ClassifyResult] {
-        classifier.classify(texts).map { prediction in
-            ClassifyResult(label: prediction.label, probability: prediction.probability,
-                           probabilities: Dictionary(uniqueKeysWithValues: zip(classes, prediction.probabilities)))
-        }
+    func classify(_ texts: [String]) async throws -> [ClassifyResult] {
+        try await batcher.submit(texts)
     }
 }
 
-/// One loaded character model; generations run one at a time (the stepper holds the state).
-actor GenerationService {
+/// One loaded character model. Each request gets a generation of its own (its state and scratch) over the
+/// shared weights, run by the server's `GenerationScheduler`.
+final class GenerationService: @unchecked Sendable {
     let name: String
+    /// Read only after init: `makeGeneration` and `encodePrompt` only read the weights and vocabulary.
     private let sampler: CharSampler
 
     init(name: String, folder: URL) throws {
@@ -48,20 +67,8 @@ actor GenerationService {
         _ = try sampler.encodePrompt(prompt, skipUnknown: false)
     }
 
-    /// Generates `length` characters after `prompt`, handing chunks of text to `onChunk` as they come.
-    func generate(prompt: String, length: Int, strategy: SamplingStrategy, seed: UInt64,
-                  onChunk: (String) -> Void) throws -> String {
-        var text = "", pending = ""
-        _ = try sampler.generate(prompt: prompt, length: length, strategy: strategy, seed: seed, record: false) { _, character in
-            text += character
-            pending += character
-            if pending.utf8.count >= 16 {
-                onChunk(pending)
-                pending = ""
-            }
-        }
-        if !pending.isEmpty { onChunk(pending) }
-        return text
+    func makeGeneration(prompt: String, length: Int, strategy: SamplingStrategy, seed: UInt64) throws -> CharGeneration {
+        try sampler.makeGeneration(prompt: prompt, length: length, strategy: strategy, seed: seed)
     }
 }
 
@@ -74,12 +81,14 @@ struct ModelRegistry: Sendable {
     var order: [String] = []
 
     /// Loads every model of `configuration`; a model of another kind than sentiment/charrnn is an error.
-    init(_ models: [(name: String, folder: URL)]) throws {
+    init(_ models: [(name: String, folder: URL)], workers: Int, batching: MicroBatcher<ClassifyResult>.Settings,
+         metrics: ServerMetrics) throws {
         for (name, folder) in models {
             struct Header: Decodable { var kind: String }
             let kind = try ModelDirectory(folder).readJSON(Header.self, from: "config.json").kind
             switch kind {
-            case SentimentConfiguration.kind: sentiment[name] = try SentimentService(name: name, folder: folder)
+            case SentimentConfiguration.kind: sentiment[name] = try SentimentService(name: name, folder: folder, workers: workers,
+                                                                                     batching: batching, metrics: metrics)
             case CharModelConfiguration.kind: generation[name] = try GenerationService(name: name, folder: folder)
             default: throw ModelError.wrongModelKind(folder, found: kind, expected: "sentiment or charrnn")
             }

@@ -15,8 +15,13 @@ struct ServeCommand: ParsableCommand {
           POST /v2/models/NAME/infer                      {"inputs":[{"name":"text","datatype":"BYTES","shape":[N],"data":[...]}]}
           GET  /v1/models                                 the loaded models with their cards
           POST /v1/classify  {"model"?, "texts": [...]}   label, probability and every class's probability per text
-          POST /v1/generate  {"model"?, "prompt", "length", "temperature", "top_k", "top_p", "seed", "stream"}
+          POST /v1/generate  {"model"?, "prompt", "length", "temperature", "top_k", "top_p", "seed", "stop", "stream"}
                                                           the text, or with "stream": true server-sent events
+          GET  /metrics                                   Prometheus metrics
+          GET  /openapi.json                              OpenAPI 3.1 description of the API
+          GET  /                                          the web playground (open it in a browser)
+        Concurrent classify requests are batched (--max-batch, --batch-wait-ms); generations take turns on
+        --workers threads. Full queues answer 503 with Retry-After at once (--max-queue, --max-generations).
         "model" may be left out when one model of the needed kind is loaded. Errors are JSON
         {"error": {"code", "message"}} with a 4xx/5xx status. Without --model the bundled models are served.
         Binds to 127.0.0.1 unless --host says otherwise; SIGINT/SIGTERM drain in-flight requests and exit 0.
@@ -40,16 +45,55 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("api-key"), help: ArgumentHelp("Require Authorization: Bearer KEY (also LOOM_API_KEY).", valueName: "key"))
     var apiKey: String?
 
+    @Option(help: ArgumentHelp("Allow browser calls from this origin (CORS), e.g. https://app.example.com.", valueName: "origin"))
+    var cors: String?
+
+    @Flag(name: .customLong("log-texts"), help: "Log the texts and prompts of requests (off: ids, sizes and timings only).")
+    var logTexts = false
+
     @Option(name: .customLong("max-texts"), help: "Most texts per classify request.")
     var maxTexts = 256
 
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes.")
     var maxBody = 1 << 20
 
+    @Option(name: .customLong("max-batch"), help: "Most texts in one classify batch.")
+    var maxBatch = 256
+
+    @Option(name: .customLong("batch-wait-ms"), help: "Longest a classify request waits for others to share its batch (only under load).")
+    var batchWaitMilliseconds = 2.0
+
+    @Option(name: .customLong("max-queue"), help: "Most texts waiting per sentiment model; beyond it 503 with Retry-After.")
+    var maxQueue = 4096
+
+    @Option(name: .customLong("max-generations"), help: "Most generations at once; beyond it 503 with Retry-After.")
+    var maxGenerations = 64
+
+    @Option(help: ArgumentHelp("Classify worker threads per sentiment model and generation threads (default: one per core).", valueName: "n"))
+    var workers: Int?
+
+    @Option(name: .customLong("deadline"), help: ArgumentHelp("Seconds a request may wait or a generation run before it ends (503, or stop_reason \"deadline\").", valueName: "seconds"))
+    var deadline = 30.0
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds a connection may sit with nothing read or written before it is closed.", valueName: "seconds"))
+    var idleTimeout = 30.0
+
     func validate() throws {
         if port < 0 || port > 65_535 { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
         if maxTexts < 1 || maxTexts > 100_000 { throw ValidationError("--max-texts must be between 1 and 100000, got \(maxTexts)") }
         if maxBody < 1024 || maxBody > 1 << 30 { throw ValidationError("--max-body must be between 1024 and 2^30 bytes, got \(maxBody)") }
+        if maxBatch < 1 || maxBatch > 4096 { throw ValidationError("--max-batch must be between 1 and 4096, got \(maxBatch)") }
+        if !(batchWaitMilliseconds >= 0 && batchWaitMilliseconds <= 1000) {
+            throw ValidationError("--batch-wait-ms must be between 0 and 1000, got \(batchWaitMilliseconds)")
+        }
+        if maxQueue < 1 || maxQueue > 1_000_000 { throw ValidationError("--max-queue must be between 1 and 1000000, got \(maxQueue)") }
+        if maxGenerations < 1 || maxGenerations > 10_000 { throw ValidationError("--max-generations must be between 1 and 10000, got \(maxGenerations)") }
+        if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256, got \(workers)") }
+        if !(deadline > 0 && deadline <= 86_400) { throw ValidationError("--deadline must be between 0 and 86400 seconds, got \(deadline)") }
+        if !(idleTimeout > 0 && idleTimeout <= 86_400) { throw ValidationError("--idle-timeout must be between 0 and 86400 seconds, got \(idleTimeout)") }
+        if let cors, cors.isEmpty || cors.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw ValidationError("--cors takes one origin such as https://app.example.com, got \"\(cors)\"")
+        }
     }
 
     func run() throws {
@@ -60,6 +104,18 @@ struct ServeCommand: ParsableCommand {
             configuration.apiKey = apiKey ?? ProcessInfo.processInfo.environment["LOOM_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
             configuration.limits.maxTexts = maxTexts
             configuration.limits.maxBodyBytes = maxBody
+            configuration.corsOrigin = cors
+            configuration.logTexts = logTexts
+            configuration.scheduling.maxBatch = maxBatch
+            configuration.scheduling.maxBatchWait = batchWaitMilliseconds / 1000
+            configuration.scheduling.maxQueuedTexts = maxQueue
+            configuration.scheduling.maxGenerations = maxGenerations
+            if let workers {
+                configuration.scheduling.classifyWorkers = workers
+                configuration.scheduling.generationThreads = workers
+            }
+            configuration.scheduling.deadline = deadline
+            configuration.scheduling.idleTimeout = idleTimeout
             configuration.models = try resolvedModels()
             if configuration.apiKey == nil && host != "127.0.0.1" && host != "localhost" && host != "::1" {
                 Stderr.write("warning: serving on \(host) without --api-key: anyone who can reach this address can use the models\n")

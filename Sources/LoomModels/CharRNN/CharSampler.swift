@@ -105,10 +105,7 @@ public final class CharSampler {
             }
             for position in 0..<length {
                 let logits = position == 0 ? promptLogits : stepper.logits
-                guard logits.allSatisfy({ $0.isFinite }) else {
-                    throw ModelError.invalidData("the model's outputs became NaN or infinite at generated character \(position + 1); its weights are damaged or far too large to sample from")
-                }
-                let id = strategy.sample(logits: logits, rng: &rng)
+                let id = try Self.draw(logits: logits, strategy: strategy, rng: &rng, position: position)
                 let symbol = vocabulary.symbols[id]
                 if record {
                     logProbabilities.append(Self.logProbability(of: id, logits: logits))
@@ -121,6 +118,26 @@ public final class CharSampler {
                                       logProbabilities: logProbabilities))
         }
         return samples
+    }
+
+    /// One character drawn from `logits`; NaN or infinite logits (damaged weights) are an error.
+    static func draw(logits: [Float], strategy: SamplingStrategy, rng: inout SeededGenerator, position: Int) throws -> Int {
+        guard logits.allSatisfy({ $0.isFinite }) else {
+            throw ModelError.invalidData("the model's outputs became NaN or infinite at generated character \(position + 1); its weights are damaged or far too large to sample from")
+        }
+        return strategy.sample(logits: logits, rng: &rng)
+    }
+
+    /// A generation of its own, ready to draw its first character: a single-threaded stepper sharing this
+    /// sampler's weights, fed with `prompt`. Many can run side by side on different threads (one thread per
+    /// generation at a time); each gives the same characters as `generate` with the same arguments and count 1.
+    public func makeGeneration(prompt: String, length: Int, strategy: SamplingStrategy, seed: UInt64,
+                               skipUnknown: Bool = false) throws -> CharGeneration {
+        try Self.checkSizes(length: length, count: 1, record: false)
+        let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
+        let stepper = self.stepper.makeSingleThreadedSibling()
+        for id in ids { stepper.feed(id) }
+        return CharGeneration(stepper: stepper, symbols: vocabulary.symbols, length: length, strategy: strategy, seed: seed)
     }
 
     /// Most characters one call may generate (per sample), and most samples.
@@ -149,6 +166,40 @@ public final class CharSampler {
         var sum = 0.0
         for value in logits { sum += exp(Double(value - maxValue)) }
         return Float(Double(logits[index] - maxValue) - log(sum))
+    }
+}
+
+/// One generation in progress (see `CharSampler.makeGeneration`): draws a character at a time, so a caller
+/// can interleave several or stop early. One thread at a time.
+public final class CharGeneration {
+    /// Characters to generate in all, and drawn so far.
+    public let length: Int
+    public private(set) var generated = 0
+    private let stepper: CharStepper
+    private let symbols: [String]
+    private let strategy: SamplingStrategy
+    private var rng: SeededGenerator
+    /// The last character drawn, fed before the next draw (so the last one costs no step).
+    private var unfed: Int32?
+
+    init(stepper: CharStepper, symbols: [String], length: Int, strategy: SamplingStrategy, seed: UInt64) {
+        self.stepper = stepper
+        self.symbols = symbols
+        self.length = length
+        self.strategy = strategy
+        rng = SeededGenerator(seed: seed)
+    }
+
+    public var isFinished: Bool { generated >= length }
+
+    /// The next character, or nil when `length` characters have been drawn.
+    public func next() throws -> String? {
+        guard generated < length else { return nil }
+        if let unfed { stepper.feed(unfed) }
+        let id = try CharSampler.draw(logits: stepper.logits, strategy: strategy, rng: &rng, position: generated)
+        unfed = Int32(id)
+        generated += 1
+        return symbols[id]
     }
 }
 

@@ -109,6 +109,33 @@ public final class CharStepper {
         splitModel = Self.makeSplitModel(model: model, weights: byName)
     }
 
+    private init(sibling other: CharStepper) {
+        model = other.model
+        cell = other.cell
+        (layers, hidden, gateCount, vocabularySize) = (other.layers, other.hidden, other.gateCount, other.vocabularySize)
+        // Arrays are copy-on-write and never written after init: these share the other stepper's storage.
+        inputTable = other.inputTable
+        inputWeights = other.inputWeights
+        hiddenWeights = other.hiddenWeights
+        inputBias = other.inputBias
+        hiddenBias = other.hiddenBias
+        outputWeight = other.outputWeight
+        outputBias = other.outputBias
+        logits = [Float](repeating: 0, count: other.vocabularySize)
+        h = [Float](repeating: 0, count: other.h.count)
+        c = [Float](repeating: 0, count: other.c.count)
+        gates = [Float](repeating: 0, count: other.gates.count)
+        recurrentGates = [Float](repeating: 0, count: other.recurrentGates.count)
+        splitModel = nil
+    }
+
+    /// A stepper at the zero state that shares this one's weights and table (read only, not copied) and runs
+    /// each character on the calling thread alone: for servers that run many generations side by side,
+    /// where two-thread steps would only contend for the cores.
+    public func makeSingleThreadedSibling() -> CharStepper {
+        CharStepper(sibling: self)
+    }
+
     deinit {
         loom_pair_destroy(pair)
         loom_split_model_destroy(splitModel)

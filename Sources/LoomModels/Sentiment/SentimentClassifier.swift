@@ -47,9 +47,27 @@ public final class SentimentClassifier {
         if !inference.hasInputProjections { inference = model.makeInference(precomputeInputProjections: true) }
     }
 
+    private init(sibling other: SentimentClassifier) throws {
+        model = other.model
+        vocabulary = other.vocabulary
+        tokenizer = try Tokenizer(options: other.model.configuration.tokenizerOptions)
+        inference = other.inference.makeSibling()
+        projectionTableThreshold = other.projectionTableThreshold
+    }
+
+    /// A classifier for another thread: the same model, vocabulary and (if built) projection tables, read
+    /// only and not copied, with its own tokenizer and scratch. Call `prepareForThroughput()` first for the
+    /// siblings to share the tables rather than each building its own.
+    public func makeSibling() throws -> SentimentClassifier {
+        try SentimentClassifier(sibling: self)
+    }
+
     /// Loads a model folder written by `loom sentiment train`.
-    public convenience init(directory: URL) throws {
+    /// - Parameter parallelism: how the recurrent layers use threads (default: split across the cores);
+    ///   a server whose workers are the parallelism passes one slice.
+    public convenience init(directory: URL, parallelism: RecurrentParallelism? = nil) throws {
         let (model, vocabulary) = try SentimentModelFiles.load(from: ModelDirectory(directory))
+        if let parallelism { model.recurrent.parallelism = parallelism }
         try self.init(model: model, vocabulary: vocabulary)
     }
 

@@ -1,0 +1,167 @@
+import Foundation
+import LoomModels
+
+/// Why a generation ended.
+enum StopReason: String, Codable, Sendable {
+    /// `length` characters were generated.
+    case length
+    /// The text came to end with one of the request's stop texts (left out of the text).
+    case stop
+    /// The request's deadline passed first.
+    case deadline
+    /// The client went away.
+    case cancelled
+}
+
+/// What a finished generation hands back.
+struct GenerationOutcome: Sendable {
+    var text: String
+    var stopReason: StopReason
+}
+
+/// One generation request on its way through the scheduler: its stream of characters, the stop texts and
+/// where its output goes. Touched by one worker thread at a time (the scheduler hands it from turn to turn).
+final class GenerationJob: @unchecked Sendable {
+    private let start: () throws -> CharGeneration
+    private var generation: CharGeneration?
+    private let stops: [[Character]]
+    private let longestStop: Int
+    private let deadline: Double
+    /// Called with each piece of text as it becomes final (never a part of a stop text).
+    private let onChunk: @Sendable (String) -> Void
+    private let onFinish: @Sendable (Result<GenerationOutcome, Error>) -> Void
+    private var characters: [Character] = []
+    private var sent = 0
+    private let cancelLock = NSLock()
+    private var cancelled = false
+
+    /// - Parameters:
+    ///   - start: makes the generation (feeds the prompt); run on a worker thread in the job's first turn.
+    ///   - stops: generation ends when the text ends with one of these; the stop text is left out.
+    ///   - deadline: a time on `MicroBatcher.now()`'s clock after which the job ends with `.deadline`.
+    init(start: @escaping () throws -> CharGeneration, stops: [String], deadline: Double,
+         onChunk: @escaping @Sendable (String) -> Void,
+         onFinish: @escaping @Sendable (Result<GenerationOutcome, Error>) -> Void) {
+        self.start = start
+        self.stops = stops.filter { !$0.isEmpty }.map { Array($0) }
+        longestStop = self.stops.map(\.count).max() ?? 0
+        self.deadline = deadline
+        self.onChunk = onChunk
+        self.onFinish = onFinish
+    }
+
+    /// Ends the job at its next turn (the client disconnected).
+    func cancel() {
+        cancelLock.lock(); cancelled = true; cancelLock.unlock()
+    }
+
+    private var isCancelled: Bool {
+        cancelLock.lock(); defer { cancelLock.unlock() }
+        return cancelled
+    }
+
+    /// Runs up to `characters` steps; returns true when the job has finished (and reported it).
+    func runTurn(characters budget: Int) -> Bool {
+        if isCancelled { return finish(.cancelled) }
+        if MicroBatcher<Int>.now() > deadline { return finish(.deadline) }
+        do {
+            if generation == nil { generation = try start() }
+            guard let generation else { return true }
+            for _ in 0..<budget {
+                guard let symbol = try generation.next() else { return finish(.length) }
+                characters.append(contentsOf: symbol)
+                if let stop = stops.first(where: { characters.count >= $0.count && characters.suffix($0.count).elementsEqual($0) }) {
+                    characters.removeLast(stop.count)
+                    return finish(.stop)
+                }
+            }
+            if generation.isFinished { return finish(.length) }
+            // Hold back what could still become the start of a stop text.
+            flush(upTo: characters.count - max(longestStop - 1, 0))
+            return false
+        } catch {
+            onFinish(.failure(error))
+            return true
+        }
+    }
+
+    private func flush(upTo end: Int) {
+        guard end > sent else { return }
+        onChunk(String(characters[sent..<end]))
+        sent = end
+    }
+
+    private func finish(_ reason: StopReason) -> Bool {
+        if reason != .cancelled { flush(upTo: characters.count) }
+        onFinish(.success(GenerationOutcome(text: String(characters), stopReason: reason)))
+        return true
+    }
+}
+
+/// Runs generations on a fixed set of threads, round-robin: each turn gives a job `chunkCharacters`
+/// characters, then it goes to the back of the queue, so concurrent streams share the cores fairly and a
+/// long one cannot starve the others. At most `maxActive` jobs at once; beyond that `ServerBusy`.
+final class GenerationScheduler: @unchecked Sendable {
+    let maxActive: Int
+    let chunkCharacters: Int
+    private let condition = NSCondition()
+    private var queue: [GenerationJob] = []
+    private var active = 0
+    private var closed = false
+    private var running = 0
+
+    init(threads: Int, maxActive: Int, chunkCharacters: Int = 16) {
+        self.maxActive = maxActive
+        self.chunkCharacters = max(1, chunkCharacters)
+        for index in 0..<max(1, threads) {
+            let thread = Thread { [self] in self.serve() }
+            thread.name = "loom-generate-\(index)"
+            thread.stackSize = 8 << 20
+            running += 1
+            thread.start()
+        }
+    }
+
+    /// Generations running or waiting for their turn.
+    var activeJobs: Int {
+        condition.lock(); defer { condition.unlock() }
+        return active
+    }
+
+    func submit(_ job: GenerationJob) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if closed { throw ServerBusy(message: "the server is shutting down") }
+        guard active < maxActive else {
+            throw ServerBusy(message: "\(active) generations are running (at most \(maxActive)); retry shortly")
+        }
+        active += 1
+        queue.append(job)
+        condition.signal()
+    }
+
+    /// Lets running generations finish, refuses new ones, and returns when the threads have stopped.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    private func serve() {
+        condition.lock()
+        while true {
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty && closed { break }
+            let job = queue.removeFirst()
+            condition.unlock()
+            let finished = job.runTurn(characters: chunkCharacters)
+            condition.lock()
+            if finished { active -= 1 } else { queue.append(job) }
+        }
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+}

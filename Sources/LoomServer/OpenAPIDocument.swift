@@ -1,0 +1,290 @@
+/// `GET /openapi.json`: the OpenAPI 3.1 description of the server's endpoints. Written by hand beside the
+/// handlers and checked against the running server by `scripts/api_test.sh` (schemathesis: no 5xx, every
+/// response's status, content type and body as described here). Limits are the defaults of
+/// `ServerConfiguration.Limits`.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Loom",
+    "version": "1",
+    "description": "Sentiment classification and character-level text generation. A plain JSON API under /v1 and KServe's Open Inference Protocol v2 under /v2. Every error is {\"error\": {\"code\", \"message\"}}. When the server runs with --api-key, every endpoint but the health checks and the playground needs Authorization: Bearer KEY."
+  },
+  "servers": [{"url": "/"}],
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}}
+          }
+        }
+      },
+      "ClassifyRequest": {
+        "type": "object",
+        "required": ["texts"],
+        "properties": {
+          "model": {"type": "string", "description": "A loaded sentiment model; may be left out when one is loaded."},
+          "texts": {"type": "array", "minItems": 1, "maxItems": 256, "items": {"type": "string", "maxLength": 100000}}
+        }
+      },
+      "ClassifyResult": {
+        "type": "object",
+        "required": ["label", "probability", "probabilities"],
+        "properties": {
+          "label": {"type": "string"},
+          "probability": {"type": "number", "minimum": 0, "maximum": 1},
+          "probabilities": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}
+        }
+      },
+      "ClassifyResponse": {
+        "type": "object",
+        "required": ["model", "results"],
+        "properties": {
+          "model": {"type": "string"},
+          "results": {"type": "array", "items": {"$ref": "#/components/schemas/ClassifyResult"}}
+        }
+      },
+      "GenerateRequest": {
+        "type": "object",
+        "required": ["prompt"],
+        "properties": {
+          "model": {"type": "string", "description": "A loaded character model; may be left out when one is loaded."},
+          "prompt": {"type": "string", "minLength": 1, "maxLength": 4000, "description": "Every character must be in the model's vocabulary."},
+          "length": {"type": "integer", "minimum": 0, "maximum": 10000, "default": 200},
+          "temperature": {"type": "number", "minimum": 0, "default": 0.8, "description": "0 is greedy."},
+          "top_k": {"type": "integer", "minimum": 1},
+          "top_p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+          "seed": {"type": "integer", "minimum": 0, "maximum": 18446744073709551615, "default": 42},
+          "stop": {
+            "description": "Generation ends when the text ends with one of these; the stop text is left out.",
+            "oneOf": [
+              {"type": "string", "minLength": 1, "maxLength": 100},
+              {"type": "array", "maxItems": 8, "items": {"type": "string", "minLength": 1, "maxLength": 100}}
+            ]
+          },
+          "stream": {"type": "boolean", "default": false, "description": "Server-sent events: one data event per chunk, then event: done with the totals."}
+        }
+      },
+      "GenerateResponse": {
+        "type": "object",
+        "required": ["model", "prompt", "text", "characters", "stop_reason", "seconds"],
+        "properties": {
+          "model": {"type": "string"},
+          "prompt": {"type": "string"},
+          "text": {"type": "string"},
+          "characters": {"type": "integer", "minimum": 0},
+          "stop_reason": {"type": "string", "enum": ["length", "stop", "deadline", "cancelled"]},
+          "seconds": {"type": "number", "minimum": 0}
+        }
+      },
+      "ModelList": {
+        "type": "object",
+        "required": ["models"],
+        "properties": {
+          "models": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": ["name", "kind"],
+              "properties": {
+                "name": {"type": "string"},
+                "kind": {"type": "string", "enum": ["sentiment", "charrnn"]},
+                "card": {"type": "object", "description": "The model card's figures (bundled models)."}
+              }
+            }
+          }
+        }
+      },
+      "InferRequest": {
+        "type": "object",
+        "required": ["inputs"],
+        "properties": {
+          "id": {"type": "string"},
+          "inputs": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+              "type": "object",
+              "required": ["name", "datatype", "shape", "data"],
+              "properties": {
+                "name": {"type": "string"},
+                "datatype": {"type": "string", "const": "BYTES"},
+                "shape": {"type": "array", "minItems": 1, "maxItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 256}},
+                "data": {"type": "array", "minItems": 1, "maxItems": 256, "items": {"type": "string", "maxLength": 100000}}
+              }
+            }
+          }
+        }
+      },
+      "InferResponse": {
+        "type": "object",
+        "required": ["model_name", "outputs"],
+        "properties": {
+          "model_name": {"type": "string"},
+          "id": {"type": "string"},
+          "outputs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": ["name", "datatype", "shape", "data"],
+              "properties": {
+                "name": {"type": "string"},
+                "datatype": {"type": "string", "enum": ["BYTES", "FP32"]},
+                "shape": {"type": "array", "items": {"type": "integer"}},
+                "data": {"type": "array", "items": {"type": ["string", "number"]}}
+              }
+            }
+          }
+        }
+      },
+      "TensorMetadata": {
+        "type": "object",
+        "required": ["name", "datatype", "shape"],
+        "properties": {"name": {"type": "string"}, "datatype": {"type": "string"}, "shape": {"type": "array", "items": {"type": "integer"}}}
+      },
+      "ModelMetadata": {
+        "type": "object",
+        "required": ["name", "platform", "versions", "inputs", "outputs"],
+        "properties": {
+          "name": {"type": "string"},
+          "platform": {"type": "string"},
+          "versions": {"type": "array", "items": {"type": "string"}},
+          "inputs": {"type": "array", "items": {"$ref": "#/components/schemas/TensorMetadata"}},
+          "outputs": {"type": "array", "items": {"$ref": "#/components/schemas/TensorMetadata"}}
+        }
+      }
+    },
+    "responses": {
+      "BadRequest": {"description": "Malformed JSON, wrong types, invalid UTF-8, out-of-range parameters, or a text the model cannot take.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unauthorized": {"description": "The server needs Authorization: Bearer KEY.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "NotFound": {"description": "No model of that name (and kind) is loaded.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "TooLarge": {"description": "The body, a text, the prompt or the number of texts is over its limit.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Busy": {
+        "description": "The queue is full or the request waited past its deadline; retry after the given seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      }
+    },
+    "parameters": {
+      "ModelName": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}
+    }
+  },
+  "security": [{}, {"bearer": []}],
+  "paths": {
+    "/v1/classify": {
+      "post": {
+        "summary": "Classify texts: label, probability and every class's probability per text.",
+        "operationId": "classify",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClassifyRequest"}}}},
+        "responses": {
+          "200": {"description": "One result per text, in order.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClassifyResponse"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "503": {"$ref": "#/components/responses/Busy"}
+        }
+      }
+    },
+    "/v1/generate": {
+      "post": {
+        "summary": "Continue a prompt with a character model, whole or streamed as server-sent events.",
+        "operationId": "generate",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerateRequest"}}}},
+        "responses": {
+          "200": {
+            "description": "The text (JSON), or with \"stream\": true a text/event-stream of data: {\"text\"} events and a final event: done carrying a GenerateResponse.",
+            "content": {
+              "application/json": {"schema": {"$ref": "#/components/schemas/GenerateResponse"}},
+              "text/event-stream": {"schema": {"type": "string"}}
+            }
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "503": {"$ref": "#/components/responses/Busy"}
+        }
+      }
+    },
+    "/v1/models": {
+      "get": {
+        "summary": "The loaded models with their cards.",
+        "operationId": "listModels",
+        "responses": {
+          "200": {"description": "Models in the order they were given.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/v2/health/live": {
+      "get": {
+        "summary": "KServe v2 liveness.", "operationId": "live", "security": [{}],
+        "responses": {"200": {"description": "Alive.", "content": {"application/json": {"schema": {"type": "object", "required": ["live"], "properties": {"live": {"type": "boolean"}}}}}}}
+      }
+    },
+    "/v2/health/ready": {
+      "get": {
+        "summary": "KServe v2 readiness (every model is loaded at start).", "operationId": "ready", "security": [{}],
+        "responses": {"200": {"description": "Ready.", "content": {"application/json": {"schema": {"type": "object", "required": ["ready"], "properties": {"ready": {"type": "boolean"}}}}}}}
+      }
+    },
+    "/v2/models/{name}": {
+      "get": {
+        "summary": "KServe v2 model metadata.", "operationId": "modelMetadata",
+        "parameters": [{"$ref": "#/components/parameters/ModelName"}],
+        "responses": {
+          "200": {"description": "The model's tensors.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelMetadata"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/v2/models/{name}/ready": {
+      "get": {
+        "summary": "KServe v2 model readiness.", "operationId": "modelReady",
+        "parameters": [{"$ref": "#/components/parameters/ModelName"}],
+        "responses": {
+          "200": {"description": "Ready.", "content": {"application/json": {"schema": {"type": "object", "required": ["name", "ready"], "properties": {"name": {"type": "string"}, "ready": {"type": "string"}}}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/v2/models/{name}/infer": {
+      "post": {
+        "summary": "KServe v2 inference on a sentiment model: one BYTES input of texts; outputs label (BYTES) and probability (FP32).",
+        "operationId": "infer",
+        "parameters": [{"$ref": "#/components/parameters/ModelName"}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InferRequest"}}}},
+        "responses": {
+          "200": {"description": "Labels and probabilities.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InferResponse"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "503": {"$ref": "#/components/responses/Busy"}
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics (text format).", "operationId": "metrics",
+        "responses": {
+          "200": {"description": "Request counts and latencies by endpoint, queue depth, batch sizes, generations.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    }
+  }
+}
+"""#
+}
