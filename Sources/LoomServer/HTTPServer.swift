@@ -74,8 +74,11 @@ public struct LoomHTTPServer: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
+        let scheduler = self.scheduler
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            metrics.setGauges(queuedTexts: registry.sentiment.values.reduce(0) { $0 + $1.batcher.queued },
+                              activeGenerations: scheduler.activeJobs)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         router.get("/v2/health/live") { _, _ in try json(["live": true]) }
@@ -152,7 +155,6 @@ public struct LoomHTTPServer: Sendable {
                                         onFinish: { continuation.resume(with: $0) })
                 do { try scheduler.submit(job) } catch { continuation.resume(throwing: error) }
             }
-            metrics.activeGenerations.set(Double(scheduler.activeJobs))
             return try json(response(outcome))
         }
         enum Event: Sendable {
@@ -164,7 +166,6 @@ public struct LoomHTTPServer: Sendable {
                                 onChunk: { continuation.yield(.chunk($0)) },
                                 onFinish: { continuation.yield(.finished($0)); continuation.finish() })
         try scheduler.submit(job)
-        metrics.activeGenerations.set(Double(scheduler.activeJobs))
         let body = ResponseBody { writer in
             do {
                 for await event in events {

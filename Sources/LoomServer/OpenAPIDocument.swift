@@ -84,6 +84,36 @@ enum OpenAPIDocument {
           "seconds": {"type": "number", "minimum": 0}
         }
       },
+      "GenerateEvent": {
+        "description": "One server-sent event of a streamed generation (the schema describes each event, as Open API 3.2's itemSchema does): data events of {\"text\"} without an event field, then one event: done carrying a GenerateResponse, or event: error carrying an Error.",
+        "oneOf": [
+          {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+              "event": {"const": "message"},
+              "data": {"type": "string", "contentMediaType": "application/json",
+                       "contentSchema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}}
+            }
+          },
+          {
+            "type": "object",
+            "required": ["event", "data"],
+            "properties": {
+              "event": {"const": "done"},
+              "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/GenerateResponse"}}
+            }
+          },
+          {
+            "type": "object",
+            "required": ["event", "data"],
+            "properties": {
+              "event": {"const": "error"},
+              "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Error"}}
+            }
+          }
+        ]
+      },
       "ModelList": {
         "type": "object",
         "required": ["models"],
@@ -204,7 +234,7 @@ enum OpenAPIDocument {
             "description": "The text (JSON), or with \"stream\": true a text/event-stream of data: {\"text\"} events and a final event: done carrying a GenerateResponse.",
             "content": {
               "application/json": {"schema": {"$ref": "#/components/schemas/GenerateResponse"}},
-              "text/event-stream": {"schema": {"type": "string"}}
+              "text/event-stream": {"schema": {"$ref": "#/components/schemas/GenerateEvent"}}
             }
           },
           "400": {"$ref": "#/components/responses/BadRequest"},

@@ -11,7 +11,7 @@ final class ServerMetrics: Sendable {
     private let queueDepth: Gauge
     private let batchTexts: ValueHistogram
     private let batchRequests: ValueHistogram
-    let activeGenerations: Gauge
+    private let activeGenerations: Gauge
     let generatedCharacters: Counter
 
     static let latencyBuckets: [Duration] = [
@@ -61,6 +61,12 @@ final class ServerMetrics: Sendable {
         batchTexts.record(Double(report.texts))
         batchRequests.record(Double(report.requests))
         queueDepth.set(Double(report.queuedTexts))
+    }
+
+    /// The gauges as they are now (set when /metrics is read).
+    func setGauges(queuedTexts: Int, activeGenerations: Int) {
+        queueDepth.set(Double(queuedTexts))
+        self.activeGenerations.set(Double(activeGenerations))
     }
 
     func text() -> String {

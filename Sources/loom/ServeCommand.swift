@@ -87,6 +87,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--batch-wait-ms must be between 0 and 1000, got \(batchWaitMilliseconds)")
         }
         if maxQueue < 1 || maxQueue > 1_000_000 { throw ValidationError("--max-queue must be between 1 and 1000000, got \(maxQueue)") }
+        if maxQueue < maxTexts { throw ValidationError("--max-queue (\(maxQueue)) must hold at least one request of --max-texts (\(maxTexts)) texts") }
         if maxGenerations < 1 || maxGenerations > 10_000 { throw ValidationError("--max-generations must be between 1 and 10000, got \(maxGenerations)") }
         if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256, got \(workers)") }
         if !(deadline > 0 && deadline <= 86_400) { throw ValidationError("--deadline must be between 0 and 86400 seconds, got \(deadline)") }

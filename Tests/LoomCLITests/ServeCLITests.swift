@@ -11,24 +11,62 @@ final class ServeCLITests: CLITestCase {
         try super.tearDownWithError()
     }
 
+    /// Everything the server wrote to stdout and stderr so far (drained on threads, so it never blocks).
+    final class Log: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func append(_ chunk: Data) { lock.lock(); data.append(chunk); lock.unlock() }
+        var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+    }
+    var log = Log()
+
     /// Starts `loom serve --port 0 ARGS` and waits for its "listening on" line.
     func startServer(_ arguments: [String] = []) throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else { throw XCTSkip("curl is not installed") }
         let running = try start(["serve", "--port", "0"] + arguments)
         server = running
-        var output = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let chunk = running.output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            output.append(chunk)
-            let text = String(decoding: output, as: UTF8.self)
-            if let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(text[range].split(separator: ":").last!)!
+        let log = Log()
+        self.log = log
+        for pipe in [running.output, running.error] {
+            Thread {
+                while true {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    log.append(chunk)
+                }
+            }.start()
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && running.process.isRunning {
+            if let range = log.text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(log.text[range].split(separator: ":").last!)!
                 return
             }
+            usleep(20_000)
         }
-        XCTFail("the server did not start: \(String(decoding: output, as: UTF8.self))")
+        XCTFail("the server did not start: \(log.text)")
+    }
+
+    /// Sends `count` POSTs of `body` to `path` at once (curl --parallel, one connection each, each answer in a
+    /// file of its own) and returns each answer's status, Retry-After header and body.
+    func requestMany(_ path: String, body: String, count: Int) throws -> [(status: Int, retryAfter: String, body: String)] {
+        let file = try write(body, to: "parallel-body.json")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-Z", "--parallel-max", String(count), "-H", "Content-Type: application/json",
+                             "--data-binary", "@" + file, "-o", scratch.appendingPathComponent("answer-#1.txt").path,
+                             "-w", "%{http_code} %{filename_effective} %header{retry-after}\n",
+                             "http://127.0.0.1:\(port)\(path)?n=[1-\(count)]"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let body = try String(contentsOfFile: parts[1], encoding: .utf8)
+            return (Int(parts[0]) ?? 0, parts.count > 2 ? parts[2] : "", body)
+        }
     }
 
     /// curl: (status, body).
@@ -132,10 +170,150 @@ final class ServeCLITests: CLITestCase {
         XCTAssertEqual((object(body)["error"] as? [String: Any])?["code"] as? String, "unauthorized")
     }
 
-    func testSIGTERMStopsTheServerCleanly() throws {
+    func testConcurrentRequestsAreBatchedAndEachGetsItsOwnAnswer() throws {
+        try startServer(["--batch-wait-ms", "20"])
+        let positive = #"{"texts": ["A wonderful, moving film with a superb cast; I loved every minute of it."]}"#
+        let answers = try requestMany("/v1/classify", body: positive, count: 24)
+        XCTAssertEqual(answers.count, 24)
+        for answer in answers {
+            XCTAssertEqual(answer.status, 200, answer.body)
+            let result = (object(answer.body)["results"] as? [[String: Any]])?.first
+            XCTAssertEqual(result?["label"] as? String, "pos", answer.body)
+        }
+        // Every text went through exactly one batch; how many batches depends on timing (the batching
+        // rules themselves are tested in LoomServerTests).
+        let (_, metrics) = try request("/metrics")
+        XCTAssertTrue(metrics.contains("loom_classify_batch_texts_sum 24.0"), metrics)
+        XCTAssertTrue(metrics.contains(#"loom_http_requests_total{endpoint="/v1/classify",status="200"} 24"#), metrics)
+        XCTAssertTrue(metrics.contains("loom_http_request_duration_seconds_bucket"), metrics)
+        // The log has one line per request with its id and route, and no text.
+        usleep(200_000)
+        XCTAssertTrue(log.text.contains("hb.request.id="), log.text)
+        XCTAssertTrue(log.text.contains("route=/v1/classify"), log.text)
+        XCTAssertFalse(log.text.contains("superb cast"), "texts are logged only with --log-texts")
+    }
+
+    func testAFullQueueAnswers503WithRetryAfterAndTheServerRecovers() throws {
+        try startServer(["--workers", "1", "--max-texts", "1", "--max-queue", "1"])
+        // Long texts (tokenizing each takes milliseconds) sent at once: with room for one waiting text,
+        // most are refused at once, the rest answered.
+        let review = String(repeating: "A wonderful, moving film with a superb cast. ", count: 2000)
+        let answers = try requestMany("/v1/classify", body: "{\"texts\": [\"\(review)\"]}", count: 32)
+        XCTAssertEqual(answers.count, 32)
+        XCTAssertEqual(Set(answers.map(\.status)).subtracting([200, 503]), [], "\(answers.map(\.status))")
+        let refused = answers.filter { $0.status == 503 }
+        XCTAssertGreaterThan(refused.count, 0, "a queue of one text never filled")
+        XCTAssertGreaterThan(answers.count - refused.count, 0)
+        for answer in refused {
+            XCTAssertEqual(answer.retryAfter, "1")
+            XCTAssertEqual((object(answer.body)["error"] as? [String: Any])?["code"] as? String, "overloaded", answer.body)
+        }
+        XCTAssertEqual(try request("/v1/classify", body: #"{"texts": ["Dull."]}"#).0, 200)
+    }
+
+    func testStopTextsEndTheTextAndStreamsHoldBackTheirStart() throws {
         try startServer()
+        var (status, body) = try request("/v1/generate", body: #"{"prompt": "ROMEO:", "length": 400, "seed": 7}"#)
+        XCTAssertEqual(status, 200, body)
+        let full = object(body)["text"] as? String ?? ""
+        guard let range = full.range(of: "the") else { return XCTFail("no 'the' in \(full)") }
+        let expected = String(full[..<range.lowerBound])
+        (status, body) = try request("/v1/generate", body: #"{"prompt": "ROMEO:", "length": 400, "seed": 7, "stop": ["the", "zzzz"]}"#)
+        XCTAssertEqual(status, 200, body)
+        XCTAssertEqual(object(body)["text"] as? String, expected)
+        XCTAssertEqual(object(body)["stop_reason"] as? String, "stop")
+        (status, body) = try request("/v1/generate", body: #"{"prompt": "ROMEO:", "length": 400, "seed": 7, "stop": "the", "stream": true}"#)
+        let events = body.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
+        XCTAssertEqual(events.compactMap { object(String($0.dropFirst(6)))["text"] as? String }.joined(), expected, body)
+        XCTAssertTrue(body.contains(#""stop_reason":"stop""#), body)
+        (status, body) = try request("/v1/generate", body: #"{"prompt": "ROMEO:", "stop": [""]}"#)
+        XCTAssertEqual(status, 400, body)
+    }
+
+    func testConcurrentStreamsEachGiveTheTextOfTheirSeed() throws {
+        try startServer(["--workers", "2"])
+        let request1 = #"{"prompt": "KING:", "length": 600, "seed": 11}"#
+        let (_, single) = try request("/v1/generate", body: request1)
+        let expected = object(single)["text"] as? String
+        XCTAssertEqual(expected?.count, 600)
+        let streams = try requestMany("/v1/generate", body: #"{"prompt": "KING:", "length": 600, "seed": 11, "stream": true}"#, count: 6)
+        XCTAssertEqual(streams.count, 6)
+        for stream in streams {
+            XCTAssertEqual(stream.status, 200)
+            let events = stream.body.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
+            XCTAssertEqual(events.compactMap { object(String($0.dropFirst(6)))["text"] as? String }.joined(), expected)
+        }
+    }
+
+    func testMetricsOpenAPIAndPlayground() throws {
+        try startServer()
+        var (status, body) = try request("/openapi.json")
+        XCTAssertEqual(status, 200)
+        let paths = (object(body)["paths"] as? [String: Any])?.keys.sorted() ?? []
+        XCTAssertEqual(paths, ["/metrics", "/v1/classify", "/v1/generate", "/v1/models", "/v2/health/live", "/v2/health/ready",
+                               "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready"])
+        XCTAssertEqual(object(body)["openapi"] as? String, "3.1.0")
+        (status, body) = try request("/")
+        XCTAssertEqual(status, 200)
+        XCTAssertTrue(body.contains("<title>Loom playground</title>"))
+        XCTAssertFalse(body.contains("http://") || body.contains("https://"), "the page must work offline: no external resources")
+        (status, body) = try request("/metrics")
+        XCTAssertEqual(status, 200)
+        XCTAssertTrue(body.contains("# TYPE loom_http_requests_total counter"), body)
+        XCTAssertTrue(body.contains(#"endpoint="/openapi.json""#), body)
+        // Random paths are counted under one label, not one each.
+        _ = try request("/random/a1"); _ = try request("/random/b2")
+        (_, body) = try request("/metrics")
+        XCTAssertTrue(body.contains(#"loom_http_requests_total{endpoint="other",status="404"} 2"#), body)
+        XCTAssertFalse(body.contains("random"))
+    }
+
+    func testCORSOnlyWhenAsked() throws {
+        try startServer()
+        let (_, plain) = try requestHeaders("/v1/models", headers: ["Origin: https://app.example.com"])
+        XCTAssertFalse(plain.lowercased().contains("access-control-allow-origin"), plain)
+        server!.process.terminate(); server!.process.waitUntilExit()
+        try startServer(["--cors", "https://app.example.com"])
+        let (_, allowed) = try requestHeaders("/v1/models", headers: ["Origin: https://app.example.com"])
+        XCTAssertTrue(allowed.lowercased().contains("access-control-allow-origin: https://app.example.com"), allowed)
+    }
+
+    /// curl -i: (status, headers).
+    func requestHeaders(_ path: String, headers: [String]) throws -> (Int, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(port)\(path)"] + headers.flatMap { ["-H", $0] }
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0, text)
+    }
+
+    func testSIGTERMLetsInFlightRequestsFinishThenExitsZero() throws {
+        try startServer(["--workers", "1"])
+        final class Answer: @unchecked Sendable { var status = 0; var body = "" }
+        let answer = Answer()
+        let done = DispatchSemaphore(value: 0)
+        Thread { [self] in
+            if let (status, body) = try? request("/v1/generate", body: #"{"prompt": "ROMEO:", "length": 3000}"#) {
+                (answer.status, answer.body) = (status, body)
+            }
+            done.signal()
+        }.start()
+        // Wait until the generation has started, then ask the server to stop.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let (_, metrics) = try request("/metrics")
+            if metrics.contains("loom_generations_active 1") { break }
+            usleep(10_000)
+        }
         server!.process.terminate()
-        let result = server!.finish()
-        XCTAssertEqual(result.status, 0, result.stderr)
+        server!.process.waitUntilExit()
+        done.wait()
+        XCTAssertEqual(server!.process.terminationStatus, 0, log.text)
+        XCTAssertEqual(answer.status, 200, answer.body)
+        XCTAssertEqual((object(answer.body)["text"] as? String)?.count, 3000, "the request in flight was cut short")
     }
 }
