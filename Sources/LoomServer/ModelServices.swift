@@ -27,9 +27,11 @@ final class SentimentService: Sendable {
     init(name: String, folder: URL, workers: Int, batching: MicroBatcher<ClassifyResult>.Settings,
          metrics: ServerMetrics) throws {
         self.name = name
-        // Each worker runs its batches on its own thread alone: parallelism comes from the workers, and the
-        // BLAS thread count stays as the server set it at start (one), never toggled per request.
-        let primary = try SentimentClassifier(directory: folder, parallelism: RecurrentParallelism(maximumSlices: 1))
+        // One worker spreads each batch (or a lone review's hidden units) over the cores itself; several
+        // workers each run alone on their thread, the workers being the parallelism. Either way the BLAS
+        // thread count stays as the server set it at start (one), never toggled per request.
+        let primary = try SentimentClassifier(directory: folder,
+                                              parallelism: workers > 1 ? RecurrentParallelism(maximumSlices: 1) : nil)
         primary.prepareForThroughput()
         let classes = primary.configuration.classes
         self.classes = classes

@@ -41,8 +41,9 @@ public struct ServerConfiguration: Sendable {
 
     /// Threads, batching and queues.
     public struct Scheduling: Sendable {
-        /// Classify worker threads per sentiment model, each with its own scratch (default: one per core).
-        public var classifyWorkers = ProcessInfo.processInfo.activeProcessorCount
+        /// Classify workers per sentiment model, each with its own scratch. One worker spreads each batch
+        /// (or a lone review's hidden units) over the cores; with more, each runs on its own thread alone.
+        public var classifyWorkers = 1
         /// Threads that take turns over all running generations (default: one per core).
         public var generationThreads = ProcessInfo.processInfo.activeProcessorCount
         /// Most texts in one classify batch.

@@ -21,7 +21,7 @@ struct ServeCommand: ParsableCommand {
           GET  /openapi.json                              OpenAPI 3.1 description of the API
           GET  /                                          the web playground (open it in a browser)
         Concurrent classify requests are batched (--max-batch, --batch-wait-ms); generations take turns on
-        --workers threads. Full queues answer 503 with Retry-After at once (--max-queue, --max-generations).
+        --generation-threads threads. Full queues answer 503 with Retry-After at once (--max-queue, --max-generations).
         "model" may be left out when one model of the needed kind is loaded. Errors are JSON
         {"error": {"code", "message"}} with a 4xx/5xx status. Without --model the bundled models are served.
         Binds to 127.0.0.1 unless --host says otherwise; SIGINT/SIGTERM drain in-flight requests and exit 0.
@@ -69,8 +69,11 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-generations"), help: "Most generations at once; beyond it 503 with Retry-After.")
     var maxGenerations = 64
 
-    @Option(help: ArgumentHelp("Classify worker threads per sentiment model and generation threads (default: one per core).", valueName: "n"))
-    var workers: Int?
+    @Option(name: .customLong("classify-workers"), help: ArgumentHelp("Classify workers per sentiment model: 1 spreads each batch over the cores; more run one thread each.", valueName: "n"))
+    var classifyWorkers = ServerConfiguration.Scheduling().classifyWorkers
+
+    @Option(name: .customLong("generation-threads"), help: ArgumentHelp("Threads that take turns over the running generations (default: one per core).", valueName: "n"))
+    var generationThreads = ServerConfiguration.Scheduling().generationThreads
 
     @Option(name: .customLong("deadline"), help: ArgumentHelp("Seconds a request may wait or a generation run before it ends (503, or stop_reason \"deadline\").", valueName: "seconds"))
     var deadline = 30.0
@@ -89,7 +92,8 @@ struct ServeCommand: ParsableCommand {
         if maxQueue < 1 || maxQueue > 1_000_000 { throw ValidationError("--max-queue must be between 1 and 1000000, got \(maxQueue)") }
         if maxQueue < maxTexts { throw ValidationError("--max-queue (\(maxQueue)) must hold at least one request of --max-texts (\(maxTexts)) texts") }
         if maxGenerations < 1 || maxGenerations > 10_000 { throw ValidationError("--max-generations must be between 1 and 10000, got \(maxGenerations)") }
-        if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256, got \(workers)") }
+        if classifyWorkers < 1 || classifyWorkers > 256 { throw ValidationError("--classify-workers must be between 1 and 256, got \(classifyWorkers)") }
+        if generationThreads < 1 || generationThreads > 256 { throw ValidationError("--generation-threads must be between 1 and 256, got \(generationThreads)") }
         if !(deadline > 0 && deadline <= 86_400) { throw ValidationError("--deadline must be between 0 and 86400 seconds, got \(deadline)") }
         if !(idleTimeout > 0 && idleTimeout <= 86_400) { throw ValidationError("--idle-timeout must be between 0 and 86400 seconds, got \(idleTimeout)") }
         if let cors, cors.isEmpty || cors.contains(where: { $0.isWhitespace || $0.isNewline }) {
@@ -111,10 +115,8 @@ struct ServeCommand: ParsableCommand {
             configuration.scheduling.maxBatchWait = batchWaitMilliseconds / 1000
             configuration.scheduling.maxQueuedTexts = maxQueue
             configuration.scheduling.maxGenerations = maxGenerations
-            if let workers {
-                configuration.scheduling.classifyWorkers = workers
-                configuration.scheduling.generationThreads = workers
-            }
+            configuration.scheduling.classifyWorkers = classifyWorkers
+            configuration.scheduling.generationThreads = generationThreads
             configuration.scheduling.deadline = deadline
             configuration.scheduling.idleTimeout = idleTimeout
             configuration.models = try resolvedModels()

@@ -194,7 +194,7 @@ final class ServeCLITests: CLITestCase {
     }
 
     func testAFullQueueAnswers503WithRetryAfterAndTheServerRecovers() throws {
-        try startServer(["--workers", "1", "--max-texts", "1", "--max-queue", "1"])
+        try startServer(["--classify-workers", "1", "--max-texts", "1", "--max-queue", "1"])
         // Long texts (tokenizing each takes milliseconds) sent at once: with room for one waiting text,
         // most are refused at once, the rest answered.
         let review = String(repeating: "A wonderful, moving film with a superb cast. ", count: 2000)
@@ -231,7 +231,7 @@ final class ServeCLITests: CLITestCase {
     }
 
     func testConcurrentStreamsEachGiveTheTextOfTheirSeed() throws {
-        try startServer(["--workers", "2"])
+        try startServer(["--generation-threads", "2"])
         let request1 = #"{"prompt": "KING:", "length": 600, "seed": 11}"#
         let (_, single) = try request("/v1/generate", body: request1)
         let expected = object(single)["text"] as? String
@@ -292,7 +292,7 @@ final class ServeCLITests: CLITestCase {
     }
 
     func testSIGTERMLetsInFlightRequestsFinishThenExitsZero() throws {
-        try startServer(["--workers", "1"])
+        try startServer(["--generation-threads", "1"])
         final class Answer: @unchecked Sendable { var status = 0; var body = "" }
         let answer = Answer()
         let done = DispatchSemaphore(value: 0)
