@@ -32,9 +32,10 @@ struct GenerateRequest: Decodable, Sendable {
     var model: String?
     var prompt: String
     var length: Int?
-    var temperature: Float?
+    /// Doubles, so that a number too large for a Float is an out-of-range error, not a JSON error.
+    var temperature: Double?
     var top_k: Int?
-    var top_p: Float?
+    var top_p: Double?
     var seed: UInt64?
     var stop: StopTexts?
     var stream: Bool?

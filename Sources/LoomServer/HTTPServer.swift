@@ -84,7 +84,7 @@ public struct LoomHTTPServer: Sendable {
         router.get("/v2/health/live") { _, _ in try json(["live": true]) }
         router.get("/v2/health/ready") { _, _ in try json(["ready": true]) }
         router.get("/v2/models/:name") { _, context in
-            let name = try context.parameters.require("name")
+            let name = try modelName(context)
             guard let kind = registry.kind(of: name) else { throw APIError.modelNotFound(name) }
             let texts = ModelMetadata.Tensor(name: "text", datatype: "BYTES", shape: [-1])
             let outputs = kind == SentimentConfiguration.kind
@@ -93,12 +93,12 @@ public struct LoomHTTPServer: Sendable {
             return try json(ModelMetadata(name: name, inputs: [texts], outputs: outputs))
         }
         router.get("/v2/models/:name/ready") { _, context in
-            let name = try context.parameters.require("name")
+            let name = try modelName(context)
             guard registry.kind(of: name) != nil else { throw APIError.modelNotFound(name) }
             return try json(["name": name, "ready": "true"])
         }
         router.post("/v2/models/:name/infer") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try modelName(context)
             let body = try await decode(InferRequest.self, from: request, limits: limits)
             guard body.inputs.count == 1, let input = body.inputs.first, input.datatype == "BYTES" else {
                 throw APIError.badRequest("give one BYTES input tensor holding the texts")
@@ -207,7 +207,7 @@ struct GenerationSettings: Sendable {
             throw APIError(status: 413, code: "too_large", message: "the prompt is longer than \(limits.maxPromptCharacters) characters")
         }
         do {
-            strategy = try SamplingStrategy(temperature: body.temperature ?? 0.8, topK: body.top_k, topP: body.top_p)
+            strategy = try SamplingStrategy(temperature: Float(body.temperature ?? 0.8), topK: body.top_k, topP: body.top_p.map { Float($0) })
         } catch {
             throw APIError.badRequest("\(error)".replacingOccurrences(of: "--top-k", with: "top_k")
                 .replacingOccurrences(of: "--top-p", with: "top_p").replacingOccurrences(of: "--temperature", with: "temperature"))
@@ -227,4 +227,10 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
+}
+
+/// The `{name}` of a `/v2/models/{name}` path, percent-decoded.
+func modelName(_ context: some RequestContext) throws -> String {
+    let raw = try context.parameters.require("name")
+    return raw.removingPercentEncoding ?? raw
 }

@@ -30,6 +30,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default:
                 return try json(ErrorBody(error: .init(code: "internal", message: "\(error)")), status: .internalServerError)
             }
+        } catch let error as HTTPError where error.status == .notFound && ServerMetrics.methods(of: request.uri.path) != nil {
+            // A known path with a method it does not take.
+            let allowed = ServerMetrics.methods(of: request.uri.path) ?? ""
+            var response = try json(ErrorBody(error: .init(code: "method_not_allowed", message: "\(request.uri.path) takes \(allowed)")),
+                                    status: .methodNotAllowed)
+            response.headers[.allow] = allowed
+            return response
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : (error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)")
             return try json(ErrorBody(error: .init(code: code, message: error.body ?? error.status.reasonPhrase)), status: error.status)

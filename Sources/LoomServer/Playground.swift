@@ -17,13 +17,14 @@ enum Playground {
   header h1 { margin: 0; font-size: 20px; }
   header p { margin: 0; color: var(--muted); font-size: 14px; }
   main { max-width: 1100px; margin: 0 auto; padding: 16px; display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
-  section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px; min-width: 0; }
+  section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px; min-width: 0; container-type: inline-size; }
   h2 { margin: 0 0 10px; font-size: 17px; }
   label { display: block; font-size: 14px; color: var(--muted); margin: 8px 0 4px; }
   textarea, input, select { width: 100%; font: inherit; padding: 8px; border: 1px solid var(--line); border-radius: 6px; background: #fff; color: var(--fg); }
   textarea { min-height: 120px; resize: vertical; }
   textarea:focus, input:focus, select:focus, button:focus { outline: 3px solid #9db7ee; outline-offset: 1px; }
-  .row { display: grid; grid-template-columns: repeat(auto-fit, minmax(110px, 1fr)); gap: 8px; }
+  .row { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
+  @container (min-width: 480px) { .row { grid-template-columns: repeat(4, 1fr); } }
   button { margin-top: 12px; font: inherit; padding: 8px 16px; border: 0; border-radius: 6px; background: var(--accent); color: #fff; cursor: pointer; }
   button:disabled { background: #8a9bbd; cursor: wait; }
   .result { margin-top: 12px; min-height: 2em; }
@@ -31,7 +32,7 @@ enum Playground {
   .verdict.pos { color: var(--pos); } .verdict.neg { color: var(--neg); }
   .bar { height: 10px; border-radius: 5px; background: var(--line); overflow: hidden; margin-top: 6px; }
   .bar > span { display: block; height: 100%; background: var(--accent); }
-  pre#output { white-space: pre-wrap; word-break: break-word; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px; min-height: 140px; margin: 12px 0 0; font: 14px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; }
+  pre#output { white-space: pre-wrap; word-break: break-word; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px; min-height: 140px; max-height: 60vh; overflow: auto; margin: 12px 0 0; font: 14px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; }
   .muted { color: var(--muted); font-size: 14px; }
   .error { color: var(--neg); }
   ul#models { padding-left: 18px; margin: 0; }
@@ -170,7 +171,11 @@ async function generate() {
           else if (line.startsWith("data:")) data += line.slice(5).trim();
         }
         const payload = JSON.parse(data);
-        if (event === "message") { output.textContent += payload.text; chunks += 1; output.dataset.chunks = String(chunks); }
+        if (event === "message") {
+          const following = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+          output.append(payload.text); chunks += 1; output.dataset.chunks = String(chunks);
+          if (following) output.scrollTop = output.scrollHeight;
+        }
         else if (event === "done") show(status, `${payload.characters} characters in ${payload.seconds.toFixed(2)} s (${payload.stop_reason}), ${chunks} pieces`);
         else if (event === "error") show(status, payload.error.message, true);
       }

@@ -45,7 +45,11 @@ private func describe(_ error: DecodingError) -> String {
     case .keyNotFound(let key, _): return "missing field \"\(key.stringValue)\""
     case .typeMismatch(_, let context), .valueNotFound(_, let context):
         return "field \"\(path(context))\" has the wrong type"
-    case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not valid JSON" : "field \"\(path(context))\" is invalid"
+    case .dataCorrupted(let context):
+        // Foundation reports a number that does not fit its field (1e39 for a Float, 1.5 for an integer) here
+        // too, with the number in the description.
+        let detail = context.debugDescription.isEmpty ? "" : " (\(context.debugDescription))"
+        return context.codingPath.isEmpty ? "not valid JSON\(detail)" : "field \"\(path(context))\" is invalid\(detail)"
     @unknown default: return "\(error)"
     }
 }

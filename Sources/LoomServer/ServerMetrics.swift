@@ -52,6 +52,15 @@ final class ServerMetrics: Sendable {
         }
     }
 
+    /// The methods a known route takes ("GET", "POST"), or nil for a path the server does not serve.
+    static func methods(of path: String) -> String? {
+        switch route(of: path) {
+        case "other": return nil
+        case "/v1/classify", "/v1/generate", "/v2/models/{name}/infer": return "POST"
+        default: return "GET"
+        }
+    }
+
     func recordRequest(route: String, status: Int, duration: Duration) {
         registry.makeCounter(descriptor: Self.requests, labels: [("endpoint", route), ("status", String(status))]).increment()
         registry.makeDurationHistogram(descriptor: Self.latency, labels: [("endpoint", route)], buckets: Self.latencyBuckets).record(duration)

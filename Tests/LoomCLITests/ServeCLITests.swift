@@ -70,12 +70,13 @@ final class ServeCLITests: CLITestCase {
     }
 
     /// curl: (status, body).
-    func request(_ path: String, body: String? = nil, headers: [String] = []) throws -> (Int, String) {
+    func request(_ path: String, body: String? = nil, headers: [String] = [], method: String? = nil) throws -> (Int, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         var arguments = ["-s", "-N", "-o", "-", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
         for header in headers { arguments += ["-H", header] }
+        if let method { arguments += ["-X", method] }
         process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
@@ -142,6 +143,9 @@ final class ServeCLITests: CLITestCase {
             ("/v1/generate", #"{"prompt": "ROMEO:", "top_p": 2}"#, 400, "invalid_request"),
             ("/v1/generate", #"{"prompt": "ROMEO:", "temperature": -1}"#, 400, "invalid_request"),
             ("/v1/generate", #"{"prompt": "ROMEO: ☃"}"#, 400, "invalid_request"),
+            ("/v1/generate", #"{"prompt": "ROMEO:", "temperature": 1e39}"#, 400, "invalid_request"),
+            ("/v1/generate", #"{"prompt": "ROMEO:", "top_k": 1.5}"#, 400, "invalid_json"),
+            ("/v1/generate", #"{"prompt": "ROMEO:", "stop": 3}"#, 400, "invalid_json"),
             ("/v2/models/nope", nil, 404, "model_not_found"),
             ("/no/such/route", nil, 404, "not_found"),
         ]
@@ -152,9 +156,16 @@ final class ServeCLITests: CLITestCase {
             XCTAssertEqual(error?["code"] as? String, code, "\(path) \(body ?? ""): \(text)")
             XCTAssertFalse((error?["message"] as? String ?? "").isEmpty)
         }
+        // A known path with a method it does not take: 405 naming the right one.
+        var (status, text) = try request("/v1/classify", method: "DELETE")
+        XCTAssertEqual(status, 405, text)
+        XCTAssertEqual((object(text)["error"] as? [String: Any])?["code"] as? String, "method_not_allowed", text)
+        XCTAssertEqual(try requestHeaders("/metrics", headers: [], method: "POST").1.lowercased().contains("allow: get"), true)
+        // Path names are percent-decoded.
+        XCTAssertEqual(try request("/v2/models/imdb%2Dsentiment/ready").0, 200)
         let big = "{\"texts\": [\"" + String(repeating: "a", count: 1_100_000) + "\"]}"
         let file = try write(big, to: "big.json")
-        let (status, text) = try request("/v1/classify", body: "@" + file)
+        (status, text) = try request("/v1/classify", body: "@" + file)
         XCTAssertEqual(status, 413, text)
         XCTAssertTrue(server!.process.isRunning, "no request may take the server down")
     }
@@ -279,10 +290,10 @@ final class ServeCLITests: CLITestCase {
     }
 
     /// curl -i: (status, headers).
-    func requestHeaders(_ path: String, headers: [String]) throws -> (Int, String) {
+    func requestHeaders(_ path: String, headers: [String], method: String = "GET") throws -> (Int, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(port)\(path)"] + headers.flatMap { ["-H", $0] }
+        process.arguments = ["-s", "-D", "-", "-o", "/dev/null", "-X", method, "http://127.0.0.1:\(port)\(path)"] + headers.flatMap { ["-H", $0] }
         let out = Pipe()
         process.standardOutput = out
         try process.run()
