@@ -22,7 +22,7 @@ struct GenerationOutcome: Sendable {
 /// One generation request on its way through the scheduler: its stream of characters, the stop texts and
 /// where its output goes. Touched by one worker thread at a time (the scheduler hands it from turn to turn).
 final class GenerationJob: @unchecked Sendable {
-    private let start: () throws -> CharGeneration
+    private let start: (_ twoThreads: Bool) throws -> CharGeneration
     private var generation: CharGeneration?
     private let stops: [[Character]]
     private let longestStop: Int
@@ -36,10 +36,11 @@ final class GenerationJob: @unchecked Sendable {
     private var cancelled = false
 
     /// - Parameters:
-    ///   - start: makes the generation (feeds the prompt); run on a worker thread in the job's first turn.
+    ///   - start: makes the generation (feeds the prompt), with the two-thread step path when the job starts
+    ///     alone; run on a worker thread in the job's first turn.
     ///   - stops: generation ends when the text ends with one of these; the stop text is left out.
     ///   - deadline: a time on `MicroBatcher.now()`'s clock after which the job ends with `.deadline`.
-    init(start: @escaping () throws -> CharGeneration, stops: [String], deadline: Double,
+    init(start: @escaping (_ twoThreads: Bool) throws -> CharGeneration, stops: [String], deadline: Double,
          onChunk: @escaping @Sendable (String) -> Void,
          onFinish: @escaping @Sendable (Result<GenerationOutcome, Error>) -> Void) {
         self.start = start
@@ -60,14 +61,19 @@ final class GenerationJob: @unchecked Sendable {
         return cancelled
     }
 
-    /// Runs up to `characters` steps; returns true when the job has finished (and reported it).
-    func runTurn(characters budget: Int) -> Bool {
+    /// Runs up to `characters` steps; returns true when the job has finished (and reported it). `alone`:
+    /// no other job is running or waiting, so steps may use both cores.
+    func runTurn(characters budget: Int, alone: Bool) -> Bool {
         if isCancelled { return finish(.cancelled) }
         if MicroBatcher<Int>.now() > deadline { return finish(.deadline) }
         do {
-            if generation == nil { generation = try start() }
+            // The first turn feeds the prompt and draws one character, so that the first piece of text
+            // goes out as soon as it exists; later turns draw `budget`.
+            let firstTurn = generation == nil
+            if firstTurn { generation = try start(alone) }
             guard let generation else { return true }
-            for _ in 0..<budget {
+            generation.usesTwoThreads = alone
+            for _ in 0..<(firstTurn ? 1 : budget) {
                 guard let symbol = try generation.next() else { return finish(.length) }
                 characters.append(contentsOf: symbol)
                 if let stop = stops.first(where: { characters.count >= $0.count && characters.suffix($0.count).elementsEqual($0) }) {
@@ -100,7 +106,8 @@ final class GenerationJob: @unchecked Sendable {
 
 /// Runs generations on a fixed set of threads, round-robin: each turn gives a job `chunkCharacters`
 /// characters, then it goes to the back of the queue, so concurrent streams share the cores fairly and a
-/// long one cannot starve the others. At most `maxActive` jobs at once; beyond that `ServerBusy`.
+/// long one cannot starve the others. A job running alone steps on two threads (when its model is large
+/// enough to gain); with company, one each. At most `maxActive` jobs at once; beyond that `ServerBusy`.
 final class GenerationScheduler: @unchecked Sendable {
     let maxActive: Int
     let chunkCharacters: Int
@@ -155,8 +162,9 @@ final class GenerationScheduler: @unchecked Sendable {
             while queue.isEmpty && !closed { condition.wait() }
             if queue.isEmpty && closed { break }
             let job = queue.removeFirst()
+            let alone = active == 1
             condition.unlock()
-            let finished = job.runTurn(characters: chunkCharacters)
+            let finished = job.runTurn(characters: chunkCharacters, alone: alone)
             condition.lock()
             if finished { active -= 1 } else { queue.append(job) }
         }

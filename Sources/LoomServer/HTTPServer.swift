@@ -141,8 +141,9 @@ public struct LoomHTTPServer: Sendable {
         let started = ContinuousClock.now
         let deadline = MicroBatcher<Int>.now() + configuration.scheduling.deadline
         let scheduler = self.scheduler, metrics = self.metrics
-        @Sendable func start() throws -> CharGeneration {
-            try service.makeGeneration(prompt: settings.prompt, length: settings.length, strategy: settings.strategy, seed: settings.seed)
+        @Sendable func start(twoThreads: Bool) throws -> CharGeneration {
+            try service.makeGeneration(prompt: settings.prompt, length: settings.length, strategy: settings.strategy,
+                                       seed: settings.seed, twoThreads: twoThreads)
         }
         @Sendable func response(_ outcome: GenerationOutcome) -> GenerateResponse {
             metrics.generatedCharacters.increment(by: Int64(outcome.text.count))

@@ -69,8 +69,8 @@ final class GenerationService: @unchecked Sendable {
         _ = try sampler.encodePrompt(prompt, skipUnknown: false)
     }
 
-    func makeGeneration(prompt: String, length: Int, strategy: SamplingStrategy, seed: UInt64) throws -> CharGeneration {
-        try sampler.makeGeneration(prompt: prompt, length: length, strategy: strategy, seed: seed)
+    func makeGeneration(prompt: String, length: Int, strategy: SamplingStrategy, seed: UInt64, twoThreads: Bool) throws -> CharGeneration {
+        try sampler.makeGeneration(prompt: prompt, length: length, strategy: strategy, seed: seed, twoThreads: twoThreads)
     }
 }
 

@@ -74,6 +74,32 @@ final class CharRNNModelTests: XCTestCase {
         }
     }
 
+    /// Siblings share the weights: a one-thread sibling, and a splitting sibling switched between its two paths
+    /// every few characters (as the server does when generations come and go), both give `forward`'s logits.
+    func testSiblingSteppersMatchForwardOnEitherPath() throws {
+        for cell in [CellKind.lstm, .gru] {
+            var rng = SeededGenerator(seed: 17)
+            let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 9, cell: cell, layers: 2, hiddenSize: 7,
+                                                                     embeddingSize: 4, dropout: 0), rng: &rng)
+            model.recurrent.parallelism = RecurrentParallelism(maximumSlices: 2, singleSequenceSplitThreshold: 0)
+            let ids: [Int32] = [3, 1, 4, 1, 5, 8, 2, 6, 0, 7, 7, 2]
+            let (logits, _) = model.forward(ids, steps: ids.count, batch: 1, initialState: nil, training: false, rng: &rng)
+            let original = model.makeStepper()
+            let single = original.makeSibling(splitting: false), switching = original.makeSibling(splitting: true)
+            XCTAssertFalse(single.splitsSteps)
+            XCTAssertTrue(switching.splitsSteps)
+            for (t, id) in ids.enumerated() {
+                switching.allowsSplitSteps = (t / 3) % 2 == 0
+                single.feed(id)
+                switching.feed(id)
+                for v in 0..<9 {
+                    XCTAssertEqual(single.logits[v], logits.data[t * 9 + v], accuracy: 1e-4, "\(cell) one thread t=\(t)")
+                    XCTAssertEqual(switching.logits[v], logits.data[t * 9 + v], accuracy: 1e-4, "\(cell) switching t=\(t)")
+                }
+            }
+        }
+    }
+
     /// The default threshold splits the Shakespeare-sized model and keeps small ones and RNNs on one thread.
     func testStepperSplitThreshold() throws {
         var rng = SeededGenerator(seed: 2)

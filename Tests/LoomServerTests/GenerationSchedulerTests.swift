@@ -25,7 +25,7 @@ final class GenerationSchedulerTests: XCTestCase {
         let sampler = self.sampler!
         let strategy = try! SamplingStrategy(temperature: 0.8, topK: nil, topP: nil)
         return GenerationJob(
-            start: { try sampler.makeGeneration(prompt: "ROMEO:", length: length, strategy: strategy, seed: seed) },
+            start: { try sampler.makeGeneration(prompt: "ROMEO:", length: length, strategy: strategy, seed: seed, twoThreads: $0) },
             stops: stops, deadline: MicroBatcher<Int>.now() + 60,
             onChunk: { text in trace.lock.withLock { trace.chunks.append((index, text)) } },
             onFinish: { result in
@@ -41,8 +41,11 @@ final class GenerationSchedulerTests: XCTestCase {
         // A turn is 10 characters, so on one thread the three interleave chunk by chunk.
         for index in 0..<3 { try scheduler.submit(job(index, length: 50, seed: 5, trace: trace)) }
         for _ in 0..<3 { trace.finished.wait() }
+        // Each job's first turn draws one character (a first piece at once), later ones 10.
         let order = trace.chunks.map(\.job)
-        XCTAssertEqual(Array(order.prefix(6)), [0, 1, 2, 0, 1, 2], "one thread must round-robin the jobs")
+        XCTAssertEqual(Array(order.prefix(9)), [0, 1, 2, 0, 1, 2, 0, 1, 2], "one thread must round-robin the jobs")
+        XCTAssertEqual(trace.chunks.prefix(3).map(\.text.count), [1, 1, 1])
+        XCTAssertEqual(trace.chunks[3].text.count, 10)
         let expected = try sampler.generate(prompt: "ROMEO:", length: 50, strategy: SamplingStrategy(temperature: 0.8, topK: nil, topP: nil),
                                             seed: 5)[0].text
         for index in 0..<3 {

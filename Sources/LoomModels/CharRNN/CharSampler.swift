@@ -128,14 +128,15 @@ public final class CharSampler {
         return strategy.sample(logits: logits, rng: &rng)
     }
 
-    /// A generation of its own, ready to draw its first character: a single-threaded stepper sharing this
-    /// sampler's weights, fed with `prompt`. Many can run side by side on different threads (one thread per
-    /// generation at a time); each gives the same characters as `generate` with the same arguments and count 1.
+    /// A generation of its own, ready to draw its first character: a stepper sharing this sampler's weights,
+    /// fed with `prompt`. Many can run side by side on different threads (one thread per generation at a
+    /// time); each gives the same characters as `generate` with the same arguments and count 1.
+    /// - Parameter twoThreads: give it the two-thread step path as well (see `CharGeneration.usesTwoThreads`).
     public func makeGeneration(prompt: String, length: Int, strategy: SamplingStrategy, seed: UInt64,
-                               skipUnknown: Bool = false) throws -> CharGeneration {
+                               skipUnknown: Bool = false, twoThreads: Bool = false) throws -> CharGeneration {
         try Self.checkSizes(length: length, count: 1, record: false)
         let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
-        let stepper = self.stepper.makeSingleThreadedSibling()
+        let stepper = self.stepper.makeSibling(splitting: twoThreads)
         for id in ids { stepper.feed(id) }
         return CharGeneration(stepper: stepper, symbols: vocabulary.symbols, length: length, strategy: strategy, seed: seed)
     }
@@ -191,6 +192,13 @@ public final class CharGeneration {
     }
 
     public var isFinished: Bool { generated >= length }
+
+    /// Whether steps may run on two threads (only if made with `twoThreads`): on while the generation has
+    /// the machine to itself, off while others compete for the cores. The characters are the same either way.
+    public var usesTwoThreads: Bool {
+        get { stepper.allowsSplitSteps && stepper.splitsSteps }
+        set { stepper.allowsSplitSteps = newValue }
+    }
 
     /// The next character, or nil when `length` characters have been drawn.
     public func next() throws -> String? {

@@ -109,7 +109,7 @@ public final class CharStepper {
         splitModel = Self.makeSplitModel(model: model, weights: byName)
     }
 
-    private init(sibling other: CharStepper) {
+    private init(sibling other: CharStepper, splitting: Bool) {
         model = other.model
         cell = other.cell
         (layers, hidden, gateCount, vocabularySize) = (other.layers, other.hidden, other.gateCount, other.vocabularySize)
@@ -126,15 +126,27 @@ public final class CharStepper {
         c = [Float](repeating: 0, count: other.c.count)
         gates = [Float](repeating: 0, count: other.gates.count)
         recurrentGates = [Float](repeating: 0, count: other.recurrentGates.count)
-        splitModel = nil
+        if splitting {
+            var byName: [String: [Float]] = [:]
+            for parameter in other.model.parameters { byName[parameter.name] = parameter.value.data }
+            splitModel = Self.makeSplitModel(model: other.model, weights: byName)
+        } else {
+            splitModel = nil
+        }
     }
 
-    /// A stepper at the zero state that shares this one's weights and table (read only, not copied) and runs
-    /// each character on the calling thread alone: for servers that run many generations side by side,
-    /// where two-thread steps would only contend for the cores.
-    public func makeSingleThreadedSibling() -> CharStepper {
-        CharStepper(sibling: self)
+    /// A stepper at the zero state that shares this one's weights and table (read only, not copied).
+    /// - Parameter splitting: whether it may run each character on two threads (its own copy of the split
+    ///   weights and its own helper thread; see `allowsSplitSteps`). Without, every step runs on the calling
+    ///   thread alone: for servers that run many generations side by side.
+    public func makeSibling(splitting: Bool) -> CharStepper {
+        CharStepper(sibling: self, splitting: splitting)
     }
+
+    /// Whether `feed` may use the two-thread path (when the stepper has one): a server turns it off while
+    /// other generations compete for the cores, and on when this one runs alone. Both paths compute the
+    /// same step on the same state.
+    public var allowsSplitSteps = true
 
     deinit {
         loom_pair_destroy(pair)
@@ -201,7 +213,7 @@ public final class CharStepper {
     public func feed(_ id: Int32) {
         precondition(id >= 0 && Int(id) < vocabularySize, "character id \(id) outside 0..<\(vocabularySize)")
         let H = hidden, GH = gateCount * hidden
-        if let splitModel {
+        if let splitModel, allowsSplitSteps {
             if pair == nil { pair = loom_pair_create() }
             if let pair {
                 inputTable.withUnsafeBufferPointer { table in
