@@ -75,4 +75,10 @@ python3 Benchmarks/stream_client.py --port 18080 --streams 8 --length 4000 --rep
 DURATION=$OVERLOAD_SECONDS run_wrk loom-overload http://127.0.0.1:18080/v1/classify 1000
 run_wrk loom-after-overload http://127.0.0.1:18080/v1/classify 1
 echo "{\"server\": \"loom\", \"peak_rss_mb\": $(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$loom_pid/status), \"alive\": $(kill -0 $loom_pid 2>/dev/null && echo true || echo false)}"
+# Shedding: the same flood against a server whose queue holds 256 texts answers the excess with 503 at once.
+$loom serve --port 18082 --max-queue 256 > "$work/shed.log" 2>&1 & pids+=($!); shed_pid=$!
+wait_port 18082 /v2/health/ready
+DURATION=$(( OVERLOAD_SECONDS / 3 )) run_wrk loom-shedding-max-queue-256 http://127.0.0.1:18082/v1/classify 1000
+run_wrk loom-shedding-after http://127.0.0.1:18082/v1/classify 1
+echo "{\"server\": \"loom --max-queue 256\", \"peak_rss_mb\": $(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$shed_pid/status), \"alive\": $(kill -0 $shed_pid 2>/dev/null && echo true || echo false)}"
 curl -s http://127.0.0.1:18080/metrics | awk '/^loom_classify_batch_(texts|requests)_(sum|count)/ {printf "{\"metric\": \"%s\", \"value\": %s}\n", $1, $2}'
