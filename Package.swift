@@ -23,18 +23,24 @@ let package = Package(
             name: "CICU",
             linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]
         ),
-        // OpenBLAS loaded at run time, after a CPU-fitting core type is chosen (see DESIGN notes in README).
+        // OpenBLAS loaded at run time, after a CPU-fitting core type is chosen; CPU affinity and allocator setup.
         .target(
-            name: "CBLAS",
+            name: "COpenBLAS",
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
+        ),
+        // The recurrent cells' C kernels: gate rows (loom_gates), weight panels and the two-thread
+        // single-sequence recurrence (loom_split). Their Swift reference: LoomNN/RecurrentKernels.swift.
+        .target(
+            name: "CRecurrentKernels",
+            linkerSettings: [.linkedLibrary("pthread")]
         ),
         // File-safety and signal primitives (O_TMPFILE writes, renameat2 exchange, openat snapshots, sigaction).
         .target(name: "CLoomSystem"),
         .target(name: "LoomSystem", dependencies: ["CLoomSystem"]),
         .target(name: "LoomText", dependencies: ["CICU", "LoomSystem"]),
-        .target(name: "LoomTensor", dependencies: ["CBLAS"]),
-        .target(name: "LoomNN", dependencies: ["LoomTensor", "LoomSystem"]),
-        .target(name: "LoomModels", dependencies: ["LoomText", "LoomNN", "LoomTensor", "LoomSystem"]),
+        .target(name: "LoomTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "LoomNN", dependencies: ["LoomTensor", "LoomSystem", "CRecurrentKernels"]),
+        .target(name: "LoomModels", dependencies: ["LoomText", "LoomNN", "LoomTensor", "LoomSystem", "CRecurrentKernels"]),
         // `loom serve`: the HTTP API over the same library calls the CLI makes.
         .target(name: "LoomServer", dependencies: [
             "LoomModels", "LoomNN", "LoomTensor",
@@ -50,14 +56,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomModels"],
+            dependencies: ["LoomModels", "LoomNN", "LoomTensor", "LoomText"],
             path: "Benchmarks/LoomBench"
         ),
         .testTarget(name: "LoomSystemTests", dependencies: ["LoomSystem"]),
         .testTarget(name: "LoomTextTests", dependencies: ["LoomText"]),
         .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
-        .testTarget(name: "LoomNNTests", dependencies: ["LoomNN"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels"]),
+        .testTarget(name: "LoomNNTests", dependencies: ["LoomNN", "LoomTensor", "CRecurrentKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomNN", "LoomTensor", "LoomText"]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
         .testTarget(name: "LoomServerTests", dependencies: ["LoomServer", "LoomModels"]),
         // Fuzz targets (libFuzzer with -DFUZZING; replay tools otherwise): see scripts/fuzz.sh.

@@ -37,7 +37,7 @@ for sanitizer in "${sanitizers[@]}"; do
   mkdir -p "$scratch"
   log="$scratch/sanitizer-tests.log"
   extra=()
-  # Under TSan, CBLAS compiles its kernels once for baseline x86-64 (loom_clones.h: clang instruments
+  # Under TSan, CRecurrentKernels compiles its kernels once for baseline x86-64 (loom_clones.h: clang instruments
   # target_clones' loader-time resolvers, which run before TSan starts).
   echo "== $sanitizer: building and testing in $scratch ${filter[*]:-} (log: $log)"
   start=$(date +%s)

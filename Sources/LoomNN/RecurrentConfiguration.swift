@@ -1,3 +1,4 @@
+import CRecurrentKernels
 import LoomTensor
 
 /// Which recurrent cell a `RecurrentNetwork` runs.
@@ -15,6 +16,23 @@ public enum CellKind: String, Codable, CaseIterable, Sendable {
         case .rnn: return 1
         case .lstm: return 4
         case .gru: return 3
+        }
+    }
+
+    /// Whether the cell carries a cell state c beside h (LSTM).
+    public var hasCellState: Bool { self == .lstm }
+
+    /// Whether W_hh·h + b_hh simply adds to W_ih·x + b_ih (LSTM, RNN: E1, E9), so the two biases fold into one
+    /// row, the two products can share one gate buffer, and the hidden-side gate gradients equal the input
+    /// side's. GRU keeps the hidden side apart: r multiplies W_hn·h + b_hn (E5).
+    public var foldsRecurrentBias: Bool { self != .gru }
+
+    /// The cell's code in the two-thread single-sequence kernels (`loom_split.h`), or nil if they lack it (RNN).
+    public var splitKind: Int32? {
+        switch self {
+        case .lstm: return Int32(LOOM_SPLIT_LSTM)
+        case .gru: return Int32(LOOM_SPLIT_GRU)
+        case .rnn: return nil
         }
     }
 }

@@ -67,7 +67,6 @@ final class RecurrentDirection {
     /// Running state gradients [B, H]; after backward, the gradient w.r.t. the initial state.
     let dh = FloatBuffer()
     let dc = FloatBuffer()
-    private let ones = FloatBuffer()
     private let biasGradient = FloatBuffer()
 
     init(cell: CellKind, nonlinearity: Nonlinearity, inputSize: Int, hiddenSize: Int, reverse: Bool, suffix: String) {
@@ -96,7 +95,7 @@ final class RecurrentDirection {
         let H = hiddenSize, I = inputSize, GH = gateCount * H
         steps = T
         batch = B
-        let sharedGateGradients = cell != .gru
+        let sharedGateGradients = cell.foldsRecurrentBias
         let XH = I + H
         if sharedGateGradients {
             inputsAndStates.reserve(T * B * XH)
@@ -111,13 +110,13 @@ final class RecurrentDirection {
         output.reserve(T * B * H)
         h.reserve(B * H)
         if let h0 { h.copy(from: h0, count: B * H) } else { h.fill(0, count: B * H) }
-        if cell == .lstm {
+        if cell.hasCellState {
             cPrev.reserve(T * B * H)
             tanhC.reserve(T * B * H)
             c.reserve(B * H)
             if let c0 { c.copy(from: c0, count: B * H) } else { c.fill(0, count: B * H) }
         }
-        if cell == .gru {
+        if !cell.foldsRecurrentBias {
             hiddenN.reserve(T * B * H)
             recurrent.reserve(B * GH)
         }
@@ -184,7 +183,7 @@ final class RecurrentDirection {
     private func fillBiasRow(_ bih: UnsafePointer<Float>, _ bhh: UnsafePointer<Float>, count: Int) -> UnsafeMutablePointer<Float> {
         biasRow.reserve(count)
         let bias = biasRow.pointer
-        if cell == .gru {
+        if !cell.foldsRecurrentBias {
             bias.update(from: bih, count: count)
         } else {
             for k in 0..<count { bias[k] = bih[k] + bhh[k] }
@@ -204,16 +203,16 @@ final class RecurrentDirection {
                   dInput: UnsafeMutablePointer<Float>, accumulate: Bool, parallelism: RecurrentParallelism) {
         let T = steps, B = batch, H = hiddenSize, I = inputSize, GH = gateCount * H
         dInputGates.reserve(T * B * GH)
-        if cell == .gru { dHiddenGates.reserve(T * B * GH) }
+        if !cell.foldsRecurrentBias { dHiddenGates.reserve(T * B * GH) }
         dh.reserve(B * H)
         if let dhFinal { dh.copy(from: dhFinal, count: B * H) } else { dh.fill(0, count: B * H) }
-        if cell == .lstm {
+        if cell.hasCellState {
             dc.reserve(B * H)
             if let dcFinal { dc.copy(from: dcFinal, count: B * H) } else { dc.fill(0, count: B * H) }
         }
         // For LSTM and RNN the hidden-side gate gradients equal the input-side ones.
         let dgx = dInputGates.pointer
-        let dgh = cell == .gru ? dHiddenGates.pointer : dgx
+        let dgh = cell.foldsRecurrentBias ? dgx : dHiddenGates.pointer
 
         weightIH.value.data.withUnsafeBufferPointer { wih in
         weightHH.value.data.withUnsafeBufferPointer { whh in
@@ -253,9 +252,7 @@ final class RecurrentDirection {
         }}
 
         // 3. Weight and bias gradients, all steps at once.
-        ones.reserve(T * B)
-        ones.fill(1, count: T * B)
-        if cell == .gru {
+        if !cell.foldsRecurrentBias {
             weightIH.grad.data.withUnsafeMutableBufferPointer { g in
                 BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,
                            b: inputCopy.pointer, ldb: I, beta: 1, c: g.baseAddress!, ldc: I)
@@ -284,7 +281,7 @@ final class RecurrentDirection {
         biasIH.grad.data.withUnsafeMutableBufferPointer { g in
             for k in 0..<GH { g[k] += biasGradient.pointer[k] }
         }
-        if cell == .gru {
+        if !cell.foldsRecurrentBias {
             columnSums(dgh, rows: T * B, columns: GH, into: biasGradient.pointer)
         }
         biasHH.grad.data.withUnsafeMutableBufferPointer { g in

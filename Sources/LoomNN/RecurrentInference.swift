@@ -1,4 +1,4 @@
-import CBLAS
+import CRecurrentKernels
 import LoomTensor
 
 /// Forward-only evaluation of a trained `RecurrentNetwork` over token ids, for classifying text fast.
@@ -68,12 +68,8 @@ public final class RecurrentInference {
     private static func makeSplitModels(_ network: RecurrentNetwork) -> [OpaquePointer?] {
         let threshold = network.parallelism.singleSequenceSplitThreshold
         return network.directions.map { direction in
-            let H = direction.hiddenSize, cell: Int32
-            switch direction.cell {
-            case .lstm: cell = Int32(LOOM_SPLIT_LSTM)
-            case .gru: cell = Int32(LOOM_SPLIT_GRU)
-            case .rnn: return nil
-            }
+            let H = direction.hiddenSize
+            guard let cell = direction.cell.splitKind else { return nil }
             guard network.parallelism.maximumSlices >= 2, H >= 2, H * direction.gateCount * H >= threshold else { return nil }
             // One layer: its input weights stay with the engine (tables or one product per sequence).
             return direction.weightHH.value.data.withUnsafeBufferPointer { whh in
@@ -238,7 +234,7 @@ private struct StepJob {
         direction.biasIH.value.data.withUnsafeBufferPointer { bih in
         direction.biasHH.value.data.withUnsafeBufferPointer { bhh in
             let bhh = bhh.baseAddress!
-            for k in 0..<GH { bias[k] = cell == .gru ? bih[k] : bih[k] + bhh[k] }
+            for k in 0..<GH { bias[k] = cell.foldsRecurrentBias ? bih[k] + bhh[k] : bih[k] }
             for s in 0..<T {
                 let t = direction.reverse ? T - 1 - s : s
                 let firstRow = t * B + first

@@ -1,4 +1,4 @@
-import CBLAS
+import CRecurrentKernels
 import LoomTensor
 
 // Fused element-wise kernels for one time step of each cell, forward and backward.
@@ -25,7 +25,7 @@ private func isReal(_ mask: UnsafePointer<Float>?, _ row: Int) -> Bool {
 
 // MARK: - Dispatch
 //
-// The LSTM and GRU kernels used by the layers are the C twins in Sources/CBLAS/loom_gates.c: the same formulas
+// The LSTM and GRU kernels used by the layers are the C twins in Sources/CRecurrentKernels/loom_gates.c: the same formulas
 // and approximations, compiled for AVX-512, AVX2 and baseline x86-64 with the widest picked at load time (Swift
 // itself targets baseline x86-64, i.e. 4-wide SSE). The Swift versions below (`reference…`) are the readable
 // specification; `RecurrentKernelTests` checks that both agree.

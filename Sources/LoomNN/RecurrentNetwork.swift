@@ -81,7 +81,7 @@ public final class RecurrentNetwork {
                 direction.weightHH.value = orthogonalColumns(rows: gh, columns: H, rng: &rng)
                 direction.biasIH.value.zero()
                 direction.biasHH.value.zero()
-                if configuration.cell == .lstm {
+                if configuration.cell.hasCellState {
                     for k in H..<(2 * H) { direction.biasIH.value.data[k] = 1 }
                 }
             }
@@ -92,7 +92,7 @@ public final class RecurrentNetwork {
     public func zeroState(batch: Int) -> RecurrentState {
         let count = configuration.layers * configuration.directions
         let zeros = Array(repeating: Tensor.zeros([batch, configuration.hiddenSize]), count: count)
-        return RecurrentState(hidden: zeros, cell: configuration.cell == .lstm ? zeros : nil)
+        return RecurrentState(hidden: zeros, cell: configuration.cell.hasCellState ? zeros : nil)
     }
 
     // MARK: Forward
@@ -148,7 +148,7 @@ public final class RecurrentNetwork {
                                           parallelism: parallelism)
                     }}
                     finalHidden.append(Tensor(shape: [B, H], data: direction.h.array(count: B * H)))
-                    if config.cell == .lstm { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
+                    if config.cell.hasCellState { finalCell.append(Tensor(shape: [B, H], data: direction.c.array(count: B * H))) }
                     if !isLast {
                         scatter(direction.output.pointer, into: layerInputs[layer + 1].pointer, rows: T * B, width: H,
                                 offset: d * H, stride: HD)
@@ -180,7 +180,7 @@ public final class RecurrentNetwork {
             initialized = T * B * HD
         }
         hasForward = true
-        let final = RecurrentState(hidden: finalHidden, cell: config.cell == .lstm ? finalCell : nil)
+        let final = RecurrentState(hidden: finalHidden, cell: config.cell.hasCellState ? finalCell : nil)
         return (Tensor(shape: [T, B, HD], data: output), final)
     }
 
@@ -202,7 +202,7 @@ public final class RecurrentNetwork {
         if let gradFinal { checkState(gradFinal, batch: B, what: "gradFinal") }
         let maskPointer = mask.map { UnsafePointer($0.pointer) }
         var initialHidden = Array(repeating: Tensor.zeros([B, H]), count: L * D)
-        var initialCell = config.cell == .lstm ? initialHidden : []
+        var initialCell = config.cell.hasCellState ? initialHidden : []
         if T == 0 || B == 0 {
             lastInitialStateGradient = gradFinal ?? zeroState(batch: B)
             return Tensor.zeros([T, B, config.inputSize])
@@ -243,7 +243,7 @@ public final class RecurrentNetwork {
                                        dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0, parallelism: parallelism)
                 }}
                 initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
-                if config.cell == .lstm { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
+                if config.cell.hasCellState { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
             }
             if layer > 0, let keep = dropoutMasks[layer] {
                 let g = dInput, k = keep.pointer
@@ -253,7 +253,7 @@ public final class RecurrentNetwork {
         }
         }
         }
-        lastInitialStateGradient = RecurrentState(hidden: initialHidden, cell: config.cell == .lstm ? initialCell : nil)
+        lastInitialStateGradient = RecurrentState(hidden: initialHidden, cell: config.cell.hasCellState ? initialCell : nil)
         return Tensor(shape: [T, B, config.inputSize], data: inputGradient)
     }
 
@@ -277,7 +277,7 @@ public final class RecurrentNetwork {
             current.data.withUnsafeBufferPointer { input in
             state.hidden[layer].data.withUnsafeMutableBufferPointer { h in
             out.withUnsafeMutableBufferPointer { y in
-                if config.cell == .lstm {
+                if config.cell.hasCellState {
                     state.cell![layer].data.withUnsafeMutableBufferPointer { c in
                         direction.step(input: input.baseAddress!, batch: B, h: h.baseAddress!, c: c.baseAddress!,
                                        output: y.baseAddress!)
@@ -297,11 +297,11 @@ public final class RecurrentNetwork {
         let count = configuration.layers * configuration.directions, H = configuration.hiddenSize
         precondition(state.hidden.count == count && state.hidden.allSatisfy { $0.shape == [B, H] },
                      "\(what).hidden must hold \(count) tensors of [\(B), \(H)]")
-        if configuration.cell == .lstm, let cell = state.cell {
+        if configuration.cell.hasCellState, let cell = state.cell {
             precondition(cell.count == count && cell.allSatisfy { $0.shape == [B, H] },
                          "\(what).cell must hold \(count) tensors of [\(B), \(H)]")
         }
-        if configuration.cell == .lstm && what == "state" {
+        if configuration.cell.hasCellState && what == "state" {
             precondition(state.cell != nil, "an LSTM state needs cell tensors")
         }
     }

@@ -1,4 +1,4 @@
-import CBLAS
+import COpenBLAS
 
 /// The BLAS library Loom runs its matrix products on, and which of its kernels is active.
 public enum BLAS {

@@ -1,4 +1,4 @@
-import CBLAS
+import COpenBLAS
 import Foundation
 
 /// The machine and the process: facts read once, and a process-wide setting for executables.

@@ -1,4 +1,4 @@
-import CBLAS
+import CRecurrentKernels
 import XCTest
 import LoomTensor
 @testable import LoomNN

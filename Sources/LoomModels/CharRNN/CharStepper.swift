@@ -1,4 +1,4 @@
-import CBLAS
+import CRecurrentKernels
 import LoomNN
 import LoomTensor
 
@@ -64,7 +64,7 @@ public final class CharStepper {
         for layer in 0..<configuration.layers {
             let bih = weight("bias_ih_l\(layer)"), bhh = weight("bias_hh_l\(layer)")
             let wih = layer == 0 ? [] : weight("weight_ih_l\(layer)"), whh = weight("weight_hh_l\(layer)")
-            if layer > 0 && configuration.cell != .gru {
+            if layer > 0 && configuration.cell.foldsRecurrentBias {
                 // [W_ih | W_hh] row by row, [G·H, 2H]: the input x = h_{l−1} and h_l lie side by side in `h`,
                 // so one product covers both.
                 var stacked = [Float](repeating: 0, count: gh * 2 * hidden)
@@ -80,8 +80,8 @@ public final class CharStepper {
                 inputWeights.append(wih)
                 hiddenWeights.append(whh)
             }
-            inputBias.append(cell == .gru ? bih : zip(bih, bhh).map { $0 + $1 })
-            hiddenBias.append(cell == .gru ? bhh : [])
+            inputBias.append(cell.foldsRecurrentBias ? zip(bih, bhh).map { $0 + $1 } : bih)
+            hiddenBias.append(cell.foldsRecurrentBias ? [] : bhh)
         }
         // Table = embedding [V, E] · W_ih_l0ᵀ [E, G·H] + bias row.
         let e = configuration.embeddingSize, v = configuration.vocabularySize
@@ -103,9 +103,9 @@ public final class CharStepper {
         outputBias = model.outputBias.value.data
         logits = [Float](repeating: 0, count: v)
         h = [Float](repeating: 0, count: configuration.layers * hidden)
-        c = [Float](repeating: 0, count: cell == .lstm ? configuration.layers * hidden : 0)
+        c = [Float](repeating: 0, count: cell.hasCellState ? configuration.layers * hidden : 0)
         gates = [Float](repeating: 0, count: gh)
-        recurrentGates = [Float](repeating: 0, count: cell == .gru ? gh : 0)
+        recurrentGates = [Float](repeating: 0, count: cell.foldsRecurrentBias ? 0 : gh)
         splitModel = Self.makeSplitModel(model: model, weights: byName)
     }
 
@@ -159,12 +159,7 @@ public final class CharStepper {
     private static func makeSplitModel(model: CharLanguageModel, weights byName: [String: [Float]]) -> OpaquePointer? {
         let configuration = model.configuration, parallelism = model.recurrent.parallelism
         let H = configuration.hiddenSize, G = configuration.cell.gateCount
-        let cell: Int32
-        switch configuration.cell {
-        case .lstm: cell = Int32(LOOM_SPLIT_LSTM)
-        case .gru: cell = Int32(LOOM_SPLIT_GRU)
-        case .rnn: return nil
-        }
+        guard let cell = configuration.cell.splitKind else { return nil }
         guard parallelism.maximumSlices >= 2, H >= 2, G * H * H >= parallelism.singleSequenceSplitThreshold else { return nil }
         let prefix = configuration.cell.rawValue + "."
         let layers = 0..<configuration.layers
@@ -189,7 +184,7 @@ public final class CharStepper {
     public var state: RecurrentState {
         get {
             let hs = (0..<layers).map { Tensor(shape: [1, hidden], data: Array(h[($0 * hidden)..<(($0 + 1) * hidden)])) }
-            let cs = cell == .lstm
+            let cs = cell.hasCellState
                 ? (0..<layers).map { Tensor(shape: [1, hidden], data: Array(c[($0 * hidden)..<(($0 + 1) * hidden)])) } : nil
             return RecurrentState(hidden: hs, cell: cs)
         }
@@ -199,7 +194,7 @@ public final class CharStepper {
             for (layer, tensor) in newValue.hidden.enumerated() {
                 h.replaceSubrange((layer * hidden)..<((layer + 1) * hidden), with: tensor.data)
             }
-            if cell == .lstm {
+            if cell.hasCellState {
                 let cells = newValue.cell ?? []
                 precondition(cells.count == layers && cells.allSatisfy { $0.count == hidden }, "an LSTM state needs cell tensors")
                 for (layer, tensor) in cells.enumerated() {
@@ -220,7 +215,7 @@ public final class CharStepper {
                 h.withUnsafeMutableBufferPointer { hBuffer in
                 c.withUnsafeMutableBufferPointer { cBuffer in
                     loom_pair_step(pair, splitModel, table.baseAddress! + Int(id) * GH, hBuffer.baseAddress!,
-                                   cell == .lstm ? cBuffer.baseAddress : nil)
+                                   cell.hasCellState ? cBuffer.baseAddress : nil)
                 }}}
                 updateLogits()
                 return
@@ -237,7 +232,7 @@ public final class CharStepper {
                 if layer == 0 {
                     inputTable.withUnsafeBufferPointer { g.update(from: $0.baseAddress! + Int(id) * GH, count: GH) }
                 } else {
-                    let fused = cell != .gru
+                    let fused = cell.foldsRecurrentBias
                     inputBias[layer].withUnsafeBufferPointer { g.update(from: $0.baseAddress!, count: GH) }
                     inputWeights[layer].withUnsafeBufferPointer { w in
                         BLAS.sgemv(transposeA: false, m: GH, n: fused ? 2 * H : H, a: w.baseAddress!, lda: fused ? 2 * H : H,
@@ -245,9 +240,9 @@ public final class CharStepper {
                     }
                 }
                 // Hidden side (unless fused above): added into g, or (GRU) kept apart in r.
-                if layer == 0 || cell == .gru {
-                    let target = cell == .gru ? rBuffer.baseAddress! : g
-                    if cell == .gru {
+                if layer == 0 || !cell.foldsRecurrentBias {
+                    let target = cell.foldsRecurrentBias ? g : rBuffer.baseAddress!
+                    if !cell.foldsRecurrentBias {
                         hiddenBias[layer].withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: GH) }
                     }
                     hiddenWeights[layer].withUnsafeBufferPointer { w in

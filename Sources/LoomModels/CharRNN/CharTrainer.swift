@@ -92,7 +92,7 @@ public struct CharTrainer {
                                                  stepCount: state.optimizerSteps)
         let carried = try CharTrainingCheckpoint.readHidden(
             from: directory, layers: configuration.layers, batch: options.batchSize, hidden: configuration.hiddenSize,
-            hasCell: configuration.cell == .lstm)
+            hasCell: configuration.cell.hasCellState)
         if state.window > 0 && (carried == nil || state.layout == nil) {
             throw ModelError.corruptFile(directory.file(CharTrainingCheckpoint.stateName),
                                          reason: "the run stopped inside an epoch but its layout or hidden state is missing")

@@ -1,7 +1,7 @@
 #ifndef LOOM_CLONES_H
 #define LOOM_CLONES_H
 
-// Private to CBLAS. LOOM_CLONES compiles a function three times (AVX-512, AVX2, baseline) and lets the loader
+// Private to CRecurrentKernels. LOOM_CLONES compiles a function three times (AVX-512, AVX2, baseline) and lets the loader
 // pick the widest the CPU runs (GCC/Clang target_clones, ifunc-based, so x86-64 Linux only): Swift code is
 // built for baseline x86-64 and has no per-function CPU targets.
 // Under ThreadSanitizer the clones are off: clang instruments their loader-time resolvers, which run

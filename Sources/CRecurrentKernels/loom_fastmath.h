@@ -1,7 +1,7 @@
 #ifndef LOOM_FASTMATH_H
 #define LOOM_FASTMATH_H
 
-// Private to CBLAS: the exp/sigmoid/tanh approximations shared by the gate kernels (loom_gates.c) and the
+// Private to CRecurrentKernels: the exp/sigmoid/tanh approximations shared by the gate kernels (loom_gates.c) and the
 // split single-sequence recurrence (loom_split.c), identical to LoomTensor's FastMath so that every path
 // computes the same gates.
 
