@@ -1,4 +1,5 @@
 #include "loom_gates.h"
+#include "loom_cells.h"
 #include "loom_fastmath.h"
 #include "loom_clones.h"
 
@@ -7,24 +8,8 @@
 
 static inline __attribute__((always_inline)) int is_real(const float *mask, int row) { return mask == NULL || mask[row] != 0.0f; }
 
-// One row of each kernel, with restrict pointers so every loop vectorises without overlap checks.
-
-static inline __attribute__((always_inline)) void lstm_forward_row(int H, float *restrict gi, float *restrict gf, float *restrict gg_,
-                                    float *restrict go, const float *restrict bias, const float *restrict cp,
-                                    float *restrict tc, float *restrict hn, float *restrict cn) {
-    for (int j = 0; j < H; j++) {
-        float i = fast_sigmoid(gi[j] + bias[j]);
-        float f = fast_sigmoid(gf[j] + bias[H + j]);
-        float gg = fast_tanh(gg_[j] + bias[2 * H + j]);
-        float o = fast_sigmoid(go[j] + bias[3 * H + j]);
-        gi[j] = i; gf[j] = f; gg_[j] = gg; go[j] = o;
-        float c_new = f * cp[j] + i * gg;                       // c' = f⊙c + i⊙g
-        float t = fast_tanh(c_new);
-        tc[j] = t;
-        cn[j] = c_new;
-        hn[j] = o * t;                                          // h' = o⊙tanh(c')
-    }
-}
+// One row of each kernel, with restrict pointers so every loop vectorises without overlap checks. The
+// forward rows are loom_cells.h's (shared with the split path); equations E1–E13: RecurrentKernels.swift.
 
 LOOM_CLONES
 void loom_lstm_forward_step(int batch, int H, float *gates, const float *bias, const float *c_prev,
@@ -32,7 +17,7 @@ void loom_lstm_forward_step(int batch, int H, float *gates, const float *bias, c
     for (int b = 0; b < batch; b++) {
         size_t row = (size_t)b * H;
         float *g = gates + row * 4;
-        lstm_forward_row(H, g, g + H, g + 2 * H, g + 3 * H, bias, c_prev + row, tanh_c + row, h + row, c + row);
+        loom_lstm_row(H, g, g + H, g + 2 * H, g + 3 * H, bias, c_prev + row, tanh_c + row, h + row, c + row);
         if (is_real(mask, b)) {
             memcpy(output + row, h + row, sizeof(float) * H);
         } else {  // padded step: keep the state, emit zeros
@@ -50,7 +35,7 @@ static inline __attribute__((always_inline)) void lstm_backward_row(int H, const
     for (int j = 0; j < H; j++) {
         float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j], t = tc[j];
         float dh_total = dh[j] + (dy ? dy[j] : 0.0f);  // loop-invariant test, unswitched
-        float dc_total = dc[j] + dh_total * o * (1.0f - t * t);         // dc̃
+        float dc_total = dc[j] + dh_total * o * (1.0f - t * t);         // E10: dc̃
         di[j] = dc_total * gg * i * (1.0f - i);                          // di·σ'
         df[j] = dc_total * cp[j] * f * (1.0f - f);                       // df·σ'
         dgg[j] = dc_total * i * (1.0f - gg * gg);                        // dg·tanh'
@@ -75,27 +60,13 @@ void loom_lstm_backward_step(int batch, int H, const float *gates, const float *
     }
 }
 
-static inline __attribute__((always_inline)) void gru_forward_row(int H, float *restrict gr, float *restrict gz, float *restrict gn,
-                                   const float *restrict bias, const float *restrict rh,
-                                   float *restrict hn_out, const float *restrict hp, float *restrict hn) {
-    for (int j = 0; j < H; j++) {
-        float r = fast_sigmoid(gr[j] + bias[j] + rh[j]);
-        float z = fast_sigmoid(gz[j] + bias[H + j] + rh[H + j]);
-        float h_n = rh[2 * H + j];
-        float n = fast_tanh(gn[j] + bias[2 * H + j] + r * h_n);         // n = tanh(x_n + r⊙h_n)
-        gr[j] = r; gz[j] = z; gn[j] = n;
-        hn_out[j] = h_n;
-        hn[j] = (1.0f - z) * n + z * hp[j];                              // h' = (1−z)⊙n + z⊙h
-    }
-}
-
 LOOM_CLONES
 void loom_gru_forward_step(int batch, int H, float *gates, const float *bias, const float *recurrent,
                            float *hidden_n, const float *h_prev, const float *mask, float *h, float *output) {
     for (int b = 0; b < batch; b++) {
         size_t row = (size_t)b * H;
         float *g = gates + row * 3;
-        gru_forward_row(H, g, g + H, g + 2 * H, bias, recurrent + row * 3, hidden_n + row, h_prev + row, h + row);
+        loom_gru_row(H, g, g + H, g + 2 * H, bias, recurrent + row * 3, hidden_n + row, h_prev + row, h + row);
         if (is_real(mask, b)) {
             memcpy(output + row, h + row, sizeof(float) * H);
         } else {
@@ -112,7 +83,7 @@ static inline __attribute__((always_inline)) void gru_backward_row(int H, const 
     for (int j = 0; j < H; j++) {
         float r = g[j], z = g[H + j], n = g[2 * H + j];
         float dh_total = dh[j] + (dy ? dy[j] : 0.0f);  // loop-invariant test, unswitched
-        float dn_pre = dh_total * (1.0f - z) * (1.0f - n * n);
+        float dn_pre = dh_total * (1.0f - z) * (1.0f - n * n);          // E11
         float dz_pre = dh_total * (hp[j] - n) * z * (1.0f - z);
         float dr_pre = dn_pre * hnr[j] * r * (1.0f - r);
         dxr[j] = dr_pre; dxz[j] = dz_pre; dxn[j] = dn_pre;
@@ -136,4 +107,18 @@ void loom_gru_backward_step(int batch, int H, const float *gates, const float *h
         gru_backward_row(H, gates + row * 3, hidden_n + row, h_prev + row, d_output ? d_output + row : NULL,
                          dh + row, dx, dx + H, dx + 2 * H, dhg, dhg + H, dhg + 2 * H);
     }
+}
+
+/// One row of LSTM units for a caller without backward caches (the character stepper): gates [i|f|g|o]
+/// pre-activations, `bias` [4n] or NULL, c_prev → c (distinct buffers), h written.
+LOOM_CLONES
+void loom_lstm_cell(int n, float *gates, const float *bias, const float *c_prev, float *h, float *c) {
+    loom_lstm_row(n, gates, gates + n, gates + 2 * n, gates + 3 * n, bias, c_prev, NULL, h, c);
+}
+
+/// One row of GRU units for a caller without backward caches: gates [r|z|n] input side (+ `bias` [3n] b_ih
+/// unless NULL), rh the hidden side W_hh·h + b_hh, h_prev → h (distinct buffers).
+LOOM_CLONES
+void loom_gru_cell(int n, float *gates, const float *bias, const float *rh, const float *h_prev, float *h) {
+    loom_gru_row(n, gates, gates + n, gates + 2 * n, bias, rh, NULL, h_prev, h);
 }

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "loom_split.h"
+#include "loom_cells.h"
 #include "loom_fastmath.h"
 #include "loom_panels.h"
 #include "loom_clones.h"
@@ -97,32 +98,6 @@ void loom_split_gather(int G, int H, int first, int units, const float *restrict
     }
 }
 
-/// LSTM cell on this half's units: gates [i|f|g|o] pre-activations, c updated in place, h_out written.
-LOOM_CLONES
-void loom_split_lstm_cell(int units, const float *restrict gates, float *restrict c, float *restrict h_out) {
-    for (int j = 0; j < units; j++) {
-        float i = fast_sigmoid(gates[j]);
-        float f = fast_sigmoid(gates[units + j]);
-        float gg = fast_tanh(gates[2 * units + j]);
-        float o = fast_sigmoid(gates[3 * units + j]);
-        float c_new = f * c[j] + i * gg;  // c' = f⊙c + i⊙g
-        c[j] = c_new;
-        h_out[j] = o * fast_tanh(c_new);  // h' = o⊙tanh(c')
-    }
-}
-
-/// GRU cell on this half's units: gx = W_ih·x + b_ih and rh = W_hh·h + b_hh, both [r|z|n].
-LOOM_CLONES
-void loom_split_gru_cell(int units, const float *restrict gx, const float *restrict rh, const float *restrict h_prev,
-                         float *restrict h_out) {
-    for (int j = 0; j < units; j++) {
-        float r = fast_sigmoid(gx[j] + rh[j]);
-        float z = fast_sigmoid(gx[units + j] + rh[units + j]);
-        float n = fast_tanh(gx[2 * units + j] + r * rh[2 * units + j]);  // n = tanh(x_n + r⊙(W_hn·h + b_hn))
-        h_out[j] = (1.0f - z) * n + z * h_prev[j];                         // h' = (1−z)⊙n + z⊙h
-    }
-}
-
 // MARK: the weights, split in halves
 
 /// One half's share of one layer.
@@ -213,11 +188,15 @@ static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int si
             loom_split_gather(G, H, first, units, job->input_rows[t], half->bias_x, gates);
             if (model->cell == LOOM_SPLIT_LSTM) {
                 loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
-                loom_split_lstm_cell(units, gates, c, h_next + first);
+                // E1–E4 (loom_cells.h); the new cell state goes through rh, unused by LSTM.
+                loom_lstm_row(units, gates, gates + units, gates + 2 * units, gates + 3 * units, NULL, c, NULL,
+                              h_next + first, rh);
+                memcpy(c, rh, sizeof(float) * units);
             } else {
                 memcpy(rh, half->bias_hh, sizeof(float) * columns);
                 loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
-                loom_split_gru_cell(units, gates, rh, h_prev + first, h_next + first);
+                loom_gru_row(units, gates, gates + units, gates + 2 * units, NULL, rh, NULL, h_prev + first,
+                             h_next + first);  // E5–E8
             }
             memcpy(out, h_next + first, sizeof(float) * units);
         }
@@ -335,12 +314,14 @@ static void step_half(loom_pair *pair, const void *work, int side) {
             loom_panel_matvec_add(H, columns, half->packed_ih, model->shared + (size_t)(l - 1) * H, gates);
         }
         if (model->cell == LOOM_SPLIT_LSTM) {
+            float *c = step->c + (size_t)l * H + first;
             loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
-            loom_split_lstm_cell(units, gates, step->c + (size_t)l * H + first, h_out);
+            loom_lstm_row(units, gates, gates + units, gates + 2 * units, gates + 3 * units, NULL, c, NULL, h_out, rh);
+            memcpy(c, rh, sizeof(float) * units);  // E3's c' went through rh, unused by LSTM
         } else {
             memcpy(rh, half->bias_hh, sizeof(float) * columns);
             loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
-            loom_split_gru_cell(units, gates, rh, h_prev + first, h_out);
+            loom_gru_row(units, gates, gates + units, gates + 2 * units, NULL, rh, NULL, h_prev + first, h_out);
         }
         barrier(pair, side);  // the layer above reads this layer's whole new state
     }

@@ -24,7 +24,7 @@ public enum CellKind: String, Codable, CaseIterable, Sendable {
 
     /// Whether W_hh·h + b_hh simply adds to W_ih·x + b_ih (LSTM, RNN: E1, E9), so the two biases fold into one
     /// row, the two products can share one gate buffer, and the hidden-side gate gradients equal the input
-    /// side's. GRU keeps the hidden side apart: r multiplies W_hn·h + b_hn (E5).
+    /// side's. GRU keeps the hidden side apart: r multiplies W_hn·h + b_hn (E7).
     public var foldsRecurrentBias: Bool { self != .gru }
 
     /// The cell's code in the two-thread single-sequence kernels (`loom_split.h`), or nil if they lack it (RNN).

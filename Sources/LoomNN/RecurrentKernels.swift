@@ -3,6 +3,34 @@ import LoomTensor
 
 // Fused element-wise kernels for one time step of each cell, forward and backward.
 //
+// THE EQUATIONS (PyTorch's definitions and gate orders). Every Swift and C row cites these numbers; check a
+// line against this block. x: the step's input, h, c: the state before the step, σ: the logistic function.
+//
+//   LSTM, gates i, f, g, o:
+//   E1   i = σ(W_ii·x + b_ii + W_hi·h + b_hi),  f = σ(W_if·x + b_if + W_hf·h + b_hf),  o = σ(W_io·x + b_io + W_ho·h + b_ho)
+//   E2   g = tanh(W_ig·x + b_ig + W_hg·h + b_hg)
+//   E3   c' = f⊙c + i⊙g
+//   E4   h' = o⊙tanh(c')
+//   GRU, gates r, z, n:
+//   E5   r = σ(W_ir·x + b_ir + W_hr·h + b_hr)
+//   E6   z = σ(W_iz·x + b_iz + W_hz·h + b_hz)
+//   E7   n = tanh(W_in·x + b_in + r⊙(W_hn·h + b_hn))
+//   E8   h' = (1 − z)⊙n + z⊙h
+//   Elman RNN:
+//   E9   h' = act(W_ih·x + b_ih + W_hh·h + b_hh),  act = tanh or relu
+//   Backward, with dh̃ = dh + dy (the gradient reaching h' from the next step and from the output):
+//   E10  LSTM: dc̃ = dc + dh̃⊙o⊙(1 − tanh²c');  do = dh̃⊙tanh c'·o(1−o);  di = dc̃⊙g·i(1−i);  df = dc̃⊙c·f(1−f);
+//              dg = dc̃⊙i·(1 − g²);  dc_prev = dc̃⊙f
+//   E11  GRU:  dn = dh̃⊙(1−z)⊙(1 − n²);  dz = dh̃⊙(h − n)⊙z(1−z);  dr = dn⊙(W_hn·h + b_hn)⊙r(1−r);
+//              input side (dr, dz, dn), hidden side (dr, dz, dn⊙r);  dh_prev = dh̃⊙z + (hidden side)·W_hh
+//   E12  RNN:  dpre = dh̃⊙(1 − h'²) (tanh) or dh̃⊙[h' > 0] (relu)
+//   E13  every cell, all steps at once: dW_ih = Σ_t dG_xᵀ·x_t, dW_hh = Σ_t dG_hᵀ·h_{t−1}, db_ih = Σ dG_x,
+//        db_hh = Σ dG_h, dx_t = dG_x·W_ih, dh_{t−1} += dG_h·W_hh (for LSTM and RNN dG_h = dG_x)
+//
+// Where each lives: these Swift `reference…` rows (the readable specification), the C rows of
+// CRecurrentKernels/loom_cells.h (forward, used by the batched kernels, the two-thread path and the
+// character stepper) and loom_gates.c (backward); the products (E13) are BLAS calls in RecurrentDirection.
+//
 // Every kernel works on a batch of B rows. Gate pre-activations arrive already holding
 // W_ih·x + W_hh·h + biases (the matrix products are done by the caller with BLAS); the kernel applies the
 // non-linearities, writes the activations back in place for the backward pass, and produces the new state.
@@ -80,12 +108,12 @@ func referenceLstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePoi
         let cp = cPrev + b * H, tc = tanhC + b * H
         let hn = h + b * H, cn = c + b * H, y = output + b * H
         let bg = bias + 2 * H, bo = bias + 3 * H
-        for j in 0..<(2 * H) { gi[j] = FastMath.sigmoid(gi[j] + bias[j]) }  // i, f
-        for j in 0..<H { gg[j] = FastMath.tanh(gg[j] + bg[j]) }              // g
-        for j in 0..<H { go[j] = FastMath.sigmoid(go[j] + bo[j]) }           // o
-        for j in 0..<H { cn[j] = gf[j] * cp[j] + gi[j] * gg[j] }   // c' = f⊙c + i⊙g
+        for j in 0..<(2 * H) { gi[j] = FastMath.sigmoid(gi[j] + bias[j]) }  // E1: i, f
+        for j in 0..<H { gg[j] = FastMath.tanh(gg[j] + bg[j]) }              // E2: g
+        for j in 0..<H { go[j] = FastMath.sigmoid(go[j] + bo[j]) }           // E1: o
+        for j in 0..<H { cn[j] = gf[j] * cp[j] + gi[j] * gg[j] }   // E3: c' = f⊙c + i⊙g
         for j in 0..<H { tc[j] = FastMath.tanh(cn[j]) }
-        for j in 0..<H { hn[j] = go[j] * tc[j] }                    // h' = o⊙tanh(c')
+        for j in 0..<H { hn[j] = go[j] * tc[j] }                    // E4: h' = o⊙tanh(c')
         if isReal(mask, b) {
             y.update(from: hn, count: H)
         } else {
@@ -97,7 +125,7 @@ func referenceLstmForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePoi
     }
 }
 
-/// LSTM backward step. With dh̃ = dh + dy (gradient reaching h' from the future and from the output):
+/// LSTM backward step (E10). With dh̃ = dh + dy (gradient reaching h' from the future and from the output):
 ///   dc̃ = dc + dh̃⊙o⊙(1 − tanh²c'),  do = dh̃⊙tanh c',  di = dc̃⊙g,  dg = dc̃⊙i,  df = dc̃⊙c,
 ///   pre-activation gradients multiply by σ' = s(1−s) or tanh' = 1 − t²,  dc_prev = dc̃⊙f.
 /// dh is set to 0 for real rows: the caller then adds dGates·W_hh into it.
@@ -150,10 +178,10 @@ func referenceGruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePoin
         let rh = recurrent + b * 3 * H, rhn = rh + 2 * H
         let hp = hPrev + b * H, hnOut = hiddenN + b * H, hn = h + b * H, y = output + b * H
         let bn = bias + 2 * H
-        for j in 0..<(2 * H) { gr[j] = FastMath.sigmoid(gr[j] + bias[j] + rh[j]) }   // r, z
+        for j in 0..<(2 * H) { gr[j] = FastMath.sigmoid(gr[j] + bias[j] + rh[j]) }   // E5, E6: r, z
         hnOut.update(from: rhn, count: H)                                           // h_n, for backward
-        for j in 0..<H { gn[j] = FastMath.tanh(gn[j] + bn[j] + gr[j] * rhn[j]) }     // n
-        for j in 0..<H { hn[j] = (1 - gz[j]) * gn[j] + gz[j] * hp[j] }      // h'
+        for j in 0..<H { gn[j] = FastMath.tanh(gn[j] + bn[j] + gr[j] * rhn[j]) }     // E7: n
+        for j in 0..<H { hn[j] = (1 - gz[j]) * gn[j] + gz[j] * hp[j] }      // E8: h'
         if isReal(mask, b) {
             y.update(from: hn, count: H)
         } else {
@@ -163,7 +191,7 @@ func referenceGruForwardStep(batch: Int, hidden H: Int, gates: UnsafeMutablePoin
     }
 }
 
-/// GRU backward step. With dh̃ = dh + dy:
+/// GRU backward step (E11). With dh̃ = dh + dy:
 ///   dn = dh̃⊙(1−z),  dz = dh̃⊙(h − n),  dn_pre = dn⊙(1 − n²),  dr = dn_pre⊙h_n,
 ///   input-side gradients  (dr⊙r(1−r), dz⊙z(1−z), dn_pre),
 ///   hidden-side gradients (dr⊙r(1−r), dz⊙z(1−z), dn_pre⊙r),
@@ -198,7 +226,7 @@ func referenceGruBackwardStep(batch: Int, hidden H: Int, gates: UnsafePointer<Fl
 
 // MARK: - Simple RNN
 
-/// Simple RNN forward step: h' = act(pre), act = tanh or relu.
+/// Simple RNN forward step (E9): h' = act(pre), act = tanh or relu.
 /// - gates: [B, H] pre-activations without bias in, h̃ = act(pre + bias) out (kept for backward).
 @inline(__always)
 func rnnForwardStep(batch: Int, hidden H: Int, relu: Bool, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
@@ -221,7 +249,7 @@ func rnnForwardStep(batch: Int, hidden H: Int, relu: Bool, gates: UnsafeMutableP
     }
 }
 
-/// Simple RNN backward step: dpre = dh̃⊙(1 − h̃²) for tanh, dh̃⊙[h̃ > 0] for relu.
+/// Simple RNN backward step (E12): dpre = dh̃⊙(1 − h̃²) for tanh, dh̃⊙[h̃ > 0] for relu.
 @inline(__always)
 func rnnBackwardStep(batch: Int, hidden H: Int, relu: Bool, gates: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
                      dOutput: UnsafePointer<Float>?, dh: UnsafeMutablePointer<Float>,

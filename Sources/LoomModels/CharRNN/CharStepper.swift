@@ -41,6 +41,8 @@ public final class CharStepper {
     private var h: [Float], c: [Float]
     /// Scratch: gate pre-activations from the input side and (GRU) from the hidden side.
     private var gates: [Float], recurrentGates: [Float]
+    /// Scratch: one layer's new c (LSTM) or h (GRU), since the C cell rows never write in place.
+    private var nextState: [Float]
     /// The two-thread path: per-half weights (nil when the model is too small, or not LSTM/GRU) and the helper
     /// thread (started on the first character).
     private let splitModel: OpaquePointer?
@@ -106,6 +108,7 @@ public final class CharStepper {
         c = [Float](repeating: 0, count: cell.hasCellState ? configuration.layers * hidden : 0)
         gates = [Float](repeating: 0, count: gh)
         recurrentGates = [Float](repeating: 0, count: cell.foldsRecurrentBias ? 0 : gh)
+        nextState = [Float](repeating: 0, count: hidden)
         splitModel = Self.makeSplitModel(model: model, weights: byName)
     }
 
@@ -126,6 +129,7 @@ public final class CharStepper {
         c = [Float](repeating: 0, count: other.c.count)
         gates = [Float](repeating: 0, count: other.gates.count)
         recurrentGates = [Float](repeating: 0, count: other.recurrentGates.count)
+        nextState = [Float](repeating: 0, count: other.hidden)
         if splitting {
             var byName: [String: [Float]] = [:]
             for parameter in other.model.parameters { byName[parameter.name] = parameter.value.data }
@@ -225,6 +229,7 @@ public final class CharStepper {
         c.withUnsafeMutableBufferPointer { cBuffer in
         gates.withUnsafeMutableBufferPointer { gBuffer in
         recurrentGates.withUnsafeMutableBufferPointer { rBuffer in
+        nextState.withUnsafeMutableBufferPointer { next in
             let g = gBuffer.baseAddress!
             for layer in 0..<layers {
                 let hl = hBuffer.baseAddress! + layer * H
@@ -249,26 +254,21 @@ public final class CharStepper {
                         BLAS.sgemv(transposeA: false, m: GH, n: H, a: w.baseAddress!, lda: H, x: hl, beta: 1, y: target)
                     }
                 }
+                // The cell: the same C rows as the batched and two-thread paths (loom_cells.h, E1–E9).
                 switch cell {
                 case .lstm:
                     let cl = cBuffer.baseAddress! + layer * H
-                    let gi = g, gf = g + H, gg = g + 2 * H, go = g + 3 * H
-                    for j in 0..<(2 * H) { gi[j] = FastMath.sigmoid(gi[j]) }
-                    for j in 0..<H { gg[j] = FastMath.tanh(gg[j]) }
-                    for j in 0..<H { go[j] = FastMath.sigmoid(go[j]) }
-                    for j in 0..<H { cl[j] = gf[j] * cl[j] + gi[j] * gg[j] }
-                    for j in 0..<H { hl[j] = go[j] * FastMath.tanh(cl[j]) }
+                    loom_lstm_cell(Int32(H), g, nil, cl, hl, next.baseAddress!)
+                    cl.update(from: next.baseAddress!, count: H)
                 case .gru:
-                    let r = rBuffer.baseAddress!
-                    let gr = g, gz = g + H, gn = g + 2 * H, rhn = r + 2 * H
-                    for j in 0..<(2 * H) { gr[j] = FastMath.sigmoid(gr[j] + r[j]) }
-                    for j in 0..<H { gn[j] = FastMath.tanh(gn[j] + gr[j] * rhn[j]) }
-                    for j in 0..<H { hl[j] = (1 - gz[j]) * gn[j] + gz[j] * hl[j] }
+                    loom_gru_cell(Int32(H), g, nil, rBuffer.baseAddress!, hl, next.baseAddress!)
+                    hl.update(from: next.baseAddress!, count: H)
                 case .rnn:
+                    // E9 with tanh: character models have no other RNN activation.
                     for j in 0..<H { hl[j] = FastMath.tanh(g[j]) }
                 }
             }
-        }}}}
+        }}}}}
         updateLogits()
     }
 
