@@ -100,13 +100,13 @@ func runRecurrentBenchmark(arguments: [String]) throws {
                     "median_ms": round3(median(reviewTimes) * 1e3)]))
 
         let char = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: 64, hiddenSize: 256, layers: 2), rng: &rng)
-        var state = char.zeroState(batch: 1)
-        let input = Tensor(shape: [1, 64], data: (0..<64).map { _ in rng.nextNormal() })
+        let stepper = try RecurrentStepper(network: char)
+        let input = (0..<64).map { _ in rng.nextNormal() }
         let steps = 2000
         var stepTimes: [Double] = []
         for iteration in 0...3 {
             let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<steps { _ = try char.step(input, state: &state) }
+            for _ in 0..<steps { stepper.feed(input: input) }
             if iteration > 0 { stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         }
         print(json(["figure": "char sampling steps, batch 1, \(cell.rawValue) (recurrent part only)", "cell": cell.rawValue,

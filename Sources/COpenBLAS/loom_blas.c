@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "loom_blas.h"
+#include "loom_machine.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -42,6 +43,8 @@ static const char *fitting_core(void) {
 }
 
 static void load_once(void) {
+    // Before dlopen: OpenBLAS starts its worker threads there, and they inherit the setting.
+    loom_flush_denormals();
     const char *user = getenv("OPENBLAS_CORETYPE");
     if (user != NULL && user[0] != '\0') {
         core_source = "user";

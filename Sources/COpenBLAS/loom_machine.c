@@ -4,6 +4,15 @@
 #if defined(__linux__)
 #include <sched.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+void loom_flush_denormals(void) {
+#if defined(__x86_64__)
+    _mm_setcsr(_mm_getcsr() | 0x8000);  // FTZ (bit 15); not DAZ, which would read F16-decoded subnormal weights as 0
+#endif
+}
 
 int loom_affinity_cpu_count(void) {
 #if defined(__linux__)

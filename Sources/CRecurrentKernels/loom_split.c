@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "loom_split.h"
-#include "loom_cells.h"
+#include "loom_gates.h"
 #include "loom_fastmath.h"
 #include "loom_panels.h"
 #include "loom_clones.h"
@@ -188,15 +188,14 @@ static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int si
             loom_split_gather(G, H, first, units, job->input_rows[t], half->bias_x, gates);
             if (model->cell == LOOM_SPLIT_LSTM) {
                 loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
-                // E1–E4 (loom_cells.h); the new cell state goes through rh, unused by LSTM.
-                loom_lstm_row(units, gates, gates + units, gates + 2 * units, gates + 3 * units, NULL, c, NULL,
-                              h_next + first, rh);
+                // E1–E4 (loom_cells.h, through loom_gates.c's cloned entry: this file's own functions are
+                // compiled for baseline x86-64); the new cell state goes through rh, unused by LSTM.
+                loom_lstm_cell(units, gates, NULL, c, h_next + first, rh);
                 memcpy(c, rh, sizeof(float) * units);
             } else {
                 memcpy(rh, half->bias_hh, sizeof(float) * columns);
                 loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
-                loom_gru_row(units, gates, gates + units, gates + 2 * units, NULL, rh, NULL, h_prev + first,
-                             h_next + first);  // E5–E8
+                loom_gru_cell(units, gates, NULL, rh, h_prev + first, h_next + first);  // E5–E8
             }
             memcpy(out, h_next + first, sizeof(float) * units);
         }
@@ -218,6 +217,9 @@ typedef struct {
 
 static void *helper_main(void *argument) {
     loom_pair *pair = argument;
+#if defined(__x86_64__)
+    _mm_setcsr(_mm_getcsr() | 0x8000);  // denormal results flushed to zero, as on Loom's other threads (loom_machine.h)
+#endif
     long seen = 0;
     for (;;) {
         // Poll for a while (back-to-back sequences), then sleep until woken.
@@ -316,12 +318,12 @@ static void step_half(loom_pair *pair, const void *work, int side) {
         if (model->cell == LOOM_SPLIT_LSTM) {
             float *c = step->c + (size_t)l * H + first;
             loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
-            loom_lstm_row(units, gates, gates + units, gates + 2 * units, gates + 3 * units, NULL, c, NULL, h_out, rh);
+            loom_lstm_cell(units, gates, NULL, c, h_out, rh);
             memcpy(c, rh, sizeof(float) * units);  // E3's c' went through rh, unused by LSTM
         } else {
             memcpy(rh, half->bias_hh, sizeof(float) * columns);
             loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
-            loom_gru_row(units, gates, gates + units, gates + 2 * units, NULL, rh, NULL, h_prev + first, h_out);
+            loom_gru_cell(units, gates, NULL, rh, h_prev + first, h_out);
         }
         barrier(pair, side);  // the layer above reads this layer's whole new state
     }

@@ -53,6 +53,7 @@ func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
 
 private func concurrentSlices(batch: Int, slices: Int, _ body: (Int, Int) -> Void) {
     DispatchQueue.concurrentPerform(iterations: slices) { index in
+        Machine.flushDenormalsOnThisThread()  // Dispatch's worker threads are not ours to set up once
         let first = batch * index / slices, last = batch * (index + 1) / slices
         body(first, last - first)
     }

@@ -128,6 +128,6 @@ public struct RecurrentState {
 
 /// Errors a caller can provoke with valid-looking input.
 public enum RecurrentError: Error, Equatable, Sendable {
-    /// `step` runs one direction forward in time; a bidirectional network needs the whole sequence.
+    /// `RecurrentStepper` runs one direction forward in time; a bidirectional network needs the whole sequence.
     case stepNeedsUnidirectionalNetwork
 }

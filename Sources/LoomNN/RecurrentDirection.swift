@@ -288,52 +288,6 @@ final class RecurrentDirection {
             for k in 0..<GH { g[k] += biasGradient.pointer[k] }
         }
     }
-
-    // MARK: Single step (inference)
-
-    private let stepGates = FloatBuffer()
-    private let stepHPrev = FloatBuffer()
-    private let stepCPrev = FloatBuffer()
-    private let stepTanhC = FloatBuffer()
-    private let stepHiddenN = FloatBuffer()
-
-    /// One inference step without caches: x [B, I]; h, c [B, H] updated in place; output [B, H].
-    func step(input x: UnsafePointer<Float>, batch B: Int, h state: UnsafeMutablePointer<Float>,
-              c cellState: UnsafeMutablePointer<Float>?, output y: UnsafeMutablePointer<Float>) {
-        let H = hiddenSize, I = inputSize, GH = gateCount * H
-        stepGates.reserve(B * GH)
-        stepHPrev.reserve(B * H)
-        recurrent.reserve(B * GH)
-        stepHPrev.copy(from: state, count: B * H)
-        weightIH.value.data.withUnsafeBufferPointer { wih in
-        weightHH.value.data.withUnsafeBufferPointer { whh in
-        biasIH.value.data.withUnsafeBufferPointer { bih in
-        biasHH.value.data.withUnsafeBufferPointer { bhh in
-            let wih = wih.baseAddress!, whh = whh.baseAddress!, bih = bih.baseAddress!, bhh = bhh.baseAddress!
-            let g = stepGates.pointer, hp = stepHPrev.pointer
-            let bias = UnsafePointer(fillBiasRow(bih, bhh, count: GH))
-            addRowsTimesTransposed(rows: B, outputs: GH, inputs: I, a: x, weights: wih, beta: 0, c: g)
-            switch cell {
-            case .lstm:
-                stepCPrev.reserve(B * H)
-                stepTanhC.reserve(B * H)
-                stepCPrev.copy(from: cellState!, count: B * H)
-                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
-                lstmForwardStep(batch: B, hidden: H, gates: g, bias: bias, cPrev: stepCPrev.pointer, hPrev: hp,
-                                tanhC: stepTanhC.pointer, mask: nil, h: state, c: cellState!, output: y)
-            case .gru:
-                stepHiddenN.reserve(B * H)
-                let rh = recurrent.pointer
-                for b in 0..<B { (rh + b * GH).update(from: bhh, count: GH) }
-                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: rh)
-                gruForwardStep(batch: B, hidden: H, gates: g, bias: bias, recurrent: rh, hiddenN: stepHiddenN.pointer,
-                               hPrev: hp, mask: nil, h: state, output: y)
-            case .rnn:
-                addRowsTimesTransposed(rows: B, outputs: GH, inputs: H, a: hp, weights: whh, beta: 1, c: g)
-                rnnForwardStep(batch: B, hidden: H, relu: relu, gates: g, bias: bias, hPrev: hp, mask: nil, h: state, output: y)
-            }
-        }}}}
-    }
 }
 
 /// sums[k] = Σ_rows matrix[row, k].

@@ -257,39 +257,7 @@ public final class RecurrentNetwork {
         return Tensor(shape: [T, B, config.inputSize], data: inputGradient)
     }
 
-    // MARK: Single step
-
-    /// One inference step for sampling: x [B, inputSize]; `state` is updated in place; returns the top layer's
-    /// output [B, H]. Unidirectional networks only (a reverse direction needs the whole sequence).
-    public func step(_ x: Tensor, state: inout RecurrentState) throws(RecurrentError) -> Tensor {
-        let config = configuration
-        guard !config.bidirectional else { throw .stepNeedsUnidirectionalNetwork }
-        precondition(x.rank == 2 && x.shape[1] == config.inputSize, "x must be [B, \(config.inputSize)], got \(x.shape)")
-        let B = x.shape[0], H = config.hiddenSize
-        checkState(state, batch: B, what: "state")
-        var current = x
-        let previousThreads = BLAS.threads   // matrix–vector products this small run best on one thread
-        if previousThreads != 1 { BLAS.threads = 1 }
-        defer { if previousThreads != 1 { BLAS.threads = previousThreads } }
-        for layer in 0..<config.layers {
-            var out = [Float](repeating: 0, count: B * H)
-            let direction = directions[layer]
-            current.data.withUnsafeBufferPointer { input in
-            state.hidden[layer].data.withUnsafeMutableBufferPointer { h in
-            out.withUnsafeMutableBufferPointer { y in
-                if config.cell.hasCellState {
-                    state.cell![layer].data.withUnsafeMutableBufferPointer { c in
-                        direction.step(input: input.baseAddress!, batch: B, h: h.baseAddress!, c: c.baseAddress!,
-                                       output: y.baseAddress!)
-                    }
-                } else {
-                    direction.step(input: input.baseAddress!, batch: B, h: h.baseAddress!, c: nil, output: y.baseAddress!)
-                }
-            }}}
-            current = Tensor(shape: [B, H], data: out)
-        }
-        return current
-    }
+    // One input at a time (sampling): `RecurrentStepper`.
 
     // MARK: Helpers
 

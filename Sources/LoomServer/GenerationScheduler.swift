@@ -1,4 +1,5 @@
 import Foundation
+import LoomTensor
 import LoomModels
 
 /// Why a generation ended.
@@ -121,7 +122,9 @@ final class GenerationScheduler: @unchecked Sendable {
         self.maxActive = maxActive
         self.chunkCharacters = max(1, chunkCharacters)
         for index in 0..<max(1, threads) {
-            let thread = Thread { [self] in self.serve() }
+            let thread = Thread { [self] in
+                Machine.flushDenormalsOnThisThread()
+                self.serve() }
             thread.name = "loom-generate-\(index)"
             thread.stackSize = 8 << 20
             running += 1

@@ -1,4 +1,5 @@
 import Foundation
+import LoomTensor
 
 /// The queue is full (or closing): the request is refused at once and the client told to retry (503).
 struct ServerBusy: Error, Sendable {
@@ -56,7 +57,9 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
         self.settings = settings
         self.onBatch = onBatch
         for (index, work) in workers.enumerated() {
-            let thread = Thread { [self] in self.serve(work) }
+            let thread = Thread { [self] in
+                Machine.flushDenormalsOnThisThread()
+                self.serve(work) }
             thread.name = "loom-\(name)-\(index)"
             thread.stackSize = 8 << 20
             running += 1

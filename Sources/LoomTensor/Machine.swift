@@ -17,6 +17,13 @@ public enum Machine {
         return max(1, allowed > 0 ? min(online, allowed) : online)
     }
 
+    /// Flushes denormal floats to zero on the calling thread (see `loom_flush_denormals`): called by every
+    /// thread Loom starts for compute (batch slices, server workers); the thread that loads OpenBLAS, and
+    /// OpenBLAS's own threads, get it at load.
+    public static func flushDenormalsOnThisThread() {
+        loom_flush_denormals()
+    }
+
     /// Makes the C allocator keep freed memory for reuse (see `loom_memory.h`): training steps then reuse
     /// their multi-megabyte buffers instead of faulting in fresh pages every step. Process-wide, so meant for
     /// executables (`loom` and `loom-bench` call it at start); respects the user's own

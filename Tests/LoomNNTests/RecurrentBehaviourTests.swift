@@ -84,33 +84,40 @@ final class RecurrentBehaviourTests: XCTestCase {
         for t in 0..<3 { XCTAssertEqual(Array(dx.data[((t * 2 + 1) * 3)..<((t * 2 + 2) * 3)]), [0, 0, 0]) }
     }
 
-    /// `step` applied T times equals `forward` over the sequence (outputs and state), for every cell, 2 layers.
-    func testStepMatchesForward() throws {
+    /// `RecurrentStepper` fed T inputs equals `forward` over the sequence (outputs and state), for every cell,
+    /// 2 layers, on the one-thread path and (LSTM/GRU, forced by a zero threshold) the
+    /// two-thread path; and over an input table, row by row.
+    func testStepperMatchesForward() throws {
         for cell in CellKind.allCases {
-          for B in [1, 2] { // batch 1 takes the matrix–vector path
+          for split in cell.splitKind == nil ? [false] : [false, true] {
             let net = network(cell, layers: 2)
-            let x = randomInput(steps: 5, batch: B)
+            net.parallelism = RecurrentParallelism(maximumSlices: 2, singleSequenceSplitThreshold: split ? 0 : Int.max)
+            let x = randomInput(steps: 5, batch: 1)
             var rng = SeededGenerator(seed: 5)
             let (output, final) = net.forward(x, rng: &rng)
-            var state = net.zeroState(batch: B)
+            let stepper = try RecurrentStepper(network: net)
+            XCTAssertEqual(stepper.splitsSteps, split)
+            let table = try RecurrentStepper(network: net, inputTable: Tensor(shape: [5, 3], data: x.data))
             for t in 0..<5 {
-                let xt = Tensor(shape: [B, 3], data: Array(x.data[(t * 3 * B)..<((t + 1) * 3 * B)]))
-                let y = try net.step(xt, state: &state)
-                XCTAssertLessThan(maxAbsDifference(y.data, Array(output.data[(t * 5 * B)..<((t + 1) * 5 * B)])), 1e-6,
-                                  "\(cell) B=\(B) t=\(t)")
+                stepper.feed(input: Array(x.data[(t * 3)..<((t + 1) * 3)]))
+                table.feed(row: t)
+                for (label, fed) in [("input", stepper), ("table", table)] {
+                    let top = fed.withTopHidden { Array(UnsafeBufferPointer(start: $0, count: 5)) }
+                    XCTAssertLessThan(maxAbsDifference(top, Array(output.data[(t * 5)..<((t + 1) * 5)])), 1e-6,
+                                      "\(cell) split \(split) \(label) t=\(t)")
+                }
             }
-            XCTAssertLessThan(maxAbsDifference(state.hidden.flatMap(\.data), final.hidden.flatMap(\.data)), 1e-6)
-            if cell == .lstm {
-                XCTAssertLessThan(maxAbsDifference(state.cell!.flatMap(\.data), final.cell!.flatMap(\.data)), 1e-6)
+            XCTAssertLessThan(maxAbsDifference(stepper.state.hidden.flatMap(\.data), final.hidden.flatMap(\.data)), 1e-6)
+            if cell.hasCellState {
+                XCTAssertLessThan(maxAbsDifference(stepper.state.cell!.flatMap(\.data), final.cell!.flatMap(\.data)), 1e-6)
             }
           }
         }
     }
 
-    func testStepOnBidirectionalNetworkThrows() {
+    func testStepperOnBidirectionalNetworkThrows() {
         let net = network(.gru, bidirectional: true)
-        var state = net.zeroState(batch: 1)
-        XCTAssertThrowsError(try net.step(Tensor.zeros([1, 3]), state: &state)) { error in
+        XCTAssertThrowsError(try RecurrentStepper(network: net)) { error in
             XCTAssertEqual(error as? RecurrentError, .stepNeedsUnidirectionalNetwork)
         }
     }
