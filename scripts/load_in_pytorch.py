@@ -18,13 +18,22 @@ class Sentiment(nn.Module):
         super().__init__()
         s.embedding = nn.Embedding(cfg["vocabularySize"], cfg["embeddingSize"], padding_idx=0)
         setattr(s, cfg["cell"], Cell(cfg["embeddingSize"], cfg["hiddenSize"], cfg["layers"], bidirectional=cfg["bidirectional"]))
-        s.fc = nn.Linear(cfg["hiddenSize"] * (2 if cfg["bidirectional"] else 1), 1)
+        outputs = 1 if len(cfg["classes"]) == 2 else len(cfg["classes"])   # binary: one logit, as Loom stores it
+        s.fc = nn.Linear(cfg["hiddenSize"] * (2 if cfg["bidirectional"] else 1), outputs)
     def forward(s, ids):
         out, _ = getattr(s, cfg["cell"])(s.embedding(ids).unsqueeze(1))   # [T, 1, F]
-        pooled = out.mean(0) if cfg["pooling"] == "mean" else out.max(0).values if cfg["pooling"] == "max" else out[-1]
-        return torch.sigmoid(s.fc(pooled)).item()
+        if cfg["pooling"] == "mean": pooled = out.mean(0)
+        elif cfg["pooling"] == "max": pooled = out.max(0).values
+        elif cfg["bidirectional"]:   # "last": each direction's final state — the reverse one ends at step 0
+            H = cfg["hiddenSize"]; pooled = torch.cat([out[-1, :, :H], out[0, :, H:]], -1)
+        else: pooled = out[-1]
+        logits = s.fc(pooled)[0]
+        # P(second class) for binary models (P(pos) for neg/pos), else every class's probability.
+        return torch.sigmoid(logits).item() if logits.numel() == 1 else torch.softmax(logits, -1).tolist()
 m = Sentiment(); m.load_state_dict(load_file(f"{d}/model.safetensors")); m.eval()
 index = {t: i for i, t in enumerate(vocab)}
 for tokens in json.load(sys.stdin):
     ids = torch.tensor([index.get(t, 1) for t in tokens])
-    with torch.no_grad(): print(f"{m(ids):.6f}")
+    with torch.no_grad():
+        p = m(ids)
+        print(f"{p:.6f}" if isinstance(p, float) else json.dumps([round(x, 6) for x in p]))

@@ -109,16 +109,16 @@ void loom_gru_backward_step(int batch, int H, const float *gates, const float *h
     }
 }
 
-/// One row of LSTM units for a caller without backward caches (the character stepper): gates [i|f|g|o]
-/// pre-activations, `bias` [4n] or NULL, c_prev → c (distinct buffers), h written.
+/// One row of LSTM units for a caller without backward caches (the stepper, the two-thread path): gates
+/// [i|f|g|o] pre-activations with their bias, c_prev → c (distinct buffers), h written.
 LOOM_CLONES
-void loom_lstm_cell(int n, float *gates, const float *bias, const float *c_prev, float *h, float *c) {
-    loom_lstm_row(n, gates, gates + n, gates + 2 * n, gates + 3 * n, bias, c_prev, NULL, h, c);
+void loom_lstm_cell(int n, float *gates, const float *c_prev, float *h, float *c) {
+    loom_lstm_row(n, gates, gates + n, gates + 2 * n, gates + 3 * n, NULL, c_prev, NULL, h, c);
 }
 
-/// One row of GRU units for a caller without backward caches: gates [r|z|n] input side (+ `bias` [3n] b_ih
-/// unless NULL), rh the hidden side W_hh·h + b_hh, h_prev → h (distinct buffers).
+/// One row of GRU units for a caller without backward caches: gates [r|z|n] the input side with b_ih, rh the
+/// hidden side W_hh·h + b_hh, h_prev → h (distinct buffers).
 LOOM_CLONES
-void loom_gru_cell(int n, float *gates, const float *bias, const float *rh, const float *h_prev, float *h) {
-    loom_gru_row(n, gates, gates + n, gates + 2 * n, bias, rh, NULL, h_prev, h);
+void loom_gru_cell(int n, float *gates, const float *rh, const float *h_prev, float *h) {
+    loom_gru_row(n, gates, gates + n, gates + 2 * n, NULL, rh, NULL, h_prev, h);
 }

@@ -190,12 +190,12 @@ static void run_sequence_half(loom_pair *pair, const loom_split_job *job, int si
                 loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
                 // E1–E4 (loom_cells.h, through loom_gates.c's cloned entry: this file's own functions are
                 // compiled for baseline x86-64); the new cell state goes through rh, unused by LSTM.
-                loom_lstm_cell(units, gates, NULL, c, h_next + first, rh);
+                loom_lstm_cell(units, gates, c, h_next + first, rh);
                 memcpy(c, rh, sizeof(float) * units);
             } else {
                 memcpy(rh, half->bias_hh, sizeof(float) * columns);
                 loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
-                loom_gru_cell(units, gates, NULL, rh, h_prev + first, h_next + first);  // E5–E8
+                loom_gru_cell(units, gates, rh, h_prev + first, h_next + first);  // E5–E8
             }
             memcpy(out, h_next + first, sizeof(float) * units);
         }
@@ -318,12 +318,12 @@ static void step_half(loom_pair *pair, const void *work, int side) {
         if (model->cell == LOOM_SPLIT_LSTM) {
             float *c = step->c + (size_t)l * H + first;
             loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, gates);
-            loom_lstm_cell(units, gates, NULL, c, h_out, rh);
+            loom_lstm_cell(units, gates, c, h_out, rh);
             memcpy(c, rh, sizeof(float) * units);  // E3's c' went through rh, unused by LSTM
         } else {
             memcpy(rh, half->bias_hh, sizeof(float) * columns);
             loom_panel_matvec_add(H, columns, half->packed_hh, h_prev, rh);
-            loom_gru_cell(units, gates, NULL, rh, h_prev + first, h_out);
+            loom_gru_cell(units, gates, rh, h_prev + first, h_out);
         }
         barrier(pair, side);  // the layer above reads this layer's whole new state
     }

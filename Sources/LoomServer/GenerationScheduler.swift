@@ -1,5 +1,4 @@
 import Foundation
-import LoomTensor
 import LoomModels
 
 /// Why a generation ended.
@@ -121,14 +120,9 @@ final class GenerationScheduler: @unchecked Sendable {
     init(threads: Int, maxActive: Int, chunkCharacters: Int = 16) {
         self.maxActive = maxActive
         self.chunkCharacters = max(1, chunkCharacters)
+        running = max(1, threads)
         for index in 0..<max(1, threads) {
-            let thread = Thread { [self] in
-                Machine.flushDenormalsOnThisThread()
-                self.serve() }
-            thread.name = "loom-generate-\(index)"
-            thread.stackSize = 8 << 20
-            running += 1
-            thread.start()
+            startComputeThread(named: "loom-generate-\(index)") { [self] in self.serve() }
         }
     }
 

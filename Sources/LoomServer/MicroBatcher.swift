@@ -1,5 +1,4 @@
 import Foundation
-import LoomTensor
 
 /// The queue is full (or closing): the request is refused at once and the client told to retry (503).
 struct ServerBusy: Error, Sendable {
@@ -56,14 +55,10 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
          onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) {
         self.settings = settings
         self.onBatch = onBatch
+        running = workers.count
         for (index, work) in workers.enumerated() {
-            let thread = Thread { [self] in
-                Machine.flushDenormalsOnThisThread()
-                self.serve(work) }
-            thread.name = "loom-\(name)-\(index)"
-            thread.stackSize = 8 << 20
-            running += 1
-            thread.start()
+            let box = WorkBox(work)
+            startComputeThread(named: "loom-\(name)-\(index)") { [self] in self.serve(box.work) }
         }
     }
 
@@ -158,4 +153,10 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
     static func now() -> Double {
         Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
+}
+
+/// A worker's closure handed to its thread (the closures capture classifiers, used by that thread only).
+private struct WorkBox<Output>: @unchecked Sendable {
+    let work: ([String]) -> [Output]
+    init(_ work: @escaping ([String]) -> [Output]) { self.work = work }
 }

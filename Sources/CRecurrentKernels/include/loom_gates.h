@@ -21,7 +21,8 @@ void loom_gru_backward_step(int batch, int hidden, const float *gates, const flo
                             float *d_hidden_gates);
 
 /// One row of cells without backward caches (the character stepper's batch-1 step): see loom_cells.h.
-void loom_lstm_cell(int n, float *gates, const float *bias, const float *c_prev, float *h, float *c);
-void loom_gru_cell(int n, float *gates, const float *bias, const float *rh, const float *h_prev, float *h);
+/// Gates arrive with their biases added; the pre-activations are left as they were.
+void loom_lstm_cell(int n, float *gates, const float *c_prev, float *h, float *c);
+void loom_gru_cell(int n, float *gates, const float *rh, const float *h_prev, float *h);
 
 #endif

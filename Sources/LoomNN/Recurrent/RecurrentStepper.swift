@@ -261,10 +261,10 @@ public final class RecurrentStepper {
                 switch cell {
                 case .lstm:
                     let cl = cs + layer * H
-                    loom_lstm_cell(Int32(H), g, nil, cl, hl, next)  // E1–E4
+                    loom_lstm_cell(Int32(H), g, cl, hl, next)  // E1–E4
                     cl.update(from: next, count: H)
                 case .gru:
-                    loom_gru_cell(Int32(H), g, nil, r, hl, next)   // E5–E8
+                    loom_gru_cell(Int32(H), g, r, hl, next)   // E5–E8
                     hl.update(from: next, count: H)
                 case .rnn:
                     let relu = network.configuration.nonlinearity == .relu
