@@ -9,7 +9,7 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Classify review text as positive or negative (or the model's classes), with a probability.",
         discussion: """
-        Input is the TEXT argument, or --file (one review per line; a line holding a tab is read as `label<TAB>text` and the text after the first tab is classified), or standard input (one review per line). Files and stdin are read as a stream: each batch of lines is answered as soon as it is read (so `loom classify` can serve as a line-by-line worker) and memory stays bounded whatever the input's size. CR LF line ends are fine; blank lines are skipped (a note on stderr says how many); invalid UTF-8 is an error naming the line and byte offset, unless --lossy. --file also takes FIFOs, /dev/stdin and `<(command)`.
+        Input is one or more TEXT arguments, or --file (one review per line; a line holding a tab is read as `label<TAB>text` and the text after the first tab is classified), or standard input (one review per line). Files and stdin are read as a stream: each batch of lines is answered as soon as it is read, and with --json (or from a terminal) each line is, so `loom classify --json` can serve as a line-by-line worker and memory stays bounded whatever the input's size. CR LF line ends are fine; blank lines are skipped (a note on stderr says how many); invalid UTF-8 is an error naming the line and byte offset, unless --lossy. --file also takes FIFOs, /dev/stdin and `<(command)`.
 
         Output: one line per review, `label<TAB>probability<TAB>text` (the text only for several inputs), or JSON lines with --json: {"line", "label", "probability", "probabilities"}, where "line" is the input line number.
 
@@ -17,14 +17,15 @@ struct ClassifyCommand: ParsableCommand {
 
         Examples:
           loom classify "A wonderful, moving film."
+          loom classify "Loved it." "Dull and far too long." "Not bad at all."
           loom classify --model models/reviews "Not bad at all, I loved the ending."
           loom classify --model models/reviews --file reviews.txt --json
           cat reviews.txt | loom classify --model models/reviews
         """
     )
 
-    @Argument(help: "A review to classify. Omit to read --file or standard input.")
-    var text: String?
+    @Argument(help: "Reviews to classify, one argument each. Omit to read --file or standard input.")
+    var texts: [String] = []
 
     @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom sentiment train`.", valueName: "name|dir"))
     var model: String = BundledModels.defaultSentiment
@@ -42,7 +43,10 @@ struct ClassifyCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if text != nil && file != nil { throw ValidationError("give either a TEXT argument or --file, not both") }
+        if !texts.isEmpty && file != nil { throw ValidationError("give either TEXT arguments or --file, not both") }
+        if let empty = texts.firstIndex(where: { $0.allSatisfy(\.isWhitespace) }) {
+            throw ValidationError(texts.count == 1 ? "the review text is empty" : "review argument \(empty + 1) is empty")
+        }
         if batchSize < 1 || batchSize > 65_536 { throw ValidationError("--batch-size must be between 1 and 65536, got \(batchSize)") }
     }
 
@@ -50,9 +54,9 @@ struct ClassifyCommand: ParsableCommand {
         try reportingErrors {
             let classifier = try SentimentClassifier(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultSentiment))
             let writer = PredictionWriter(classes: classifier.configuration.classes, json: json)
-            if let text {
-                guard !text.allSatisfy(\.isWhitespace) else { throw ValidationError("the review text is empty") }
-                writer.write([(1, text)], predictions: classifier.classify([text], batchSize: batchSize), single: true)
+            if !texts.isEmpty {
+                writer.write(Array(zip(1..., texts)), predictions: classifier.classify(texts, batchSize: batchSize),
+                             single: texts.count == 1)
                 writer.flush()
                 return
             }
@@ -69,8 +73,11 @@ struct ClassifyCommand: ParsableCommand {
             defer { if descriptor != STDIN_FILENO { close(descriptor) } }
             var stream = LineStream(fileDescriptor: descriptor, path: source, lossy: lossy)
             var blank = 0, firstBlank = 0, classified = 0
-            // The first review waits until a second one shows whether the input holds one review
-            // (printed without its text, like a TEXT argument) or several.
+            // In text mode from a file or pipe, the first review waits until a second one shows whether the
+            // input holds one review (printed without its text, like a TEXT argument) or several. JSON lines
+            // and a terminal are answered line by line at once, so `loom classify --json` can be a worker
+            // that gets each answer before it sends the next line.
+            let holdFirst = !json && isatty(descriptor) == 0
             var held: [(Int, String)] = []
             while let lines = try stream.next() {
                 var reviews: [(Int, String)] = []
@@ -85,7 +92,7 @@ struct ClassifyCommand: ParsableCommand {
                     reviews.append((line.number, String(content)))
                 }
                 if reviews.isEmpty { continue }
-                if classified == 0 && held.isEmpty && reviews.count == 1 {
+                if holdFirst && classified == 0 && held.isEmpty && reviews.count == 1 {
                     held = reviews
                     continue
                 }

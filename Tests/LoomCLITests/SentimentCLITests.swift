@@ -81,6 +81,56 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("m").path), "nothing written on failure")
     }
 
+    /// Several TEXT arguments: one line each, in order, with its text (the bundled model answers).
+    func testSeveralTextArgumentsAnswerOneLineEach() throws {
+        let result = try loom(["classify", "A wonderful, moving film with a superb cast.", "Dull, boring and far too long."])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(lines.map(\.first), ["pos", "neg"], result.stdout)
+        XCTAssertEqual(lines.map(\.last), ["A wonderful, moving film with a superb cast.", "Dull, boring and far too long."])
+        let blank = try loom(["classify", "Fine.", "  "])
+        XCTAssertEqual(blank.status, 64)
+        XCTAssertTrue(blank.stderr.contains("argument 2 is empty"), blank.stderr)
+    }
+
+    /// `classify --json` on a pipe answers each line before the next is written: a line-by-line worker.
+    func testJSONOnStdinAnswersEachLineAsItArrives() throws {
+        let worker = try start(["classify", "--json"])
+        // A reader thread collects stdout, so that a missing answer fails after a deadline instead of hanging.
+        final class Collected: @unchecked Sendable {
+            let lock = NSLock()
+            var lines: [String] = []
+        }
+        let collected = Collected()
+        let reader = Thread {
+            var buffer = Data()
+            while true {
+                let chunk = worker.output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer = Data(buffer[(newline + 1)...])
+                    collected.lock.withLock { collected.lines.append(line) }
+                }
+            }
+        }
+        reader.start()
+        for (index, (review, label)) in [("A wonderful, moving film with a superb cast.", "pos"),
+                                         ("Dull, boring and far too long.", "neg")].enumerated() {
+            worker.input.fileHandleForWriting.write(Data((review + "\n").utf8))
+            // The answer must come back while stdin stays open.
+            let deadline = Date().addingTimeInterval(30)
+            while collected.lock.withLock({ collected.lines.count }) <= index && Date() < deadline { usleep(10_000) }
+            let line = collected.lock.withLock { collected.lines.count > index ? collected.lines[index] : "" }
+            let answer = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            XCTAssertEqual(answer?["label"] as? String, label, "no answer to line \(index + 1) while stdin is open: '\(line)'")
+        }
+        try worker.input.fileHandleForWriting.close()
+        worker.process.waitUntilExit()
+        XCTAssertEqual(worker.process.terminationStatus, 0)
+    }
+
     func testNonFiniteLossStopsAndKeepsTheLastGoodModel() throws {
         let (model, good) = try trainSmallModel(extra: ["--epochs", "1"])
         XCTAssertEqual(good.status, 0, good.stderr)
