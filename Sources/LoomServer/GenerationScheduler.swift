@@ -24,14 +24,11 @@ struct GenerationOutcome: Sendable {
 final class GenerationJob: @unchecked Sendable {
     private let start: (_ twoThreads: Bool) throws -> CharGeneration
     private var generation: CharGeneration?
-    private let stops: [[Character]]
-    private let longestStop: Int
+    private var matcher: StopMatcher
     private let deadline: Double
     /// Called with each piece of text as it becomes final (never a part of a stop text).
     private let onChunk: @Sendable (String) -> Void
     private let onFinish: @Sendable (Result<GenerationOutcome, Error>) -> Void
-    private var characters: [Character] = []
-    private var sent = 0
     private let cancelLock = NSLock()
     private var cancelled = false
 
@@ -44,8 +41,7 @@ final class GenerationJob: @unchecked Sendable {
          onChunk: @escaping @Sendable (String) -> Void,
          onFinish: @escaping @Sendable (Result<GenerationOutcome, Error>) -> Void) {
         self.start = start
-        self.stops = stops.filter { !$0.isEmpty }.map { Array($0) }
-        longestStop = self.stops.map(\.count).max() ?? 0
+        matcher = StopMatcher(stops: stops)
         self.deadline = deadline
         self.onChunk = onChunk
         self.onFinish = onFinish
@@ -73,34 +69,32 @@ final class GenerationJob: @unchecked Sendable {
             if firstTurn { generation = try start(alone) }
             guard let generation else { return true }
             generation.usesTwoThreads = alone
+            var final = ""
+            defer { if !final.isEmpty { onChunk(final) } }
             for _ in 0..<(firstTurn ? 1 : budget) {
-                guard let symbol = try generation.next() else { return finish(.length) }
-                characters.append(contentsOf: symbol)
-                if let stop = stops.first(where: { characters.count >= $0.count && characters.suffix($0.count).elementsEqual($0) }) {
-                    characters.removeLast(stop.count)
-                    return finish(.stop)
-                }
+                guard let symbol = try generation.next() else { break }
+                final += matcher.append(symbol)
+                if matcher.stopped { return finish(.stop, sending: &final) }
             }
-            if generation.isFinished { return finish(.length) }
-            // Hold back what could still become the start of a stop text.
-            flush(upTo: characters.count - max(longestStop - 1, 0))
-            return false
+            return generation.isFinished ? finish(.length, sending: &final) : false
         } catch {
             onFinish(.failure(error))
             return true
         }
     }
 
-    private func flush(upTo end: Int) {
-        guard end > sent else { return }
-        onChunk(String(characters[sent..<end]))
-        sent = end
+    /// Reports the outcome, after the final piece of text (sent first, then cleared).
+    private func finish(_ reason: StopReason, sending final: inout String) -> Bool {
+        if reason != .cancelled { final += matcher.finish() }
+        if !final.isEmpty { onChunk(final) }
+        final = ""
+        onFinish(.success(GenerationOutcome(text: matcher.text, stopReason: reason)))
+        return true
     }
 
     private func finish(_ reason: StopReason) -> Bool {
-        if reason != .cancelled { flush(upTo: characters.count) }
-        onFinish(.success(GenerationOutcome(text: String(characters), stopReason: reason)))
-        return true
+        var nothing = ""
+        return finish(reason, sending: &nothing)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoomModels
+import LoomText
 
 /// `loom sample`: generates text from a character model.
 struct SampleCommand: ParsableCommand {
@@ -14,7 +15,8 @@ struct SampleCommand: ParsableCommand {
         smallest set whose probability reaches p, before drawing. The same --seed gives the same text.
 
         Characters of the prompt that the model never saw are an error naming them; --skip-unknown drops \
-        them instead. --json prints one JSON object with each sample and the natural-log probability the \
+        them instead. --stop TEXT (repeatable) ends a sample as soon as its text ends with TEXT, which is left \
+        out unless --include-stop; streamed text never shows a stop text that is then taken back. --json prints one JSON object with each sample and the natural-log probability the \
         model gave every generated character (from its plain softmax, independent of the sampling settings).
 
         Without --model the bundled Tiny Shakespeare model (shakespeare) writes.
@@ -25,13 +27,23 @@ struct SampleCommand: ParsableCommand {
           loom sample --model models/shakespeare --prompt "ROMEO:" \\
             --temperature 0.5 --top-p 0.9 --count 3
           loom sample --model models/tales --prompt "The " --temperature 0 --json
+          loom sample --prompt-file opening.txt --stop $'\\n\\n' --count 3
         """)
 
     @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom charrnn train`.", valueName: "name|dir"))
     var model: String = BundledModels.defaultCharacter
 
     @Option(help: "Text to continue (at least one character).")
-    var prompt: String
+    var prompt: String?
+
+    @Option(name: .customLong("prompt-file"), help: ArgumentHelp("Read the prompt from this file (UTF-8; used as it is, final newline included).", valueName: "file"))
+    var promptFile: String?
+
+    @Option(name: .customLong("stop"), help: ArgumentHelp("End a sample when its text ends with TEXT (repeatable); the stop text is left out unless --include-stop.", valueName: "text"))
+    var stops: [String] = []
+
+    @Flag(name: .customLong("include-stop"), help: "Keep the stop text that ended a sample.")
+    var includeStop = false
 
     @Option(help: "Characters to generate after the prompt.")
     var length = 500
@@ -57,11 +69,28 @@ struct SampleCommand: ParsableCommand {
     @Flag(name: .customLong("skip-unknown"), help: "Drop prompt characters the model does not know instead of failing.")
     var skipUnknown = false
 
+    func validate() throws {
+        if prompt == nil && promptFile == nil { throw ValidationError("give --prompt TEXT or --prompt-file FILE") }
+        if prompt != nil && promptFile != nil { throw ValidationError("give either --prompt or --prompt-file, not both") }
+        if stops.contains(where: \.isEmpty) { throw ValidationError("--stop takes a non-empty text") }
+        if let long = stops.first(where: { $0.count > 1000 }) {
+            throw ValidationError("--stop texts are at most 1000 characters; one has \(long.count)")
+        }
+    }
+
     func run() throws {
         try reportingErrors { try sample() }
     }
 
+    /// The prompt from --prompt, or --prompt-file read strictly as UTF-8 (errors name the file and byte offset).
+    private func resolvedPrompt() throws -> String {
+        if let prompt { return prompt }
+        let url = URL(commandLinePath: promptFile!)
+        return try TextFile.readUTF8(url, lossy: false)
+    }
+
     private func sample() throws {
+        let prompt = try resolvedPrompt()
         let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
         try CharSampler.checkSizes(length: length, count: count, record: json)
         let sampler = try CharSampler(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultCharacter))
@@ -72,7 +101,7 @@ struct SampleCommand: ParsableCommand {
         }
         if json {
             let samples = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count,
-                                               seed: seed, skipUnknown: skipUnknown)
+                                               seed: seed, skipUnknown: skipUnknown, stops: stops, includeStop: includeStop)
             let report = SampleReport(model: model, prompt: samples.first?.prompt ?? "", skipped: skipped,
                                       temperature: temperature, topK: topK, topP: topP, seed: seed, length: length,
                                       samples: samples.map(SampleReport.Entry.init))
@@ -82,7 +111,7 @@ struct SampleCommand: ParsableCommand {
         let writer = StreamingWriter()
         var current = -1
         _ = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count, seed: seed,
-                                 skipUnknown: skipUnknown, record: false) { index, character in
+                                 skipUnknown: skipUnknown, record: false, stops: stops, includeStop: includeStop) { index, character in
             if index != current {
                 if current >= 0 { writer.write("\n\n") }
                 current = index
@@ -104,6 +133,8 @@ struct SampleReport: Encodable {
         var characters: [String]
         var logProbabilities: [Float]
         var totalLogProbability: Double
+        /// "length" or "stop".
+        var stopReason: String
         /// Mean −log₂ p over the generated characters.
         var bitsPerCharacter: Double?
 
@@ -112,6 +143,7 @@ struct SampleReport: Encodable {
             characters = sample.characters
             logProbabilities = sample.logProbabilities
             totalLogProbability = sample.logProbabilities.reduce(0.0) { $0 + Double($1) }
+            stopReason = sample.stopReason
             bitsPerCharacter = sample.characters.isEmpty
                 ? nil : -totalLogProbability / Double(sample.characters.count) / log(2.0)
         }

@@ -65,6 +65,36 @@ final class CharRNNCLITests: CLITestCase {
         XCTAssertEqual(several.stdout.components(separatedBy: "\n\n").count, 3)
     }
 
+    /// --stop ends a sample where its text first ends with a stop text (left out, or kept with --include-stop),
+    /// the same text streamed and in --json; --prompt-file reads the prompt as --prompt would give it.
+    func testStopTextsAndPromptFile() throws {
+        let full = try loom(["sample", "--prompt", "ROMEO:", "--length", "300", "--seed", "7"])
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let generated = String(full.stdout.dropFirst("ROMEO:".count).dropLast())
+        let range = try XCTUnwrap(generated.range(of: "the"), generated)
+        let before = String(generated[..<range.lowerBound])
+        let stopped = try loom(["sample", "--prompt", "ROMEO:", "--length", "300", "--seed", "7", "--stop", "zzz", "--stop", "the"])
+        XCTAssertEqual(stopped.stdout, "ROMEO:" + before + "\n")
+        let kept = try loom(["sample", "--prompt", "ROMEO:", "--length", "300", "--seed", "7", "--stop", "the", "--include-stop"])
+        XCTAssertEqual(kept.stdout, "ROMEO:" + before + "the\n")
+        let json = try loom(["sample", "--prompt", "ROMEO:", "--length", "300", "--seed", "7", "--stop", "the", "--json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let sample = try XCTUnwrap((object["samples"] as? [[String: Any]])?.first)
+        XCTAssertEqual(sample["text"] as? String, before)
+        XCTAssertEqual(sample["stopReason"] as? String, "stop")
+        XCTAssertEqual((sample["logProbabilities"] as? [Double])?.count, before.count)
+
+        let file = try write("ROMEO:", to: "prompt.txt")
+        let fromFile = try loom(["sample", "--prompt-file", file, "--length", "300", "--seed", "7"])
+        XCTAssertEqual(fromFile.stdout, full.stdout)
+        XCTAssertEqual(try loom(["sample", "--length", "10"]).status, 64)
+        XCTAssertEqual(try loom(["sample", "--prompt", "A", "--prompt-file", file]).status, 64)
+        XCTAssertEqual(try loom(["sample", "--prompt", "A", "--stop", ""]).status, 64)
+        let missing = try loom(["sample", "--prompt-file", "nope.txt"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("nope.txt"), missing.stderr)
+    }
+
     func testSampleErrors() throws {
         let model = try trainTiny(steps: 2)
         func expectFailure(_ arguments: [String], mentioning needle: String, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -14,6 +14,8 @@ public struct CharSample: Codable, Equatable, Sendable {
     /// Natural-log probability the model gave each generated character, from its raw softmax
     /// (temperature 1, before top-k/top-p filtering), so it measures the model, not the sampling settings.
     public var logProbabilities: [Float]
+    /// "length" (all characters drawn) or "stop" (the text came to end with a stop text).
+    public var stopReason = "length"
 }
 
 /// Generates text from a character model: feeds a prompt through the network, then draws characters one
@@ -78,8 +80,10 @@ public final class CharSampler {
     /// - Parameter onCharacter: called with (sample index, character) as each character is produced.
     /// - Parameter record: keep each sample's characters and log-probabilities in the result (memory grows
     ///   with `length`); false streams them through `onCharacter` only, in constant memory.
+    /// - Parameter stops: a sample ends as soon as its text ends with one of these (left out of the text
+    ///   unless `includeStop`); `onCharacter` then gets pieces of text once they cannot start a stop text.
     public func generate(prompt: String, length: Int, strategy: SamplingStrategy, count: Int = 1, seed: UInt64,
-                         skipUnknown: Bool = false, record: Bool = true,
+                         skipUnknown: Bool = false, record: Bool = true, stops: [String] = [], includeStop: Bool = false,
                          onCharacter: (Int, String) -> Void = { _, _ in }) throws -> [CharSample] {
         try Self.checkSizes(length: length, count: count, record: record)
         let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
@@ -103,6 +107,8 @@ public final class CharSampler {
                 characters.reserveCapacity(length)
                 logProbabilities.reserveCapacity(length)
             }
+            var matcher = StopMatcher(stops: stops, includeStop: includeStop)
+            let matching = !stops.filter { !$0.isEmpty }.isEmpty
             for position in 0..<length {
                 let logits = position == 0 ? promptLogits : stepper.logits
                 let id = try Self.draw(logits: logits, strategy: strategy, rng: &rng, position: position)
@@ -111,11 +117,29 @@ public final class CharSampler {
                     logProbabilities.append(Self.logProbability(of: id, logits: logits))
                     characters.append(symbol)
                 }
-                onCharacter(sampleIndex, symbol)
+                if matching {
+                    let final = matcher.append(symbol)
+                    if !final.isEmpty { onCharacter(sampleIndex, final) }
+                    if matcher.stopped { break }
+                } else {
+                    onCharacter(sampleIndex, symbol)
+                }
                 if position + 1 < length { stepper.feed(Int32(id)) }
             }
-            samples.append(CharSample(prompt: fedPrompt, text: characters.joined(), characters: characters,
-                                      logProbabilities: logProbabilities))
+            if matching && !matcher.stopped {
+                let rest = matcher.finish()
+                if !rest.isEmpty { onCharacter(sampleIndex, rest) }
+            }
+            if matcher.stopped {
+                // Keep the records of the characters the text kept (each symbol is one character).
+                let kept = matcher.text.count
+                characters.removeLast(max(0, characters.count - kept))
+                logProbabilities.removeLast(max(0, logProbabilities.count - kept))
+            }
+            var sample = CharSample(prompt: fedPrompt, text: matching ? matcher.text : characters.joined(),
+                                    characters: characters, logProbabilities: logProbabilities)
+            if matcher.stopped { sample.stopReason = "stop" }
+            samples.append(sample)
         }
         return samples
     }
