@@ -16,7 +16,9 @@ struct SampleCommand: ParsableCommand {
 
         Characters of the prompt that the model never saw are an error naming them; --skip-unknown drops \
         them instead. --stop TEXT (repeatable) ends a sample as soon as its text ends with TEXT, which is left \
-        out unless --include-stop; streamed text never shows a stop text that is then taken back. --json prints one JSON object with each sample and the natural-log probability the \
+        out unless --include-stop; streamed text never shows a stop text that is then taken back. --repetition-penalty R and \
+        --no-repeat-ngram N discourage repeats as Hugging Face transformers' options of those names do (the \
+        penalty over the last --repetition-window characters). --json prints one JSON object with each sample and the natural-log probability the \
         model gave every generated character (from its plain softmax, independent of the sampling settings).
 
         Without --model the bundled Tiny Shakespeare model (shakespeare) writes.
@@ -44,6 +46,15 @@ struct SampleCommand: ParsableCommand {
 
     @Flag(name: .customLong("include-stop"), help: "Keep the stop text that ended a sample.")
     var includeStop = false
+
+    @Option(name: .customLong("repetition-penalty"), help: ArgumentHelp("Divide (multiply, if negative) the logit of every character among the last --repetition-window by R; 1 = off.", valueName: "r"))
+    var repetitionPenalty: Float = 1
+
+    @Option(name: .customLong("repetition-window"), help: ArgumentHelp("How many recent characters (prompt included) --repetition-penalty looks at.", valueName: "n"))
+    var repetitionWindow = 64
+
+    @Option(name: .customLong("no-repeat-ngram"), help: ArgumentHelp("Never complete a character n-gram already in the text (prompt included).", valueName: "n"))
+    var noRepeatNgram: Int?
 
     @Option(help: "Characters to generate after the prompt.")
     var length = 500
@@ -91,6 +102,7 @@ struct SampleCommand: ParsableCommand {
 
     private func sample() throws {
         let prompt = try resolvedPrompt()
+        let repetition = try RepetitionControl(penalty: repetitionPenalty, window: repetitionWindow, noRepeatNgram: noRepeatNgram)
         let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
         try CharSampler.checkSizes(length: length, count: count, record: json)
         let sampler = try CharSampler(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultCharacter))
@@ -101,7 +113,8 @@ struct SampleCommand: ParsableCommand {
         }
         if json {
             let samples = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count,
-                                               seed: seed, skipUnknown: skipUnknown, stops: stops, includeStop: includeStop)
+                                               seed: seed, skipUnknown: skipUnknown, stops: stops, includeStop: includeStop,
+                                               repetition: repetition)
             let report = SampleReport(model: model, prompt: samples.first?.prompt ?? "", skipped: skipped,
                                       temperature: temperature, topK: topK, topP: topP, seed: seed, length: length,
                                       samples: samples.map(SampleReport.Entry.init))
@@ -111,7 +124,8 @@ struct SampleCommand: ParsableCommand {
         let writer = StreamingWriter()
         var current = -1
         _ = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count, seed: seed,
-                                 skipUnknown: skipUnknown, record: false, stops: stops, includeStop: includeStop) { index, character in
+                                 skipUnknown: skipUnknown, record: false, stops: stops, includeStop: includeStop,
+                                 repetition: repetition) { index, character in
             if index != current {
                 if current >= 0 { writer.write("\n\n") }
                 current = index

@@ -95,6 +95,27 @@ final class CharRNNCLITests: CLITestCase {
         XCTAssertTrue(missing.stderr.contains("nope.txt"), missing.stderr)
     }
 
+    /// --no-repeat-ngram 2: no character bigram of prompt + text occurs twice; --repetition-penalty changes the
+    /// text of the same seed; bad values are errors.
+    func testRepetitionControls() throws {
+        let banned = try loom(["sample", "--prompt", "ROMEO:", "--length", "40", "--seed", "3", "--no-repeat-ngram", "2"])
+        XCTAssertEqual(banned.status, 0, banned.stderr)
+        let characters = Array(banned.stdout.dropLast())
+        let bigrams = (0..<(characters.count - 1)).map { String(characters[$0...($0 + 1)]) }
+        XCTAssertEqual(Set(bigrams).count, bigrams.count, banned.stdout)
+        let plain = try loom(["sample", "--prompt", "ROMEO:", "--length", "200", "--seed", "3"])
+        let penalised = try loom(["sample", "--prompt", "ROMEO:", "--length", "200", "--seed", "3", "--repetition-penalty", "1.5"])
+        XCTAssertEqual(penalised.status, 0, penalised.stderr)
+        XCTAssertNotEqual(plain.stdout, penalised.stdout)
+        let same = try loom(["sample", "--prompt", "ROMEO:", "--length", "200", "--seed", "3", "--repetition-penalty", "1"])
+        XCTAssertEqual(plain.stdout, same.stdout, "a penalty of 1 changes nothing")
+        for bad in [["--repetition-penalty", "0"], ["--repetition-window", "0"], ["--no-repeat-ngram", "0"]] {
+            let result = try loom(["sample", "--prompt", "ROMEO:"] + bad)
+            XCTAssertNotEqual(result.status, 0, "\(bad)")
+            XCTAssertTrue(result.stderr.contains(bad[0]), result.stderr)
+        }
+    }
+
     func testSampleErrors() throws {
         let model = try trainTiny(steps: 2)
         func expectFailure(_ arguments: [String], mentioning needle: String, file: StaticString = #filePath, line: UInt = #line) throws {

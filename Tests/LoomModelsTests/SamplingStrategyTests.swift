@@ -101,3 +101,45 @@ final class SamplingStrategyTests: XCTestCase {
         }
     }
 }
+
+/// `RepetitionControl` on known logits: Hugging Face's penalty rule and n-gram ban.
+final class RepetitionControlTests: XCTestCase {
+    func testPenaltyDividesPositiveAndMultipliesNegativeLogitsOfRecentSymbols() throws {
+        let control = try RepetitionControl(penalty: 2, window: 64)
+        var logits: [Float] = [2, -1, 0.5, 3]
+        control.adjust(&logits, history: [0, 1, 0][...])
+        XCTAssertEqual(logits, [1, -2, 0.5, 3], "each seen symbol once: 2/2, −1·2; unseen unchanged")
+        // Only the window counts: of [0, 1, 3] a window of 1 sees symbol 3 alone.
+        var windowed: [Float] = [2, -1, 0.5, 3]
+        try RepetitionControl(penalty: 2, window: 1).adjust(&windowed, history: [0, 1, 3][...])
+        XCTAssertEqual(windowed, [2, -1, 0.5, 1.5])
+        // The sampled distribution is softmax of the adjusted logits.
+        let p = try SamplingStrategy(temperature: 1).distribution(logits: logits)
+        let e = logits.map { exp(Double($0)) }, z = e.reduce(0, +)
+        for i in 0..<4 { XCTAssertEqual(Double(p[i]), e[i] / z, accuracy: 1e-6) }
+        var unchanged: [Float] = [2, -1]
+        RepetitionControl.none.adjust(&unchanged, history: [0, 1][...])
+        XCTAssertEqual(unchanged, [2, -1])
+    }
+
+    func testNoRepeatNgramBansCompletionsAndLiftsATotalBan() throws {
+        var logits: [Float] = [0, 0, 0, 0]
+        try RepetitionControl(noRepeatNgram: 2).adjust(&logits, history: [1, 2, 3, 1][...])
+        XCTAssertEqual(logits, [0, 0, -.infinity, 0], "1→2 happened, so after a 1 the 2 is banned")
+        let p = try SamplingStrategy(temperature: 1).distribution(logits: logits)
+        XCTAssertEqual(p, [1.0 / 3, 1.0 / 3, 0, 1.0 / 3])
+        var unigram: [Float] = [0, 0, 0]
+        try RepetitionControl(noRepeatNgram: 1).adjust(&unigram, history: [0, 2][...])
+        XCTAssertEqual(unigram, [-.infinity, 0, -.infinity])
+        var everything: [Float] = [0, 1]
+        try RepetitionControl(noRepeatNgram: 1).adjust(&everything, history: [0, 1][...])
+        XCTAssertEqual(everything, [0, 1], "banning every symbol would leave nothing to draw: no ban")
+    }
+
+    func testInvalidSettingsAreErrors() {
+        XCTAssertThrowsError(try RepetitionControl(penalty: 0))
+        XCTAssertThrowsError(try RepetitionControl(penalty: .nan))
+        XCTAssertThrowsError(try RepetitionControl(window: 0))
+        XCTAssertThrowsError(try RepetitionControl(noRepeatNgram: 0))
+    }
+}

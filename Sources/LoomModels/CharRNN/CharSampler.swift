@@ -84,6 +84,7 @@ public final class CharSampler {
     ///   unless `includeStop`); `onCharacter` then gets pieces of text once they cannot start a stop text.
     public func generate(prompt: String, length: Int, strategy: SamplingStrategy, count: Int = 1, seed: UInt64,
                          skipUnknown: Bool = false, record: Bool = true, stops: [String] = [], includeStop: Bool = false,
+                         repetition: RepetitionControl = .none,
                          onCharacter: (Int, String) -> Void = { _, _ in }) throws -> [CharSample] {
         try Self.checkSizes(length: length, count: count, record: record)
         let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
@@ -108,10 +109,17 @@ public final class CharSampler {
                 logProbabilities.reserveCapacity(length)
             }
             var matcher = StopMatcher(stops: stops, includeStop: includeStop)
+            // The symbols so far (prompt first), kept only as far back as the repetition rules look.
+            var history = repetition.isActive ? ids.suffix(repetition.historyNeeded).map { Int($0) } : []
             let matching = !stops.filter { !$0.isEmpty }.isEmpty
             for position in 0..<length {
                 let logits = position == 0 ? promptLogits : stepper.logits
-                let id = try Self.draw(logits: logits, strategy: strategy, rng: &rng, position: position)
+                let id = try Self.draw(logits: logits, strategy: strategy, rng: &rng, position: position,
+                                       repetition: repetition, history: history[...])
+                if repetition.isActive {
+                    history.append(id)
+                    if history.count > 2 * repetition.historyNeeded { history.removeFirst(history.count - repetition.historyNeeded) }
+                }
                 let symbol = vocabulary.symbols[id]
                 if record {
                     logProbabilities.append(Self.logProbability(of: id, logits: logits))
@@ -144,12 +152,17 @@ public final class CharSampler {
         return samples
     }
 
-    /// One character drawn from `logits`; NaN or infinite logits (damaged weights) are an error.
-    static func draw(logits: [Float], strategy: SamplingStrategy, rng: inout SeededGenerator, position: Int) throws -> Int {
+    /// One character drawn from `logits`, after `repetition` (given the symbols so far); NaN or infinite
+    /// logits (damaged weights) are an error.
+    static func draw(logits: [Float], strategy: SamplingStrategy, rng: inout SeededGenerator, position: Int,
+                     repetition: RepetitionControl = .none, history: ArraySlice<Int> = []) throws -> Int {
         guard logits.allSatisfy({ $0.isFinite }) else {
             throw ModelError.invalidData("the model's outputs became NaN or infinite at generated character \(position + 1); its weights are damaged or far too large to sample from")
         }
-        return strategy.sample(logits: logits, rng: &rng)
+        guard repetition.isActive else { return strategy.sample(logits: logits, rng: &rng) }
+        var adjusted = logits
+        repetition.adjust(&adjusted, history: history)
+        return strategy.sample(logits: adjusted, rng: &rng)
     }
 
     /// A generation of its own, ready to draw its first character: a stepper sharing this sampler's weights,

@@ -72,3 +72,74 @@ public struct SamplingStrategy: Equatable, Sendable {
         return lastNonZero
     }
 }
+
+/// Discourages repeats before a character is drawn, with Hugging Face transformers' semantics:
+///
+/// - `penalty` R (`--repetition-penalty`): the logit of every symbol among the last `window` symbols
+///   (prompt included) is divided by R when positive and multiplied by R when negative, so R > 1 makes
+///   repeats less likely and R = 1 changes nothing (transformers' `RepetitionPenaltyLogitsProcessor`, over a
+///   window because a character model repeats letters all the time).
+/// - `noRepeatNgram` n (`--no-repeat-ngram`): a symbol that would complete an n-gram already present in the
+///   text (prompt included; the last `ngramSearch` symbols) gets probability 0 (`NoRepeatNGramLogitsProcessor`).
+///   If that would ban every symbol, the ban is lifted for that step rather than leaving nothing to draw.
+public struct RepetitionControl: Equatable, Sendable {
+    public var penalty: Float
+    public var window: Int
+    public var noRepeatNgram: Int?
+    /// How far back n-grams are looked for.
+    public static let ngramSearch = 10_000
+
+    /// No control: the logits are used as they are.
+    public static let none = RepetitionControl(unchecked: 1, window: 64, noRepeatNgram: nil)
+
+    private init(unchecked penalty: Float, window: Int, noRepeatNgram: Int?) {
+        (self.penalty, self.window, self.noRepeatNgram) = (penalty, window, noRepeatNgram)
+    }
+
+    /// Validates: penalty finite and > 0, window 1…1,000,000, n-gram size 1…100.
+    public init(penalty: Float = 1, window: Int = 64, noRepeatNgram: Int? = nil) throws {
+        guard penalty.isFinite, penalty > 0 else {
+            throw ModelError.invalidOption("--repetition-penalty must be positive (1 = off, above 1 discourages repeats), got \(penalty)")
+        }
+        guard window >= 1 && window <= 1_000_000 else {
+            throw ModelError.invalidOption("--repetition-window must be between 1 and 1000000, got \(window)")
+        }
+        if let n = noRepeatNgram, n < 1 || n > 100 {
+            throw ModelError.invalidOption("--no-repeat-ngram must be between 1 and 100, got \(n)")
+        }
+        self.penalty = penalty
+        self.window = window
+        self.noRepeatNgram = noRepeatNgram
+    }
+
+    public var isActive: Bool { penalty != 1 || noRepeatNgram != nil }
+
+    /// Symbols of history that `adjust` may read: enough for both rules.
+    public var historyNeeded: Int { noRepeatNgram == nil ? window : max(window, Self.ngramSearch) }
+
+    /// Applies both rules to `logits` given the symbols so far (oldest first).
+    public func adjust(_ logits: inout [Float], history: ArraySlice<Int>) {
+        if penalty != 1 {
+            var seen = Set<Int>()
+            for id in history.suffix(window) where id < logits.count && seen.insert(id).inserted {
+                logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty
+            }
+        }
+        if let n = noRepeatNgram, history.count >= n - 1 {
+            let recent = history.suffix(Self.ngramSearch)
+            let prefix = Array(recent.suffix(n - 1))
+            var banned = Set<Int>()
+            let ids = Array(recent)
+            if ids.count >= n {
+                for start in 0...(ids.count - n) where ids[start..<(start + n - 1)].elementsEqual(prefix) {
+                    banned.insert(ids[start + n - 1])
+                }
+            }
+            let allowed = (0..<logits.count).filter { !banned.contains($0) && logits[$0] > -Float.infinity }
+            if !allowed.isEmpty {
+                for id in banned where id < logits.count { logits[id] = -Float.infinity }
+            }
+        }
+    }
+
+}
