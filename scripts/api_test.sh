@@ -20,20 +20,7 @@ venv=${LOOM_TEST_VENV:-.build/test-venv}
 "$venv/bin/pip" install -q --disable-pip-version-check 'schemathesis>=4,<5'
 
 # Start the server on a free port; always stop it.
-tmp=$(mktemp -d)
-LOOM_MODELS_DIR="$PWD/bundled" "$loom" serve --port 0 >"$tmp/stdout" 2>"$tmp/server.log" &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-port=""
-for _ in $(seq 600); do
-  port=$(sed -n 's|^loom serve: listening on http://[^:]*:\([0-9]*\).*|\1|p' "$tmp/stdout")
-  [ -n "$port" ] && break
-  kill -0 "$server" 2>/dev/null || { echo "FAIL: the server did not start"; cat "$tmp/server.log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "FAIL: the server printed no port within 60 s"; exit 1; }
-url="http://127.0.0.1:$port"
-echo "server: $url"
+. scripts/test_server.sh
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 "$venv/bin/schemathesis" run --help | grep -q response_headers_conformance && checks+=,response_headers_conformance

@@ -23,18 +23,6 @@ fi
 "$venv/bin/pip" install -q --disable-pip-version-check selenium
 
 # Start the server on a free port; always stop it.
-tmp=$(mktemp -d)
-LOOM_MODELS_DIR="$PWD/bundled" "$loom" serve --port 0 >"$tmp/stdout" 2>"$tmp/server.log" &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-port=""
-for _ in $(seq 600); do
-  port=$(sed -n 's|^loom serve: listening on http://[^:]*:\([0-9]*\).*|\1|p' "$tmp/stdout")
-  [ -n "$port" ] && break
-  kill -0 "$server" 2>/dev/null || { echo "FAIL: the server did not start"; cat "$tmp/server.log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "FAIL: the server printed no port within 60 s"; exit 1; }
-echo "server: http://127.0.0.1:$port"
+. scripts/test_server.sh
 
-"$venv/bin/python" scripts/browser_test.py "http://127.0.0.1:$port"
+"$venv/bin/python" scripts/browser_test.py "$url"
