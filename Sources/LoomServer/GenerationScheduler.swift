@@ -69,32 +69,27 @@ final class GenerationJob: @unchecked Sendable {
             if firstTurn { generation = try start(alone) }
             guard let generation else { return true }
             generation.usesTwoThreads = alone
-            var final = ""
-            defer { if !final.isEmpty { onChunk(final) } }
+            var piece = ""
             for _ in 0..<(firstTurn ? 1 : budget) {
                 guard let symbol = try generation.next() else { break }
-                final += matcher.append(symbol)
-                if matcher.stopped { return finish(.stop, sending: &final) }
+                piece += matcher.append(symbol)
+                if matcher.stopped { return finish(.stop, after: piece) }
             }
-            return generation.isFinished ? finish(.length, sending: &final) : false
+            if generation.isFinished { return finish(.length, after: piece) }
+            if !piece.isEmpty { onChunk(piece) }
+            return false
         } catch {
             onFinish(.failure(error))
             return true
         }
     }
 
-    /// Reports the outcome, after the final piece of text (sent first, then cleared).
-    private func finish(_ reason: StopReason, sending final: inout String) -> Bool {
-        if reason != .cancelled { final += matcher.finish() }
-        if !final.isEmpty { onChunk(final) }
-        final = ""
+    /// Sends the turn's last piece (with what the stop matcher held back, unless cancelled), then the outcome.
+    private func finish(_ reason: StopReason, after piece: String = "") -> Bool {
+        let last = reason == .cancelled ? piece : piece + matcher.finish()
+        if !last.isEmpty { onChunk(last) }
         onFinish(.success(GenerationOutcome(text: matcher.text, stopReason: reason)))
         return true
-    }
-
-    private func finish(_ reason: StopReason) -> Bool {
-        var nothing = ""
-        return finish(reason, sending: &nothing)
     }
 }
 
@@ -105,19 +100,15 @@ final class GenerationJob: @unchecked Sendable {
 final class GenerationScheduler: @unchecked Sendable {
     let maxActive: Int
     let chunkCharacters: Int
-    private let condition = NSCondition()
+    private let threads = ComputeThreads()
+    private var condition: NSCondition { threads.condition }
     private var queue: [GenerationJob] = []
     private var active = 0
-    private var closed = false
-    private var running = 0
 
     init(threads: Int, maxActive: Int, chunkCharacters: Int = 16) {
         self.maxActive = maxActive
         self.chunkCharacters = max(1, chunkCharacters)
-        running = max(1, threads)
-        for index in 0..<max(1, threads) {
-            startComputeThread(named: "loom-generate-\(index)") { [self] in self.serve() }
-        }
+        self.threads.start(count: max(1, threads), name: "loom-generate") { [self] _ in self.serve() }
     }
 
     /// Generations running or waiting for their turn.
@@ -129,7 +120,7 @@ final class GenerationScheduler: @unchecked Sendable {
     func submit(_ job: GenerationJob) throws {
         condition.lock()
         defer { condition.unlock() }
-        if closed { throw ServerBusy(message: "the server is shutting down") }
+        if threads.isClosed { throw ServerBusy(message: "the server is shutting down") }
         guard active < maxActive else {
             throw ServerBusy(message: "\(active) generations are running (at most \(maxActive)); retry shortly")
         }
@@ -140,18 +131,14 @@ final class GenerationScheduler: @unchecked Sendable {
 
     /// Lets running generations finish, refuses new ones, and returns when the threads have stopped.
     func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        while running > 0 { condition.wait() }
-        condition.unlock()
+        threads.close()
     }
 
     private func serve() {
         condition.lock()
         while true {
-            while queue.isEmpty && !closed { condition.wait() }
-            if queue.isEmpty && closed { break }
+            while queue.isEmpty && !threads.isClosed { condition.wait() }
+            if queue.isEmpty && threads.isClosed { break }
             let job = queue.removeFirst()
             let alone = active == 1
             condition.unlock()
@@ -159,8 +146,6 @@ final class GenerationScheduler: @unchecked Sendable {
             condition.lock()
             if finished { active -= 1 } else { queue.append(job) }
         }
-        running -= 1
-        condition.broadcast()
         condition.unlock()
     }
 }

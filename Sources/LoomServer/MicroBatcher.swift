@@ -41,12 +41,11 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
     }
 
     let settings: Settings
-    private let condition = NSCondition()
+    private let threads = ComputeThreads()
+    private var condition: NSCondition { threads.condition }
     private var pending: [Item] = []
     private var pendingStart = 0
     private var queuedTexts = 0
-    private var closed = false
-    private var running = 0
     private let onBatch: @Sendable (BatchReport) -> Void
 
     /// Starts one thread per element of `workers`; each runs its closure on whole batches (in order, one
@@ -55,11 +54,8 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
          onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) {
         self.settings = settings
         self.onBatch = onBatch
-        running = workers.count
-        for (index, work) in workers.enumerated() {
-            let box = WorkBox(work)
-            startComputeThread(named: "loom-\(name)-\(index)") { [self] in self.serve(box.work) }
-        }
+        let boxes = workers.map(WorkBox.init)
+        threads.start(count: workers.count, name: "loom-\(name)") { [self] index in self.serve(boxes[index].work) }
     }
 
     /// Texts waiting for a worker now.
@@ -74,7 +70,7 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             defer { condition.unlock() }
-            if closed {
+            if threads.isClosed {
                 continuation.resume(throwing: ServerBusy(message: "the server is shutting down"))
                 return
             }
@@ -90,11 +86,7 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
 
     /// Lets the workers finish what is queued, refuses new work, and returns when every worker has stopped.
     func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        while running > 0 { condition.wait() }
-        condition.unlock()
+        threads.close()
     }
 
     private var hasPending: Bool { pendingStart < pending.count }
@@ -103,11 +95,11 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
         var underLoad = false
         condition.lock()
         while true {
-            while !hasPending && !closed { condition.wait() }
-            if !hasPending && closed { break }
+            while !hasPending && !threads.isClosed { condition.wait() }
+            if !hasPending && threads.isClosed { break }
             if underLoad {
                 let until = pending[pendingStart].enqueued + settings.maxWait
-                while hasPending && queuedTexts < settings.maxBatch && !closed && Self.now() < until {
+                while hasPending && queuedTexts < settings.maxBatch && !threads.isClosed && Self.now() < until {
                     _ = condition.wait(until: Date(timeIntervalSinceNow: until - Self.now()))
                 }
                 if !hasPending { continue }
@@ -144,8 +136,6 @@ final class MicroBatcher<Output: Sendable>: @unchecked Sendable {
             underLoad = batch.count > 1
             condition.lock()
         }
-        running -= 1
-        condition.broadcast()
         condition.unlock()
     }
 

@@ -126,12 +126,10 @@ public struct RepetitionControl: Equatable, Sendable {
             }
         }
         if let n = noRepeatNgram, history.count >= n - 1 {
-            let recent = history.suffix(Self.ngramSearch)
-            let prefix = Array(recent.suffix(n - 1))
+            let ids = history.suffix(Self.ngramSearch), prefix = ids.suffix(n - 1)
             var banned = Set<Int>()
-            let ids = Array(recent)
             if ids.count >= n {
-                for start in 0...(ids.count - n) where ids[start..<(start + n - 1)].elementsEqual(prefix) {
+                for start in ids.startIndex...(ids.endIndex - n) where ids[start..<(start + n - 1)].elementsEqual(prefix) {
                     banned.insert(ids[start + n - 1])
                 }
             }
