@@ -83,6 +83,7 @@ struct SampleCommand: ParsableCommand {
     func validate() throws {
         if prompt == nil && promptFile == nil { throw ValidationError("give --prompt TEXT or --prompt-file FILE") }
         if prompt != nil && promptFile != nil { throw ValidationError("give either --prompt or --prompt-file, not both") }
+        if promptFile == "" { throw ValidationError("--prompt-file is empty (an unset shell variable?); give the file to read") }
         if stops.contains(where: \.isEmpty) { throw ValidationError("--stop takes a non-empty text") }
         if let long = stops.first(where: { $0.count > 1000 }) {
             throw ValidationError("--stop texts are at most 1000 characters; one has \(long.count)")

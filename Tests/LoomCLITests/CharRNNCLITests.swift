@@ -90,6 +90,7 @@ final class CharRNNCLITests: CLITestCase {
         XCTAssertEqual(try loom(["sample", "--length", "10"]).status, 64)
         XCTAssertEqual(try loom(["sample", "--prompt", "A", "--prompt-file", file]).status, 64)
         XCTAssertEqual(try loom(["sample", "--prompt", "A", "--stop", ""]).status, 64)
+        XCTAssertEqual(try loom(["sample", "--prompt-file", ""]).status, 64)
         let missing = try loom(["sample", "--prompt-file", "nope.txt"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("nope.txt"), missing.stderr)

@@ -111,7 +111,7 @@ public final class CharSampler {
             var matcher = StopMatcher(stops: stops, includeStop: includeStop)
             // The symbols so far (prompt first), kept only as far back as the repetition rules look.
             var history = repetition.isActive ? ids.suffix(repetition.historyNeeded).map { Int($0) } : []
-            let matching = !stops.filter { !$0.isEmpty }.isEmpty
+            let matching = matcher.isActive
             for position in 0..<length {
                 let logits = position == 0 ? promptLogits : stepper.logits
                 let id = try Self.draw(logits: logits, strategy: strategy, rng: &rng, position: position,

@@ -20,6 +20,9 @@ public struct StopMatcher: Sendable {
         self.includeStop = includeStop
     }
 
+    /// Whether there is any stop text to look for.
+    public var isActive: Bool { longest > 0 }
+
     /// The output so far (after a stop: up to the stop text, or through it with `includeStop`).
     public var text: String { String(characters) }
 
