@@ -1,39 +1,76 @@
 """Loads a Loom sentiment model folder in PyTorch and prints P(pos) for token lists read from stdin
 (a JSON list of token lists, as `loom tokenize --json` gives them). Shows that the safetensors weights
-use PyTorch's names and layouts: `load_state_dict` takes them unchanged.
+use PyTorch's names and layouts: `load_state_dict` takes them unchanged (attention pooling included:
+`attention.proj.weight`, `attention.proj.bias`, `attention.context`).
 
     python3 -c 'import json,subprocess; print(json.dumps([json.loads(subprocess.check_output(
         ["loom", "tokenize", "--json", "Not bad at all."]))["tokens"]]))' \
       | python scripts/load_in_pytorch.py models/imdb
-Needs: pip install torch safetensors
+Needs: pip install torch safetensors. `scripts/captum_check.py` imports `load` from here.
 """
 import json, sys, torch, torch.nn as nn
 from safetensors.torch import load_file
-d = sys.argv[1]
-cfg = json.load(open(f"{d}/config.json"))
-vocab = [l.rstrip("\n") for l in open(f"{d}/vocab.txt", encoding="utf-8")]
-Cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cfg["cell"]]
-class Sentiment(nn.Module):
-    def __init__(s):
+
+
+class AttentionPooling(nn.Module):
+    """Loom's additive attention (AttentionPooling.swift, A1–A4): α = softmax_t(vᵀ tanh(W h_t + b))."""
+    def __init__(s, features, size):
         super().__init__()
+        s.proj = nn.Linear(features, size)
+        s.context = nn.Parameter(torch.zeros(size))
+
+    def weights(s, out, mask=None):   # out [T, B, F], mask [T, B] (1 = real step) -> α [T, B]
+        scores = torch.tanh(s.proj(out)) @ s.context
+        if mask is not None: scores = scores.masked_fill(mask == 0, float("-inf"))
+        return torch.nan_to_num(torch.softmax(scores, 0))   # a sequence with no real step pools to zeros
+
+    def forward(s, out, mask=None):
+        return (s.weights(out, mask).unsqueeze(-1) * out).sum(0)
+
+
+class Sentiment(nn.Module):
+    def __init__(s, cfg):
+        super().__init__()
+        s.cfg = cfg
+        Cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cfg["cell"]]
+        features = cfg["hiddenSize"] * (2 if cfg["bidirectional"] else 1)
         s.embedding = nn.Embedding(cfg["vocabularySize"], cfg["embeddingSize"], padding_idx=0)
         setattr(s, cfg["cell"], Cell(cfg["embeddingSize"], cfg["hiddenSize"], cfg["layers"], bidirectional=cfg["bidirectional"]))
+        if cfg["pooling"] == "attention": s.attention = AttentionPooling(features, features)
         outputs = 1 if len(cfg["classes"]) == 2 else len(cfg["classes"])   # binary: one logit, as Loom stores it
-        s.fc = nn.Linear(cfg["hiddenSize"] * (2 if cfg["bidirectional"] else 1), outputs)
-    def forward(s, ids):
-        out, _ = getattr(s, cfg["cell"])(s.embedding(ids).unsqueeze(1))   # [T, 1, F]
+        s.fc = nn.Linear(features, outputs)
+
+    def logits_from_embedded(s, embedded):   # embedded [B, T, E] (batch first, for Captum) -> logits [B, outputs]
+        cfg = s.cfg
+        out, _ = getattr(s, cfg["cell"])(embedded.transpose(0, 1))   # [T, B, F]
         if cfg["pooling"] == "mean": pooled = out.mean(0)
         elif cfg["pooling"] == "max": pooled = out.max(0).values
+        elif cfg["pooling"] == "attention": pooled = s.attention(out)
         elif cfg["bidirectional"]:   # "last": each direction's final state — the reverse one ends at step 0
             H = cfg["hiddenSize"]; pooled = torch.cat([out[-1, :, :H], out[0, :, H:]], -1)
         else: pooled = out[-1]
-        logits = s.fc(pooled)[0]
+        return s.fc(pooled)
+
+    def forward(s, ids):
+        logits = s.logits_from_embedded(s.embedding(ids).unsqueeze(0))[0]
         # P(second class) for binary models (P(pos) for neg/pos), else every class's probability.
         return torch.sigmoid(logits).item() if logits.numel() == 1 else torch.softmax(logits, -1).tolist()
-m = Sentiment(); m.load_state_dict(load_file(f"{d}/model.safetensors")); m.eval()
-index = {t: i for i, t in enumerate(vocab)}
-for tokens in json.load(sys.stdin):
-    ids = torch.tensor([index.get(t, 1) for t in tokens])
-    with torch.no_grad():
-        p = m(ids)
-        print(f"{p:.6f}" if isinstance(p, float) else json.dumps([round(x, 6) for x in p]))
+
+
+def load(folder):
+    """The model (eval mode), its config and its vocabulary (token -> id)."""
+    cfg = json.load(open(f"{folder}/config.json"))
+    vocab = [l.rstrip("\n") for l in open(f"{folder}/vocab.txt", encoding="utf-8")]
+    model = Sentiment(cfg)
+    model.load_state_dict(load_file(f"{folder}/model.safetensors"))
+    model.eval()
+    return model, cfg, {t: i for i, t in enumerate(vocab)}
+
+
+if __name__ == "__main__":
+    m, cfg, index = load(sys.argv[1])
+    for tokens in json.load(sys.stdin):
+        ids = torch.tensor([index.get(t, 1) for t in tokens])
+        with torch.no_grad():
+            p = m(ids)
+            print(f"{p:.6f}" if isinstance(p, float) else json.dumps([round(x, 6) for x in p]))

@@ -501,6 +501,38 @@ int32_t loom_wordtok_run(LoomWordTokenizer *t, const char *utf8, int32_t n, int3
     return count;
 }
 
+int32_t loom_wordtok_normalize(LoomWordTokenizer *t, const char *utf8, int32_t n, int32_t *status) {
+    UErrorCode error = U_ZERO_ERROR;
+    *status = 0;
+    if (!grow((void **)&t->source, &t->sourceCapacity, n + 1, sizeof(UChar)) ||
+        !grow((void **)&t->bytes, &t->bytesCapacity, 16, 1) ||
+        !grow((void **)&t->spans, &t->spansCapacity, 16, sizeof(int32_t))) {
+        *status = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    uint32_t flags = t->flags;
+    t->flags &= ~(uint32_t)LOOM_WT_STRIP_MARKUP;
+    int nonASCII = 0, zwj = 0;
+    int32_t length = decode_utf8(t, (const uint8_t *)utf8, n, &nonASCII, &zwj);
+    t->flags = flags;
+    int32_t normalized = normalize_region(t, 0, length, zwj, &error);
+    if (normalized < 0) {
+        *status = (int32_t)error;
+        return -1;
+    }
+    int32_t byteLength = 0, count = 0;
+    if (normalized > 0 && !append_token(t, t->normalized, 0, normalized, &byteLength, &count)) {
+        *status = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    return byteLength;
+}
+
+int32_t loom_markup_length(const uint8_t *utf8, int32_t offset, int32_t length) {
+    if (offset < 0 || offset >= length || utf8[offset] != '<') return 0;
+    return markup_length(utf8, offset, length);
+}
+
 int32_t loom_wordtok_count(LoomWordTokenizer *t, const char *utf8, int32_t n, LoomTokenTable *table, int32_t *status) {
     int32_t count = loom_wordtok_run(t, utf8, n, status);
     if (count > 0 && !loom_table_count_spans(table, t->bytes, t->spans, count)) {

@@ -9,6 +9,9 @@ public enum Pooling: String, Codable, CaseIterable, Sendable {
     case mean
     /// The element-wise maximum over real steps.
     case max
+    /// A learned weighted average over real steps (`AttentionPooling`; it has parameters, so it is not one of
+    /// `TemporalPooling`'s kinds).
+    case attention
 }
 
 /// Pooling over time of time-major recurrent outputs [T, B, F], F = H·directions, where the first
@@ -30,6 +33,7 @@ public struct TemporalPooling {
 
     public init(_ kind: Pooling, directions: Int = 1) {
         precondition(directions == 1 || directions == 2, "directions must be 1 or 2")
+        precondition(kind != .attention, "attention pooling has parameters: use AttentionPooling")
         self.kind = kind
         self.directions = directions
     }
@@ -95,6 +99,8 @@ public struct TemporalPooling {
                     }
                 }
             }}}
+        case .attention:
+            preconditionFailure("attention pooling has parameters: use AttentionPooling")
         }
         return Tensor(shape: [b, f], data: pooled)
     }
@@ -123,6 +129,8 @@ public struct TemporalPooling {
                     for j in 0..<f { target[j] = w * source[j] }
                 }
             }}}
+        case .attention:
+            preconditionFailure("attention pooling has parameters: use AttentionPooling")
         }
         return Tensor(shape: [t, b, f], data: dx)
     }

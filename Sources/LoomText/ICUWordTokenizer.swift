@@ -66,6 +66,18 @@ final class ICUWordTokenizer {
         }
     }
 
+    /// `utf8` normalized as the tokenizer normalizes text before word breaking (without markup stripping);
+    /// empty if ICU fails.
+    func normalize(utf8: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard !utf8.isEmpty, utf8.count < Self.chunkLimit else { return [] }
+        var status: Int32 = 0
+        let length = utf8.baseAddress!.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
+            loom_wordtok_normalize(handle, chars, Int32(utf8.count), &status)
+        }
+        guard length > 0, let bytes = loom_wordtok_bytes(handle) else { return [] }
+        return Array(UnsafeBufferPointer(start: bytes, count: Int(length)))
+    }
+
     /// Most bytes handed to C at once, so that every buffer size fits its Int32 lengths.
     static let chunkLimit = 1 << 24
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoomModels
+import LoomSystem
 import LoomText
 
 /// `loom classify`: label reviews with a trained sentiment model.
@@ -15,12 +16,17 @@ struct ClassifyCommand: ParsableCommand {
 
         Without --model the bundled IMDB model (imdb-sentiment) answers.
 
+        --explain shows which words made the verdict: each review is printed with its words shaded green (for the class) or red (against it) in a terminal (plain, with the strongest words listed, when output is not a terminal or NO_COLOR is set), as JSON with --json (tokens, their offsets in the review in Unicode code points, attributions), or as an HTML page with --html FILE. Methods: ig (integrated gradients from the all-padding baseline, in logit units, summing to the logit difference; default; the steps are doubled until the completeness gap is under 1%, unless --steps is given), occlusion (the drop in the class probability when the word is left out) and attention (the weights of a model trained with --pooling attention). --target explains another class than the predicted one.
+
         Examples:
           loom classify "A wonderful, moving film."
           loom classify "Loved it." "Dull and far too long." "Not bad at all."
           loom classify --model models/reviews "Not bad at all, I loved the ending."
           loom classify --model models/reviews --file reviews.txt --json
           cat reviews.txt | loom classify --model models/reviews
+          loom classify --explain "Not bad at all, I loved the ending."
+          loom classify --explain occlusion --json "Dull, far too long."
+          loom classify --explain --html report.html --file reviews.txt
         """
     )
 
@@ -42,7 +48,30 @@ struct ClassifyCommand: ParsableCommand {
     @Flag(help: "Print JSON lines: {\"line\", \"label\", \"probability\", \"probabilities\"}.")
     var json = false
 
+    @Option(help: ArgumentHelp("Explain each verdict word by word: ig (integrated gradients, the default when --explain is given alone), occlusion or attention.", valueName: "method"))
+    var explain: AttributionMethod?
+
+    @Option(help: ArgumentHelp("With --explain: the class to explain (default: the predicted one).", valueName: "class"))
+    var target: String?
+
+    @Option(help: ArgumentHelp("With --explain ig: integration steps, exactly (default: 32, doubled up to 512 until the completeness gap is under 1%).", valueName: "n"))
+    var steps: Int?
+
+    @Option(help: ArgumentHelp("With --explain: also write the explanations as a self-contained HTML page.", valueName: "file"))
+    var html: String?
+
     func validate() throws {
+        if explain == nil {
+            if target != nil { throw ValidationError("--target needs --explain") }
+            if steps != nil { throw ValidationError("--steps needs --explain") }
+            if html != nil { throw ValidationError("--html needs --explain") }
+        }
+        if let steps, !ExplanationOptions.stepsRange.contains(steps) {
+            throw ValidationError("--steps must be between \(ExplanationOptions.stepsRange.lowerBound) and \(ExplanationOptions.stepsRange.upperBound), got \(steps)")
+        }
+        if steps != nil, explain != .integratedGradients {
+            throw ValidationError("--steps applies to --explain ig only")
+        }
         if !texts.isEmpty && file != nil { throw ValidationError("give either TEXT arguments or --file, not both") }
         if let empty = texts.firstIndex(where: { $0.allSatisfy(\.isWhitespace) }) {
             throw ValidationError(texts.count == 1 ? "the review text is empty" : "review argument \(empty + 1) is empty")
@@ -52,12 +81,29 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let classifier = try SentimentClassifier(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultSentiment))
-            let writer = PredictionWriter(classes: classifier.configuration.classes, json: json)
+            let modelFolder = try BundledModels.resolve(model, defaultName: BundledModels.defaultSentiment)
+            let classifier = try SentimentClassifier(directory: modelFolder)
+            let respond: ([(Int, String)], Bool) throws -> Void
+            let finish: () throws -> Void
+            if let explain {
+                let writer = try ExplanationWriter(
+                    explainer: SentimentExplainer(classifier: classifier),
+                    options: ExplanationOptions(method: explain, target: target, steps: steps ?? 32, adaptiveSteps: steps == nil),
+                    json: json, html: html.map { try Self.checkedReportPath($0, inputs: [modelFolder] + (file.map { [URL(commandLinePath: $0)] } ?? [])) },
+                    modelName: model)
+                respond = { reviews, _ in try writer.write(reviews) }
+                finish = { try writer.finish() }
+            } else {
+                let writer = PredictionWriter(classes: classifier.configuration.classes, json: json)
+                respond = { reviews, single in
+                    writer.write(reviews, predictions: classifier.classify(reviews.map(\.1), batchSize: batchSize), single: single)
+                    writer.flush()
+                }
+                finish = {}
+            }
             if !texts.isEmpty {
-                writer.write(Array(zip(1..., texts)), predictions: classifier.classify(texts, batchSize: batchSize),
-                             single: texts.count == 1)
-                writer.flush()
+                try respond(Array(zip(1..., texts)), texts.count == 1)
+                try finish()
                 return
             }
             let source: String
@@ -98,13 +144,11 @@ struct ClassifyCommand: ParsableCommand {
                 }
                 let batch = held + reviews
                 held = []
-                writer.write(batch, predictions: classifier.classify(batch.map(\.1), batchSize: batchSize), single: false)
-                writer.flush()
+                try respond(batch, false)
                 classified += batch.count
             }
             if !held.isEmpty {
-                writer.write(held, predictions: classifier.classify(held.map(\.1), batchSize: batchSize), single: true)
-                writer.flush()
+                try respond(held, true)
                 classified += 1
             }
             if stream.replacements > 0 {
@@ -114,7 +158,22 @@ struct ClassifyCommand: ParsableCommand {
                 Stderr.write("note: skipped \(blank) blank line\(blank == 1 ? "" : "s") (the first is \(source):\(firstBlank))\n")
             }
             guard classified > 0 else { throw ModelError.invalidData("\(source): no reviews to classify (the input is empty or blank)") }
+            try finish()
         }
+    }
+
+    /// The --html path, checked before any work: not a folder, an input, the current folder and such
+    /// (`OutputCheck`), and an existing file there must be an earlier Loom report.
+    static func checkedReportPath(_ path: String, inputs: [URL]) throws -> URL {
+        let url = try OutputCheck.url(forPath: path, option: "--html")
+        try OutputCheck(kind: nil, inputs: inputs).check(url)
+        if FileManager.default.fileExists(atPath: url.path) {
+            let head = (try? FolderSnapshot.readFile(url, limit: 1 << 26, regularOnly: true)).map { String(decoding: $0.prefix(4096), as: UTF8.self) }
+            guard let head, head.contains("content=\"\(ExplanationReport.htmlGenerator)\"") else {
+                throw ModelError.refusedOutput(url, reason: "a file that is not a Loom explanation report is there; choose another --html file")
+            }
+        }
+        return url
     }
 
     /// Opens `url` for reading: regular files, FIFOs, /dev/stdin and process substitutions alike.
@@ -170,5 +229,70 @@ final class PredictionWriter {
         guard !output.isEmpty else { return }
         FileHandle.standardOutput.write(Data(output.utf8))
         output = ""
+    }
+}
+
+extension AttributionMethod: ExpressibleByArgument {}
+
+/// Prints explanations (terminal shading, plain text or JSON lines) and collects them for --html.
+final class ExplanationWriter {
+    let explainer: SentimentExplainer
+    let options: ExplanationOptions
+    let json: Bool
+    let html: URL?
+    let modelName: String
+    /// Shade words with ANSI colours: stdout is a terminal and NO_COLOR is not set (no-color.org).
+    let colour: Bool
+    private var reports: [(text: String, explanation: Explanation)] = []
+
+    init(explainer: SentimentExplainer, options: ExplanationOptions, json: Bool, html: URL?, modelName: String) throws {
+        self.explainer = explainer
+        self.options = options
+        self.json = json
+        self.html = html
+        self.modelName = modelName
+        let noColour = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        colour = isatty(STDOUT_FILENO) != 0 && !noColour
+    }
+
+    private struct Line: Encodable {
+        var line: Int
+        var label: String
+        var probability: Float
+        var probabilities: [String: Float]
+        var explanation: Explanation
+    }
+
+    /// Explains and prints each review at once (a review with no tokens is an error naming its line).
+    func write(_ reviews: [(Int, String)]) throws {
+        let classes = explainer.classifier.configuration.classes
+        for (line, text) in reviews {
+            let explanation: Explanation
+            do {
+                explanation = try explainer.explain(text, options: options)
+            } catch ModelError.invalidData(let reason) where reviews.count > 1 || line > 1 {
+                throw ModelError.invalidData("line \(line): \(reason)")
+            }
+            if html != nil { reports.append((text, explanation)) }
+            if json {
+                let record = Line(line: line, label: explanation.prediction.label, probability: explanation.prediction.probability,
+                                  probabilities: Dictionary(uniqueKeysWithValues: zip(classes, explanation.prediction.probabilities)),
+                                  explanation: explanation)
+                print(try JSONOutput.line(record))
+            } else {
+                var output = ExplanationReport.summary(explanation) + "\n"
+                if colour { output += ExplanationReport.terminal(text: text, explanation: explanation) + "\n" }
+                output += ExplanationReport.topTokens(explanation).map { "  " + $0 }.joined(separator: "\n") + "\n"
+                print(output, terminator: reviews.count > 1 || line > 1 ? "\n" : "")
+            }
+            fflush(stdout)
+        }
+    }
+
+    /// Writes the HTML report, atomically, when --html was given.
+    func finish() throws {
+        guard let html else { return }
+        try AtomicFile.write(ExplanationReport.html(reports, modelName: modelName), to: html)
+        Stderr.write("wrote \(reports.count) explanation\(reports.count == 1 ? "" : "s") to \(html.path)\n")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoomModels
 import LoomTensor
 
 /// The `loom` command: sentiment classification and character-level text generation.
@@ -45,7 +46,31 @@ struct Loom: ParsableCommand {
     /// `Machine.retainFreedMemory`): training steps, evaluation and file-mode batches reuse their buffers.
     static func main() {
         Machine.retainFreedMemory()
-        main(nil)
+        main(Self.defaultingOptionalValues(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Options whose value may be left out, and the value then meant: `--explain` alone is `--explain ig`.
+    /// (ArgumentParser has no optional-value options.) `--explain=METHOD` and `--explain METHOD` pass as
+    /// they are; anything after `--` is left alone.
+    static let optionalValueDefaults = ["--explain": (values: AttributionMethod.allCases.map(\.rawValue), default: "ig")]
+
+    static func defaultingOptionalValues(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            result.append(argument)
+            if argument == "--" {
+                result.append(contentsOf: arguments[(index + 1)...])
+                break
+            }
+            if let option = optionalValueDefaults[argument] {
+                let next = index + 1 < arguments.count ? arguments[index + 1] : nil
+                if next.map({ !option.values.contains($0) }) ?? true { result.append(option.default) }
+            }
+            index += 1
+        }
+        return result
     }
 
     static var versionText: String {

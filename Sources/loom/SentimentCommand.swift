@@ -71,7 +71,7 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(help: "Hidden units per direction. (default: 128; 32 below 5,000 reviews)")
     var hidden: Int?
 
-    @Option(help: "Pooling over time: mean, max or last.")
+    @Option(help: "Pooling over time: mean, max, last, or attention (learned weights, which `loom classify --explain attention` shows).")
     var pooling: Pooling = .max
 
     @Option(help: "Weight initialisation: pytorch (uniform ±1/√H) or keras (Glorot input, orthogonal recurrent, forget bias 1).")

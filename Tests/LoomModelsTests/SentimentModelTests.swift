@@ -10,7 +10,8 @@ final class SentimentModelTests: XCTestCase {
     /// this catches wiring mistakes (time-major layout, reshapes, masks, name prefixes).
     func testWholeModelGradientsMatchFiniteDifferences() throws {
         for (cell, pooling, bidirectional, classes) in [(CellKind.lstm, Pooling.mean, false, 2), (.gru, .mean, true, 3), (.gru, .max, false, 2), (.lstm, .max, false, 2),
-                                                       (.rnn, .last, false, 2), (.lstm, .last, true, 3)] {
+                                                       (.rnn, .last, false, 2), (.lstm, .last, true, 3),
+                                                       (.lstm, .attention, true, 2), (.gru, .attention, false, 3)] {
             var configuration = SentimentConfiguration(classes: (0..<classes).map { "c\($0)" }, vocabularySize: 9)
             configuration.cell = cell
             configuration.pooling = pooling

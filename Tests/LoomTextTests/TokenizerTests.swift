@@ -119,3 +119,33 @@ final class TokenizerOptionsCodingTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(TokenizerOptions.self, from: Data("{}".utf8)), TokenizerOptions())
     }
 }
+
+/// `Tokenizer.tokenSpans`: every token is traced back to the characters it came from.
+final class TokenSpanTests: XCTestCase {
+    func testSpansCoverTheCharactersEachTokenCameFrom() throws {
+        for keepPunctuation in [false, true] {
+            let tokenizer = try Tokenizer(options: TokenizerOptions(keepPunctuation: keepPunctuation))
+            for text in ["Not BAD at all, I loved it!", "I didn’t like it.<br /><br />The END 10/10",
+                         "ﬁne Straße İstanbul ＡＢＣ café", "👩‍💻 coding 👍🏽 🇫🇷 fun", "東京で映画を見ました。 great",
+                         "a<b>bold</b> move", "e\u{301}te\u{301} déjà vu", "", "   ", "x"] {
+                let spans = tokenizer.tokenSpans(in: text)
+                XCTAssertEqual(spans.map(\.token), tokenizer.tokenize(text), text)
+                let scalars = Array(text.unicodeScalars)
+                var previousEnd = 0
+                for span in spans {
+                    guard let range = span.range, let offsets = span.scalarOffsets else {
+                        XCTFail("\(text): \(span.token) not traced")
+                        continue
+                    }
+                    // The original characters tokenize to exactly this token.
+                    XCTAssertEqual(tokenizer.tokenize(String(text[range])), [span.token], "\(text): \(span.token)")
+                    var view = String.UnicodeScalarView()
+                    view.append(contentsOf: scalars[offsets])
+                    XCTAssertEqual(String(view), String(text[range]))
+                    XCTAssertGreaterThanOrEqual(offsets.lowerBound, previousEnd)
+                    previousEnd = offsets.upperBound
+                }
+            }
+        }
+    }
+}

@@ -52,6 +52,17 @@ const uint8_t *loom_wordtok_bytes(const LoomWordTokenizer *tokenizer);
 /// `loom_wordtok_bytes`.
 const int32_t *loom_wordtok_spans(const LoomWordTokenizer *tokenizer);
 
+/// The text `utf8` (`length` bytes) as the tokenizer normalizes it before word breaking —
+/// typographic apostrophe read as "'", NFKC (case-folded with LOOM_WT_CASEFOLD), emoji ZWJ
+/// sequences kept — but without markup stripping, as UTF-8. Returns its byte length, or -1
+/// on an ICU failure (code in `*status`); the bytes are in `loom_wordtok_bytes` until the
+/// next call. Used to map tokens back to where they came from in the original text.
+int32_t loom_wordtok_normalize(LoomWordTokenizer *tokenizer, const char *utf8, int32_t length, int32_t *status);
+
+/// Length in bytes of the markup tag that starts at `utf8[offset]` as the tokenizer's
+/// markup stripping sees it, or 0 when none starts there.
+int32_t loom_markup_length(const uint8_t *utf8, int32_t offset, int32_t length);
+
 /// Opaque grapheme cluster breaker: one ICU character break iterator plus a buffer.
 /// Not thread-safe: use one per thread.
 typedef struct LoomGraphemeBreaker LoomGraphemeBreaker;

@@ -108,6 +108,14 @@ public final class SentimentClassifier {
         return results
     }
 
+    /// The attention weights of one encoded sequence, one per id, summing to 1; nil when the model does not
+    /// pool with attention.
+    public func attentionWeights(encoded ids: [Int32]) -> [Float]? {
+        guard !ids.isEmpty else { return [] }
+        let batch = PaddedBatch(sequences: [ids], maxLength: configuration.maxLength)
+        return model.infer(batch, using: inference).attention?.data
+    }
+
     /// Quality of the model on labelled examples.
     public func evaluate(_ examples: [LabelledText], batchSize: Int = 256) throws -> ClassificationMetrics {
         let truth = try SentimentData.labelIndices(examples, classes: configuration.classes)

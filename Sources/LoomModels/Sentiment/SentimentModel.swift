@@ -8,7 +8,9 @@ public final class SentimentModel {
     public let configuration: SentimentConfiguration
     let embedding: Embedding
     let recurrent: RecurrentNetwork
-    var pooling: TemporalPooling
+    /// The pooling over time: a fixed rule, or learned attention (exactly one is set).
+    var pooling: TemporalPooling?
+    let attention: AttentionPooling?
     var dropout: Dropout
     var embeddingDropout: Dropout
     let classifier: Dense
@@ -26,7 +28,14 @@ public final class SentimentModel {
                               paddingIndex: 0, randomize: randomize, rng: &rng)
         recurrent = RecurrentNetwork(configuration.recurrent, initialization: configuration.initialization, rng: &rng)
         let directions = configuration.bidirectional ? 2 : 1
-        pooling = TemporalPooling(configuration.pooling, directions: directions)
+        if configuration.pooling == .attention {
+            pooling = nil
+            attention = AttentionPooling(featureSize: configuration.hiddenSize * directions,
+                                         attentionSize: configuration.hiddenSize * directions, rng: &rng)
+        } else {
+            pooling = TemporalPooling(configuration.pooling, directions: directions)
+            attention = nil
+        }
         dropout = Dropout(rate: configuration.dropout)
         embeddingDropout = Dropout(rate: configuration.embeddingDropout)
         classifier = Dense(inputSize: configuration.hiddenSize * directions, outputSize: configuration.outputSize,
@@ -34,7 +43,7 @@ public final class SentimentModel {
         for parameter in embedding.parameters { parameter.name = "embedding." + parameter.name }
         for parameter in recurrent.parameters { parameter.name = configuration.cell.rawValue + "." + parameter.name }
         for parameter in classifier.parameters { parameter.name = "fc." + parameter.name }
-        parameters = embedding.parameters + recurrent.parameters + classifier.parameters
+        parameters = embedding.parameters + recurrent.parameters + (attention?.parameters ?? []) + classifier.parameters
     }
 
     /// Logits for a batch of padded id sequences.
@@ -43,11 +52,21 @@ public final class SentimentModel {
     ///   - training: enables dropout and caches what `backward` needs.
     /// - Returns: [batch, outputSize] logits.
     public func forward(_ batch: PaddedBatch, training: Bool, rng: inout SeededGenerator) -> Tensor {
-        lastShape = (batch.steps, batch.batchSize)
         let embedded = embeddingDropout.forward(embedding.forward(batch.timeMajorIDs), training: training, rng: &rng)
             .reshaped([batch.steps, batch.batchSize, configuration.embeddingSize])
-        let (outputs, _) = recurrent.forward(embedded, mask: batch.mask, initialState: nil, training: training, rng: &rng)
-        let pooled = pooling.forward(outputs, mask: batch.mask)
+        return forward(embedded: embedded, mask: batch.mask, training: training, rng: &rng)
+    }
+
+    /// The embedding rows of `ids`, [ids.count, embeddingSize] (no dropout, nothing cached).
+    public func embed(_ ids: [Int32]) -> Tensor { embedding.apply(ids) }
+
+    /// Logits for already-embedded input, time-major [T, B, embeddingSize] with mask [T, B]: everything
+    /// after the embedding lookup, so integrated gradients can feed points between a baseline and the
+    /// review's embeddings. Caches what `backwardToEmbedded` needs.
+    public func forward(embedded: Tensor, mask: Tensor, training: Bool, rng: inout SeededGenerator) -> Tensor {
+        lastShape = (embedded.shape[0], embedded.shape[1])
+        let (outputs, _) = recurrent.forward(embedded, mask: mask, initialState: nil, training: training, rng: &rng)
+        let pooled = attention?.forward(outputs, mask: mask).pooled ?? pooling!.forward(outputs, mask: mask)
         let dropped = dropout.forward(pooled, training: training, rng: &rng)
         return classifier.forward(dropped)
     }
@@ -55,11 +74,20 @@ public final class SentimentModel {
     /// Logits for inference only (no dropout, no backward caches), the recurrent part run by `inference`,
     /// which must wrap this model's `recurrent` network.
     public func inferLogits(_ batch: PaddedBatch, using inference: RecurrentInference) -> Tensor {
+        infer(batch, using: inference).logits
+    }
+
+    /// Logits and, for attention pooling, the attention weights [steps, batch] (nil otherwise); see `inferLogits`.
+    public func infer(_ batch: PaddedBatch, using inference: RecurrentInference) -> (logits: Tensor, attention: Tensor?) {
         precondition(inference.network === recurrent, "inference engine of another model")
         let outputs = inference.outputs(tokens: batch.timeMajorIDs, steps: batch.steps, batch: batch.batchSize,
                                         mask: batch.mask, embedding: embedding.weight.value)
-        var pooling = self.pooling
-        return classifier.apply(pooling.forward(outputs, mask: batch.mask))
+        if let attention {
+            let (pooled, weights) = attention.apply(outputs, mask: batch.mask)
+            return (classifier.apply(pooled), weights)
+        }
+        var pooling = self.pooling!
+        return (classifier.apply(pooling.forward(outputs, mask: batch.mask)), nil)
     }
 
     /// A forward-only engine for this model's recurrent layers; see `RecurrentInference`.
@@ -72,11 +100,18 @@ public final class SentimentModel {
     /// Back-propagates the loss gradient with respect to the last `forward`'s logits, accumulating
     /// into every parameter's `grad`.
     public func backward(_ gradLogits: Tensor) {
-        let gradPooled = dropout.backward(classifier.backward(gradLogits))
-        let gradOutputs = pooling.backward(gradPooled)
-        let gradEmbedded = recurrent.backward(gradOutput: gradOutputs, gradFinal: nil)
+        let gradEmbedded = backwardToEmbedded(gradLogits)
         embedding.backward(embeddingDropout.backward(
             gradEmbedded.reshaped([lastShape.steps * lastShape.batch, configuration.embeddingSize])))
+    }
+
+    /// Back-propagates from the logits to the embedded input of the last `forward`: returns dL/d(embedded),
+    /// [T, B, embeddingSize] (before embedding dropout). Parameter gradients below the embedding are
+    /// accumulated as in `backward`.
+    public func backwardToEmbedded(_ gradLogits: Tensor) -> Tensor {
+        let gradPooled = dropout.backward(classifier.backward(gradLogits))
+        let gradOutputs = attention?.backward(gradPooled) ?? pooling!.backward(gradPooled)
+        return recurrent.backward(gradOutput: gradOutputs, gradFinal: nil)
     }
 
     /// Class probabilities, [batch][classes], for logits from `forward`.

@@ -1,0 +1,76 @@
+"""Checks Loom's integrated gradients against Captum's on the same model, baseline and steps.
+
+For each review, `loom classify --explain ig --steps N --json` gives Loom's per-token attributions; the
+model folder is rebuilt in PyTorch (scripts/load_in_pytorch.py, in float64) and Captum's
+`IntegratedGradients` (method "gausslegendre", Captum's default, which Loom's rule reproduces) attributes
+the same target score — the logit for a softmax model; z for the positive class and −z for the negative
+one of a one-logit model — from the all-zero embedding baseline, summed over the embedding dimension.
+
+    python scripts/captum_check.py --loom .build/release/loom --model bundled/imdb-sentiment \
+        --reviews ../shared/datasets/imdb/test.tsv --count 5
+
+Prints one line per review and the worst max|Loom − Captum| / max|Captum|; exits 1 above --tolerance.
+Needs: pip install torch captum safetensors.
+"""
+import argparse, json, os, subprocess, sys
+import torch
+from captum.attr import IntegratedGradients
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from load_in_pytorch import load  # noqa: E402
+
+DEFAULT_REVIEWS = [
+    "Not bad at all, I loved the ending. The acting was dreadful though.",
+    "A wonderful, moving film with a brilliant cast.",
+    "Dull, far too long, and the plot makes no sense.",
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--loom", default=".build/release/loom")
+    parser.add_argument("--model", default="bundled/imdb-sentiment")
+    parser.add_argument("--reviews", help="a label<TAB>text file; default: three short reviews")
+    parser.add_argument("--count", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=32)
+    parser.add_argument("--tolerance", type=float, default=1e-3)
+    args = parser.parse_args()
+
+    reviews = DEFAULT_REVIEWS
+    if args.reviews:
+        with open(args.reviews, encoding="utf-8") as f:
+            reviews = [line.rstrip("\n").split("\t", 1)[-1] for _, line in zip(range(args.count), f)]
+    model, cfg, _ = load(args.model)
+    model = model.double()
+    classes = cfg["classes"]
+    worst = 0.0
+    for number, text in enumerate(reviews, 1):
+        out = subprocess.run([args.loom, "classify", "--model", args.model, "--explain", "ig", "--steps",
+                              str(args.steps), "--json", "--", text], check=True, capture_output=True, text=True)
+        record = json.loads(out.stdout.splitlines()[0])["explanation"]
+        ids = torch.tensor([t["id"] for t in record["tokens"]])
+        ours = torch.tensor([t["attribution"] for t in record["tokens"]], dtype=torch.float64)
+        target = classes.index(record["target"])
+        sign = -1.0 if len(classes) == 2 and target == 0 else 1.0
+        column = 0 if len(classes) == 2 else target
+
+        def score(embedded):
+            return sign * model.logits_from_embedded(embedded)[:, column]
+
+        embedded = model.embedding(ids).unsqueeze(0).detach()
+        ig = IntegratedGradients(score)
+        attributions, delta = ig.attribute(embedded, baselines=torch.zeros_like(embedded), n_steps=args.steps,
+                                           method="gausslegendre", return_convergence_delta=True)
+        theirs = attributions.sum(-1)[0].detach()
+        scale = theirs.abs().max().item()
+        error = (ours - theirs).abs().max().item() / scale
+        worst = max(worst, error)
+        print(f"review {number}: {len(ids)} tokens, target {record['target']}, max|Loom-Captum|/max|Captum| = {error:.2e}, "
+              f"Captum delta {delta.item():.2e}, Loom gap {record['completenessGap']:.2e}")
+    print(f"worst relative difference {worst:.2e} (tolerance {args.tolerance:g}) over {len(reviews)} reviews, "
+          f"{args.steps} steps, torch {torch.__version__}")
+    sys.exit(0 if worst <= args.tolerance else 1)
+
+
+if __name__ == "__main__":
+    main()
