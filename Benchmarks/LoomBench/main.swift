@@ -12,6 +12,7 @@ let parts: [String: ([String]) throws -> Void] = [
     "recurrent": runRecurrentBenchmark,
     "inference": runInferenceBenchmark,
     "sample": runSamplingBenchmark,
+    "explain": runExplainBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

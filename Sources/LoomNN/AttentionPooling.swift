@@ -111,8 +111,9 @@ public final class AttentionPooling {
         return (Tensor(shape: [B, F], data: pooled), Tensor(shape: [T, B], data: alpha), u)
     }
 
-    /// Given ∂L/∂pooled [B, F]: accumulates the parameters' gradients and returns ∂L/∂outputs [T, B, F] (B1–B6).
-    public func backward(_ gradPooled: Tensor) -> Tensor {
+    /// Given ∂L/∂pooled [B, F]: accumulates the parameters' gradients (unless `parameterGradients` is false)
+    /// and returns ∂L/∂outputs [T, B, F] (B1–B6).
+    public func backward(_ gradPooled: Tensor, parameterGradients: Bool = true) -> Tensor {
         let T = cachedOutputs.shape[0], B = cachedOutputs.shape[1], F = featureSize, A = attentionSize
         precondition(gradPooled.count == B * F, "AttentionPooling.backward: gradient \(gradPooled.shape) is not [\(B), \(F)]")
         let g = gradPooled.data, h = cachedOutputs.data, alpha = cachedAlpha, u = cachedU
@@ -135,14 +136,14 @@ public final class AttentionPooling {
                 let de = a * (dAlpha[t] - expected)  // B2
                 for k in 0..<A {
                     let uk = u[row * A + k]
-                    context.grad.data[k] += de * uk  // B3
+                    if parameterGradients { context.grad.data[k] += de * uk }  // B3
                     dz[row * A + k] = de * v[k] * (1 - uk * uk)  // B4
                 }
                 for f in 0..<F { dh[row * F + f] = a * g[b * F + f] }  // B6, first term
             }
         }
         // B5 and B6's second term, through the projection (which cached every step's hₜ in `forward`).
-        let through = projection.backward(Tensor(shape: [T * B, A], data: dz)).data
+        let through = projection.backward(Tensor(shape: [T * B, A], data: dz), parameterGradients: parameterGradients).data
         for i in dh.indices { dh[i] += through[i] }
         return Tensor(shape: [T, B, F], data: dh)
     }

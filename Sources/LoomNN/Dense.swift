@@ -64,8 +64,9 @@ public final class Dense {
         return Tensor(shape: Array(x.shape.dropLast()) + [out], data: y)
     }
 
-    /// Given dL/dy [..., out]: accumulates dL/dW += dyᵀ·x and dL/db += Σ_rows dy, returns dL/dx = dy·W.
-    public func backward(_ gradOutput: Tensor) -> Tensor {
+    /// Given dL/dy [..., out]: accumulates dL/dW += dyᵀ·x and dL/db += Σ_rows dy (unless `parameterGradients`
+    /// is false), returns dL/dx = dy·W.
+    public func backward(_ gradOutput: Tensor, parameterGradients: Bool = true) -> Tensor {
         let x = cachedInput
         let n = x.count / inputSize, out = outputSize, inp = inputSize
         precondition(gradOutput.count == n * out && gradOutput.shape.last == out,
@@ -73,6 +74,7 @@ public final class Dense {
         var dx = [Float](repeating: 0, count: n * inp)
         if n == 0 { return Tensor(shape: x.shape, data: dx) }
         gradOutput.data.withUnsafeBufferPointer { dy in
+            if parameterGradients {
             x.data.withUnsafeBufferPointer { xp in
                 weight.grad.data.withUnsafeMutableBufferPointer { dw in
                     BLAS.sgemm(transposeA: true, transposeB: false, m: out, n: inp, k: n,
@@ -85,6 +87,7 @@ public final class Dense {
                     let row = dy.baseAddress! + i * out
                     for j in 0..<out { db[j] += row[j] }
                 }
+            }
             }
             weight.value.data.withUnsafeBufferPointer { w in
                 dx.withUnsafeMutableBufferPointer { dxp in

@@ -52,6 +52,11 @@ final class SentimentExplainerTests: XCTestCase {
                                                        (.lstm, .attention, false, 3)] {
             let classifier = try Self.classifier(cell: cell, pooling: pooling, bidirectional: bidirectional, classes: classes)
             let explainer = SentimentExplainer(classifier: classifier)
+            zeroGradients(classifier.model.parameters)
+            defer {
+                // Explaining leaves no gradient behind in the model (it asks for the input gradient only).
+                XCTAssertTrue(classifier.model.parameters.allSatisfy { $0.grad.data.allSatisfy { $0 == 0 } }, "\(cell) \(pooling)")
+            }
             let text = "the film was not good . the plot was dull"
             for target in classifier.configuration.classes {
                 let explanation = try explainer.explain(text, options: ExplanationOptions(target: target))

@@ -65,3 +65,50 @@ final class AttentionPoolingTests: XCTestCase {
         XCTAssertEqual(layer.parameters.map(\.value.shape), [[5, 6], [5], [5]])
     }
 }
+
+/// Attention pooling against PyTorch (Fixtures/make_attention_fixtures.py, float64 references from the
+/// module `scripts/load_in_pytorch.py` rebuilds Loom models with).
+final class AttentionPoolingParityTests: XCTestCase {
+    struct FixtureFile: Decodable { var torch: String; var cases: [Fixture] }
+    struct NamedTensor: Decodable { var shape: [Int]; var data: [Float] }
+    struct Fixture: Decodable {
+        var name: String
+        var features, attentionSize, steps, batch: Int
+        var mask: [Float]?
+        var parameters: [String: NamedTensor]
+        var input, pooled, weights, lossWeights, gradInput: [Float]
+        var gradParameters: [String: [Float]]
+    }
+
+    func testAgainstPyTorch() throws {
+        let directory = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let data = try Data(contentsOf: directory.appendingPathComponent("attention_fixtures.json"))
+        let file = try JSONDecoder().decode(FixtureFile.self, from: data)
+        XCTAssertEqual(file.cases.count, 3)
+        for fixture in file.cases {
+            var rng = SeededGenerator(seed: 0)
+            let layer = AttentionPooling(featureSize: fixture.features, attentionSize: fixture.attentionSize, name: "", rng: &rng)
+            for parameter in layer.parameters {
+                let reference = try XCTUnwrap(fixture.parameters[parameter.name], "\(fixture.name): \(parameter.name) missing")
+                XCTAssertEqual(reference.shape, parameter.value.shape, "\(fixture.name) \(parameter.name)")
+                parameter.value = Tensor(shape: reference.shape, data: reference.data)
+            }
+            let x = Tensor(shape: [fixture.steps, fixture.batch, fixture.features], data: fixture.input)
+            let mask = fixture.mask.map { Tensor(shape: [fixture.steps, fixture.batch], data: $0) }
+            let (pooled, weights) = layer.forward(x, mask: mask)
+            let dx = layer.backward(Tensor(shape: [fixture.batch, fixture.features], data: fixture.lossWeights))
+            func close(_ ours: [Float], _ theirs: [Float], _ what: String) {
+                XCTAssertEqual(ours.count, theirs.count, "\(fixture.name) \(what)")
+                for (a, b) in zip(ours, theirs) {
+                    XCTAssertEqual(a, b, accuracy: 1e-5 + 1e-5 * abs(b), "\(fixture.name) \(what)")
+                }
+            }
+            close(pooled.data, fixture.pooled, "pooled")
+            close(weights.data, fixture.weights, "weights")
+            close(dx.data, fixture.gradInput, "d input")
+            for parameter in layer.parameters {
+                close(parameter.grad.data, try XCTUnwrap(fixture.gradParameters[parameter.name]), "d \(parameter.name)")
+            }
+        }
+    }
+}

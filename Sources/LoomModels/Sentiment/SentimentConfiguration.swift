@@ -51,11 +51,21 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
         return options
     }
 
-    /// Weights and biases of the whole model (embedding, recurrent layers, output layer); nil on overflow.
+    /// Width of the pooled vector: the recurrent output, hidden × directions.
+    public var pooledSize: Int { hiddenSize * (bidirectional ? 2 : 1) }
+
+    /// Width of attention pooling's projection (`attention.proj`): the pooled width.
+    public var attentionSize: Int { pooledSize }
+
+    /// Weights and biases of the whole model (embedding, recurrent layers, attention pooling, output layer);
+    /// nil on overflow.
     public var parameterCount: Int? {
         let features = Checked.product(hiddenSize, bidirectional ? 2 : 1)
         let head = Checked.sum(Checked.product(features, outputSize), outputSize)
-        return Checked.sum(Checked.sum(Checked.product(vocabularySize, embeddingSize), recurrent.parameterCount), head)
+        // W [A, F], b [A] and v [A], with A = F (`attentionSize`).
+        let attention = pooling == .attention
+            ? Checked.sum(Checked.product(features, features), Checked.product(2, features)) : 0
+        return Checked.sum(Checked.sum(Checked.sum(Checked.product(vocabularySize, embeddingSize), recurrent.parameterCount), head), attention)
     }
 
     /// Rejects settings that cannot make a model, with a message naming the option.

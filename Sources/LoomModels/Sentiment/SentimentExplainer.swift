@@ -187,7 +187,8 @@ public final class SentimentExplainer {
                 scores[row] = sign * logits.data[b * outputs + column]
                 gradLogits[b * outputs + column] = sign * weights[row]
             }
-            let gradEmbedded = model.backwardToEmbedded(Tensor(shape: [B, outputs], data: gradLogits)).data
+            let gradEmbedded = model.backwardToEmbedded(Tensor(shape: [B, outputs], data: gradLogits),
+                                                        parameterGradients: false).data
             for t in 0..<T {
                 for b in 0..<B {
                     let source = (t * B + b) * E, target = t * E
@@ -196,7 +197,6 @@ public final class SentimentExplainer {
             }
             first += B
         }
-        zeroGradients(model.parameters)  // leave no trace of the explanation in the model
         let attributions = (0..<T).map { t in
             var sum: Float = 0
             for e in 0..<E { sum += x[t * E + e] * summedGradient[t * E + e] }

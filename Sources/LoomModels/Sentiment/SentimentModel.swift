@@ -30,8 +30,8 @@ public final class SentimentModel {
         let directions = configuration.bidirectional ? 2 : 1
         if configuration.pooling == .attention {
             pooling = nil
-            attention = AttentionPooling(featureSize: configuration.hiddenSize * directions,
-                                         attentionSize: configuration.hiddenSize * directions, rng: &rng)
+            attention = AttentionPooling(featureSize: configuration.pooledSize, attentionSize: configuration.attentionSize,
+                                         rng: &rng)
         } else {
             pooling = TemporalPooling(configuration.pooling, directions: directions)
             attention = nil
@@ -107,11 +107,13 @@ public final class SentimentModel {
 
     /// Back-propagates from the logits to the embedded input of the last `forward`: returns dL/d(embedded),
     /// [T, B, embeddingSize] (before embedding dropout). Parameter gradients below the embedding are
-    /// accumulated as in `backward`.
-    public func backwardToEmbedded(_ gradLogits: Tensor) -> Tensor {
-        let gradPooled = dropout.backward(classifier.backward(gradLogits))
-        let gradOutputs = attention?.backward(gradPooled) ?? pooling!.backward(gradPooled)
-        return recurrent.backward(gradOutput: gradOutputs, gradFinal: nil)
+    /// accumulated as in `backward`, or skipped with `parameterGradients: false` (attributions need only the
+    /// input gradient).
+    public func backwardToEmbedded(_ gradLogits: Tensor, parameterGradients: Bool = true) -> Tensor {
+        let gradPooled = dropout.backward(classifier.backward(gradLogits, parameterGradients: parameterGradients))
+        let gradOutputs = attention?.backward(gradPooled, parameterGradients: parameterGradients)
+            ?? pooling!.backward(gradPooled)
+        return recurrent.backward(gradOutput: gradOutputs, gradFinal: nil, parameterGradients: parameterGradients)
     }
 
     /// Class probabilities, [batch][classes], for logits from `forward`.

@@ -200,7 +200,8 @@ final class RecurrentDirection {
     /// Parameter gradients are added into each `Parameter.grad`; `dh`/`dc` end as the initial-state gradient.
     func backward(mask: UnsafePointer<Float>?, dOutput: UnsafePointer<Float>?,
                   dhFinal: UnsafePointer<Float>?, dcFinal: UnsafePointer<Float>?,
-                  dInput: UnsafeMutablePointer<Float>, accumulate: Bool, parallelism: RecurrentParallelism) {
+                  dInput: UnsafeMutablePointer<Float>, accumulate: Bool, parallelism: RecurrentParallelism,
+                  parameterGradients: Bool = true) {
         let T = steps, B = batch, H = hiddenSize, I = inputSize, GH = gateCount * H
         dInputGates.reserve(T * B * GH)
         if !cell.foldsRecurrentBias { dHiddenGates.reserve(T * B * GH) }
@@ -251,7 +252,8 @@ final class RecurrentDirection {
                        b: wih, ldb: I, beta: accumulate ? 1 : 0, c: dInput, ldc: I)
         }}
 
-        // 3. Weight and bias gradients, all steps at once.
+        // 3. Weight and bias gradients, all steps at once (skipped when only the input gradient is wanted).
+        guard parameterGradients else { return }
         if !cell.foldsRecurrentBias {
             weightIH.grad.data.withUnsafeMutableBufferPointer { g in
                 BLAS.sgemm(transposeA: true, transposeB: false, m: GH, n: I, k: T * B, a: dgx, lda: GH,

@@ -190,9 +190,11 @@ public final class RecurrentNetwork {
     /// - gradOutput: [T, B, H·directions] or nil. gradFinal: same layout as the returned final state, or nil
     ///   (entries enter BPTT at the last processed step exactly like an output gradient, so reading only the
     ///   last state costs no more than reading every step).
-    /// - Returns: gradient w.r.t. x, [T, B, inputSize]. Parameter gradients are added (+=) into `Parameter.grad`;
-    ///   the gradient w.r.t. the initial state is left in `lastInitialStateGradient`.
-    public func backward(gradOutput: Tensor?, gradFinal: RecurrentState?) -> Tensor {
+    /// - Returns: gradient w.r.t. x, [T, B, inputSize]. Parameter gradients are added (+=) into `Parameter.grad`
+    ///   unless `parameterGradients` is false (attribution methods want only the input gradient, and the
+    ///   weight products are a third of the work); the gradient w.r.t. the initial state is left in
+    ///   `lastInitialStateGradient`.
+    public func backward(gradOutput: Tensor?, gradFinal: RecurrentState?, parameterGradients: Bool = true) -> Tensor {
         precondition(hasForward, "backward called before forward")
         let config = configuration
         let T = steps, B = batch, H = config.hiddenSize, D = config.directions, L = config.layers, HD = H * D
@@ -240,7 +242,8 @@ public final class RecurrentNetwork {
                 withOptionalPointer(gradFinal?.hidden[index]) { dhFinal in
                 withOptionalPointer(gradFinal?.cell?[index]) { dcFinal in
                     direction.backward(mask: maskPointer, dOutput: dOutput,
-                                       dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0, parallelism: parallelism)
+                                       dhFinal: dhFinal, dcFinal: dcFinal, dInput: dInput, accumulate: d > 0, parallelism: parallelism,
+                                       parameterGradients: parameterGradients)
                 }}
                 initialHidden[index] = Tensor(shape: [B, H], data: direction.dh.array(count: B * H))
                 if config.cell.hasCellState { initialCell[index] = Tensor(shape: [B, H], data: direction.dc.array(count: B * H)) }
