@@ -38,6 +38,9 @@ cases = [
     ("GET", "/v1/models", {}, None),
     ("POST", "/v1/classify", {}, {"texts": [review, "Dull and far too long; I nearly fell asleep."]}),
     ("POST", "/v1/classify", {}, {"model": "imdb-sentiment", "texts": [review]}),
+    ("POST", "/v1/explain", {}, {"text": review}),
+    ("POST", "/v1/explain", {}, {"model": "imdb-sentiment", "text": review, "method": "occlusion", "target": "neg"}),
+    ("POST", "/v1/explain", {}, {"text": review, "steps": 16}),
     ("POST", "/v1/generate", {}, {"prompt": "ROMEO:", "length": 80, "temperature": 0.7, "top_k": 20, "top_p": 0.9, "seed": 1}),
     ("POST", "/v1/generate", {}, {"model": "shakespeare", "prompt": "ROMEO:", "length": 120, "stop": ["\n\n"], "stream": True}),
     ("GET", "/v2/models/{name}", {"name": "imdb-sentiment"}, None),
@@ -78,6 +81,10 @@ one = { values = [1] }
 
 [[operations]]
 include-name = "POST /v1/classify"
+parameters = { "body.model" = { dictionary = "sentiment", probability = 0.6 } }
+
+[[operations]]
+include-name = "POST /v1/explain"
 parameters = { "body.model" = { dictionary = "sentiment", probability = 0.6 } }
 
 [[operations]]

@@ -7,7 +7,7 @@
     data-chunks ends > 1 and #generate-status reports the characters;
   - at 420x900 nothing sticks out past the viewport's right edge;
   - no errors in the browser console.
-Screenshots (wide after classify, wide after generate, narrow) go to $LOOM_SCREENSHOTS (.build/screenshots).
+Screenshots (wide after classify, wide after explain, wide after generate, narrow) go to $LOOM_SCREENSHOTS (.build/screenshots).
 Prints a PASS/FAIL line per check; exits 1 on any failure.
 
 Usually run by scripts/browser_test.sh, which starts the server; by hand:
@@ -114,6 +114,32 @@ try:
         check(label == "neg", "negative review is classified neg", label)
         check(text("probability").startswith("probability "), "probability is shown", text("probability"))
         screenshot("wide-classify.png")
+
+    @step
+    def explain():
+        """explain shades the review's words by their attribution"""
+        review = "Not bad at all, I loved the ending. The acting was dreadful <b>though</b>."
+        box = driver.find_element(By.ID, "review")
+        box.clear()
+        box.send_keys(review)
+        driver.find_element(By.ID, "explain-button").click()
+        wait.until(lambda d: d.find_element(By.ID, "explanation").is_displayed() and d.find_element(By.ID, "explain-button").is_enabled())
+        shown = driver.find_element(By.ID, "explanation").text
+        check(shown == review, "the explained review reads as typed (markup shown as text, not obeyed)", shown[:120])
+        tokens = driver.execute_script("""return [...document.querySelectorAll('#explanation .tok')].map(
+            t => [t.textContent, parseFloat(t.dataset.attribution), getComputedStyle(t).backgroundColor])""")
+        check(len(tokens) >= 12, "every word is a shaded token", f"{len(tokens)} tokens")
+        words = {word.lower(): (value, colour) for word, value, colour in tokens}
+        label = text("label")
+        dreadful, loved = words.get("dreadful", (0, ""))[0], words.get("loved", (0, ""))[0]
+        check((dreadful > 0) == (label == "neg") and (loved > 0) == (label == "pos"),
+              "dreadful speaks for neg and loved for pos", f"verdict {label}, dreadful {dreadful:+.3f}, loved {loved:+.3f}")
+        greens = [c for _, v, c in tokens if v > 0 and c.startswith("rgba(23, 128, 61")]
+        reds = [c for _, v, c in tokens if v < 0 and c.startswith("rgba(180, 35, 24")]
+        check(greens and reds, "green for the verdict, red against it", f"{len(greens)} green, {len(reds)} red")
+        status = text("explain-status")
+        check("integrated gradients" in status and "completeness gap" in status, "the method and its check are stated", status)
+        screenshot("wide-explain.png")
 
     @step
     def keyboard():

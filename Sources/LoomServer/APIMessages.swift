@@ -28,6 +28,23 @@ struct ClassifyResponse: Codable, Sendable {
     var results: [ClassifyResult]
 }
 
+struct ExplainRequest: Decodable, Sendable {
+    var model: String?
+    var text: String
+    /// "ig" (default), "occlusion" or "attention".
+    var method: String?
+    var target: String?
+    var steps: Int?
+}
+
+struct ExplainResponse: Encodable, Sendable {
+    var model: String
+    var label: String
+    var probability: Float
+    var probabilities: [String: Float]
+    var explanation: Explanation
+}
+
 struct GenerateRequest: Decodable, Sendable {
     var model: String?
     var prompt: String

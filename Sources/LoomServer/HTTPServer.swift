@@ -124,6 +124,24 @@ public struct LoomHTTPServer: Sendable {
             if logTexts { context.logger.info("texts", metadata: ["texts": "\(body.texts)"]) }
             return try json(ClassifyResponse(model: service.name, results: results))
         }
+        router.post("/v1/explain") { request, context in
+            let body = try await decode(ExplainRequest.self, from: request, limits: limits)
+            let service = try registry.sentimentModel(body.model)
+            let text = try checkedTexts([body.text], limits: limits)[0]
+            let options = try ExplanationOptions(body, maxSteps: limits.maxExplainSteps)
+            if logTexts { context.logger.info("texts", metadata: ["texts": "\([body.text])"]) }
+            let explanation: Explanation
+            do {
+                explanation = try await service.explain(text, options: options)
+            } catch let error as ModelError {
+                throw APIError.badRequest("\(error)".replacingOccurrences(of: "--target", with: "\"target\"")
+                    .replacingOccurrences(of: "--explain ", with: "method "))
+            }
+            return try json(ExplainResponse(
+                model: service.name, label: explanation.prediction.label, probability: explanation.prediction.probability,
+                probabilities: Dictionary(uniqueKeysWithValues: zip(service.classes, explanation.prediction.probabilities)),
+                explanation: explanation))
+        }
         router.post("/v1/generate") { request, context in
             let body = try await decode(GenerateRequest.self, from: request, limits: limits)
             let service = try registry.generationModel(body.model)

@@ -45,10 +45,39 @@ final class SentimentService: Sendable {
                 }
             }
         }, onBatch: { report in metrics.recordBatch(report) })
+        explainer = try ExplainWorker(folder: folder, name: name)
     }
 
     func classify(_ texts: [String]) async throws -> [ClassifyResult] {
         try await batcher.submit(texts)
+    }
+
+    /// Explains one text (`SentimentExplainer`, the code behind `loom classify --explain`).
+    func explain(_ text: String, options: ExplanationOptions) async throws -> Explanation {
+        try await explainer.explain(text, options: options)
+    }
+
+    private let explainer: ExplainWorker
+}
+
+/// Runs explanations one at a time on a queue of their own, over a model instance of their own: an
+/// explanation runs the training forward and backward passes, whose caches cannot be shared with the
+/// classifiers (or with another explanation).
+final class ExplainWorker: @unchecked Sendable {
+    /// Touched only on `queue`.
+    private let explainer: SentimentExplainer
+    private let queue: DispatchQueue
+
+    init(folder: URL, name: String) throws {
+        let classifier = try SentimentClassifier(directory: folder, parallelism: RecurrentParallelism(maximumSlices: 1))
+        explainer = SentimentExplainer(classifier: classifier)
+        queue = DispatchQueue(label: "explain-\(name)")
+    }
+
+    func explain(_ text: String, options: ExplanationOptions) async throws -> Explanation {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try self.explainer.explain(text, options: options) }) }
+        }
     }
 }
 

@@ -51,6 +51,62 @@ enum OpenAPIDocument {
           "results": {"type": "array", "items": {"$ref": "#/components/schemas/ClassifyResult"}}
         }
       },
+      "ExplainRequest": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+          "model": {"type": "string", "description": "A loaded sentiment model; may be left out when one is loaded."},
+          "text": {"type": "string", "maxLength": 100000},
+          "method": {"type": "string", "enum": ["ig", "occlusion", "attention"], "default": "ig", "description": "attention needs a model trained with attention pooling."},
+          "target": {"type": "string", "description": "The class to explain; default the predicted one."},
+          "steps": {"type": "integer", "minimum": 1, "maximum": 256, "description": "Integrated-gradients steps, exactly; default 32, doubled until the completeness gap is under 1%."}
+        }
+      },
+      "AttributedToken": {
+        "type": "object",
+        "required": ["token", "id", "attribution"],
+        "properties": {
+          "token": {"type": "string"},
+          "id": {"type": "integer"},
+          "start": {"type": "integer", "minimum": 0, "description": "Offset in the text in Unicode code points."},
+          "end": {"type": "integer", "minimum": 0},
+          "attribution": {"type": "number"}
+        }
+      },
+      "Explanation": {
+        "type": "object",
+        "required": ["method", "prediction", "target", "targetProbability", "tokens", "truncatedTokens"],
+        "properties": {
+          "method": {"type": "string", "enum": ["ig", "occlusion", "attention"]},
+          "prediction": {
+            "type": "object",
+            "required": ["label", "probability", "probabilities"],
+            "properties": {
+              "label": {"type": "string"},
+              "probability": {"type": "number", "minimum": 0, "maximum": 1},
+              "probabilities": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}}
+            }
+          },
+          "target": {"type": "string"},
+          "targetProbability": {"type": "number", "minimum": 0, "maximum": 1},
+          "tokens": {"type": "array", "items": {"$ref": "#/components/schemas/AttributedToken"}},
+          "truncatedTokens": {"type": "integer", "minimum": 0},
+          "steps": {"type": "integer", "minimum": 1},
+          "logitDifference": {"type": "number"},
+          "completenessGap": {"type": "number", "minimum": 0}
+        }
+      },
+      "ExplainResponse": {
+        "type": "object",
+        "required": ["model", "label", "probability", "probabilities", "explanation"],
+        "properties": {
+          "model": {"type": "string"},
+          "label": {"type": "string"},
+          "probability": {"type": "number", "minimum": 0, "maximum": 1},
+          "probabilities": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+          "explanation": {"$ref": "#/components/schemas/Explanation"}
+        }
+      },
       "GenerateRequest": {
         "type": "object",
         "required": ["prompt"],
@@ -216,6 +272,21 @@ enum OpenAPIDocument {
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClassifyRequest"}}}},
         "responses": {
           "200": {"description": "One result per text, in order.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClassifyResponse"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "503": {"$ref": "#/components/responses/Busy"}
+        }
+      }
+    },
+    "/v1/explain": {
+      "post": {
+        "summary": "Explain a verdict token by token: integrated gradients, occlusion or attention weights, with each token's offsets in the text.",
+        "operationId": "explain",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExplainRequest"}}}},
+        "responses": {
+          "200": {"description": "The verdict and the attribution of every token the model read.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExplainResponse"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "404": {"$ref": "#/components/responses/NotFound"},

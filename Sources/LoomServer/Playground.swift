@@ -1,5 +1,5 @@
 /// `GET /`: the web playground — one self-contained page (HTML, CSS, plain JavaScript; no CDN, no build
-/// step, works offline) over the JSON API: classify a review, stream a continuation of a prompt, list the
+/// step, works offline) over the JSON API: classify or explain a review, stream a continuation of a prompt, list the
 /// models. Driven by a real browser in `scripts/browser_test.py`.
 enum Playground {
     static let html = #"""
@@ -36,6 +36,8 @@ enum Playground {
   .muted { color: var(--muted); font-size: 14px; }
   .error { color: var(--neg); }
   ul#models { padding-left: 18px; margin: 0; }
+  .explained { white-space: pre-wrap; word-break: break-word; border-left: 3px solid var(--line); padding-left: 10px; margin: 12px 0 4px; }
+  .explained .tok { border-radius: 3px; padding: 0 1px; }
   kbd { font-size: 12px; border: 1px solid var(--line); border-radius: 3px; padding: 0 4px; }
 </style>
 </head>
@@ -52,10 +54,13 @@ enum Playground {
     <label for="review">Review</label>
     <textarea id="review" placeholder="Paste a review…">A wonderful, moving film with a superb cast.</textarea>
     <button id="classify-button" type="button">Classify</button>
+    <button id="explain-button" type="button" title="Shade each word by how much it pushed the verdict (integrated gradients)">Explain</button>
     <div class="result" id="classify-result" aria-live="polite">
       <div class="verdict" id="label"></div>
       <div id="probability" class="muted"></div>
       <div id="probabilities"></div>
+      <p id="explanation" class="explained" hidden></p>
+      <div id="explain-status" class="muted"></div>
     </div>
   </section>
   <section aria-labelledby="generate-title">
@@ -119,15 +124,7 @@ async function loadModels() {
     }
   } catch (e) { list.textContent = "could not reach the server: " + e; }
 }
-async function classify() {
-  const button = $("classify-button");
-  button.disabled = true;
-  show($("label"), ""); show($("probability"), "…"); $("probabilities").innerHTML = "";
-  try {
-    const response = await fetch("/v1/classify", { method: "POST", headers: headers(),
-      body: JSON.stringify({ model: $("classify-model").value || undefined, texts: [$("review").value] }) });
-    if (!response.ok) { show($("probability"), await errorText(response), true); return; }
-    const result = (await response.json()).results[0];
+function showVerdict(result) {
     const label = $("label");
     label.textContent = result.label;
     label.className = "verdict " + (/^(pos|positive|1)$/i.test(result.label) ? "pos" : /^(neg|negative|0)$/i.test(result.label) ? "neg" : "");
@@ -139,6 +136,62 @@ async function classify() {
       row.firstChild.textContent = `${name} ${p.toFixed(3)}`;
       $("probabilities").appendChild(row);
     }
+}
+function resetVerdict() {
+  show($("label"), ""); show($("probability"), "…"); $("probabilities").innerHTML = "";
+  $("explanation").hidden = true; $("explanation").textContent = ""; show($("explain-status"), "");
+}
+async function classify() {
+  const button = $("classify-button");
+  button.disabled = true;
+  resetVerdict();
+  try {
+    const response = await fetch("/v1/classify", { method: "POST", headers: headers(),
+      body: JSON.stringify({ model: $("classify-model").value || undefined, texts: [$("review").value] }) });
+    if (!response.ok) { show($("probability"), await errorText(response), true); return; }
+    showVerdict((await response.json()).results[0]);
+  } catch (e) { show($("probability"), "request failed: " + e, true); }
+  finally { button.disabled = false; }
+}
+// The review with each token shaded by its attribution (green for the verdict, red against it), built
+// from the token offsets (code points) the server returns; the text is only ever set as textContent.
+function showExplanation(text, explanation) {
+  const box = $("explanation"), chars = Array.from(text);
+  const largest = Math.max(1e-12, ...explanation.tokens.map((t) => Math.abs(t.attribution)));
+  box.textContent = "";
+  let cursor = 0;
+  for (const token of explanation.tokens) {
+    if (token.start == null || token.end == null || token.start < cursor) continue;
+    box.append(chars.slice(cursor, token.start).join(""));
+    const span = document.createElement("span");
+    const strength = token.attribution / largest;
+    span.className = "tok";
+    span.textContent = chars.slice(token.start, token.end).join("");
+    span.style.background = (strength >= 0 ? "rgba(23,128,61," : "rgba(180,35,24,") + (Math.abs(strength) * 0.8).toFixed(2) + ")";
+    span.title = `${token.token}: ${token.attribution >= 0 ? "+" : ""}${token.attribution.toPrecision(3)}`;
+    span.dataset.attribution = String(token.attribution);
+    box.append(span);
+    cursor = token.end;
+  }
+  box.append(chars.slice(cursor).join(""));
+  box.hidden = false;
+  let note = `green: for ${explanation.target}, red: against it`;
+  if (explanation.method === "ig") note += ` — integrated gradients, ${explanation.steps} steps, completeness gap ${(100 * explanation.completenessGap / Math.max(1e-12, Math.abs(explanation.logitDifference))).toPrecision(2)}%`;
+  if (explanation.truncatedTokens > 0) note += ` — the first ${explanation.truncatedTokens} tokens were cut`;
+  show($("explain-status"), note);
+}
+async function explain() {
+  const button = $("explain-button");
+  button.disabled = true;
+  resetVerdict();
+  const text = $("review").value;
+  try {
+    const response = await fetch("/v1/explain", { method: "POST", headers: headers(),
+      body: JSON.stringify({ model: $("classify-model").value || undefined, text: text }) });
+    if (!response.ok) { show($("probability"), await errorText(response), true); return; }
+    const body = await response.json();
+    showVerdict(body);
+    showExplanation(text, body.explanation);
   } catch (e) { show($("probability"), "request failed: " + e, true); }
   finally { button.disabled = false; }
 }
@@ -184,6 +237,7 @@ async function generate() {
   finally { button.disabled = false; }
 }
 $("classify-button").addEventListener("click", classify);
+$("explain-button").addEventListener("click", explain);
 $("generate-button").addEventListener("click", generate);
 $("review").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); classify(); } });
 for (const id of ["prompt", "length", "temperature", "top-k", "top-p"])

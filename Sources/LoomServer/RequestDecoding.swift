@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LoomModels
 import NIOCore
 
 /// Texts checked against the limits: count, size, emptiness.
@@ -64,3 +65,21 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws ->
     Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: try encodeJSON(value))))
 }
 
+
+extension ExplanationOptions {
+    /// The options of an explain request, with its method, target and steps checked (400 on a bad one).
+    init(_ request: ExplainRequest, maxSteps: Int) throws {
+        let methods = AttributionMethod.allCases.map(\.rawValue)
+        guard let method = AttributionMethod(rawValue: request.method ?? "ig") else {
+            throw APIError.badRequest("\"method\" must be one of \(methods.joined(separator: ", ")), got \"\(request.method ?? "")\"")
+        }
+        if let steps = request.steps, !(1...maxSteps).contains(steps) {
+            throw APIError.badRequest("\"steps\" must be between 1 and \(maxSteps), got \(steps)")
+        }
+        if request.steps != nil && method != .integratedGradients {
+            throw APIError.badRequest("\"steps\" applies to the \"ig\" method only")
+        }
+        self.init(method: method, target: request.target, steps: request.steps ?? 32, adaptiveSteps: request.steps == nil)
+        self.maxSteps = maxSteps
+    }
+}

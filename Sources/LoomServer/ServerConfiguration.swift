@@ -35,6 +35,9 @@ public struct ServerConfiguration: Sendable {
         /// Most stop texts per generate request, and most characters in each.
         public var maxStops = 8
         public var maxStopCharacters = 100
+        /// Most integrated-gradients steps one explain request may ask for (and the adaptive doubling's cap):
+        /// an explanation's time grows with them.
+        public var maxExplainSteps = 256
 
         public init() {}
     }
