@@ -4,7 +4,7 @@
 # Benchmarks/results/<date>.jsonl.
 #
 #   Benchmarks/run.sh                 # everything
-#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | classify | sample | oneshot
+#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | classify | sample | explain | oneshot
 #
 # Peers: TORCH_PY (default ../venv-peers/bin/python, then .venv-peers/bin/python) and KERAS_PY
 # (default ../venv-keras/bin/python). A part whose peer is missing runs Loom alone and says so.
@@ -43,6 +43,13 @@ peer() { # peer PYTHON SCRIPT ARGS…
       sample)
         $bench sample
         for cell in lstm gru; do peer "$TORCH_PY" ../shared/peers/peer_torch.py --threads 2 --which sample --cell $cell; done ;;
+      explain)
+        # Speed on one ~230-token review, then faithfulness (AOPC) on 1,000 IMDB test reviews; Captum's IG
+        # on the same model as the peer (and its agreement with Loom's attributions).
+        swift build -c release --product loom >&2
+        $bench explain --model "${EXPLAIN_MODEL:-bundled/imdb-sentiment}" --count "${EXPLAIN_COUNT:-1000}"
+        peer "$TORCH_PY" scripts/captum_check.py --loom .build/release/loom --model "${EXPLAIN_MODEL:-bundled/imdb-sentiment}" \
+          --reviews ../shared/datasets/imdb/test.tsv --count 20 --time ;;
       oneshot) Benchmarks/oneshot.sh ;;
       *) echo "unknown part $part" >&2; exit 2 ;;
     esac

@@ -9,10 +9,11 @@ one of a one-logit model — from the all-zero embedding baseline, summed over t
     python scripts/captum_check.py --loom .build/release/loom --model bundled/imdb-sentiment \
         --reviews ../shared/datasets/imdb/test.tsv --count 5
 
-Prints one line per review and the worst max|Loom − Captum| / max|Captum|; exits 1 above --tolerance.
+Prints one line per review (stderr) and the worst max|Loom − Captum| / max|Captum| (stderr, and a JSON
+line on stdout for Benchmarks/run.sh); exits 1 above --tolerance.
 Needs: pip install torch captum safetensors.
 """
-import argparse, json, os, subprocess, sys
+import argparse, json, os, statistics, subprocess, sys, time
 import torch
 from captum.attr import IntegratedGradients
 
@@ -34,7 +35,10 @@ def main():
     parser.add_argument("--count", type=int, default=5)
     parser.add_argument("--steps", type=int, default=32)
     parser.add_argument("--tolerance", type=float, default=1e-3)
+    parser.add_argument("--time", action="store_true",
+                        help="also time Captum's IG (float32, 2 threads, median of 7) on the first review of 200-260 tokens")
     args = parser.parse_args()
+    torch.set_num_threads(2)
 
     reviews = DEFAULT_REVIEWS
     if args.reviews:
@@ -44,6 +48,7 @@ def main():
     model = model.double()
     classes = cfg["classes"]
     worst = 0.0
+    timed = None
     for number, text in enumerate(reviews, 1):
         out = subprocess.run([args.loom, "classify", "--model", args.model, "--explain", "ig", "--steps",
                               str(args.steps), "--json", "--", text], check=True, capture_output=True, text=True)
@@ -65,11 +70,34 @@ def main():
         scale = theirs.abs().max().item()
         error = (ours - theirs).abs().max().item() / scale
         worst = max(worst, error)
+        if args.time and timed is None and 200 <= len(ids) <= 260:
+            timed = time_captum(model, ids, sign, column, args.steps)
         print(f"review {number}: {len(ids)} tokens, target {record['target']}, max|Loom-Captum|/max|Captum| = {error:.2e}, "
-              f"Captum delta {delta.item():.2e}, Loom gap {record['completenessGap']:.2e}")
+              f"Captum delta {delta.item():.2e}, Loom gap {record['completenessGap']:.2e}", file=sys.stderr)
     print(f"worst relative difference {worst:.2e} (tolerance {args.tolerance:g}) over {len(reviews)} reviews, "
-          f"{args.steps} steps, torch {torch.__version__}")
+          f"{args.steps} steps, torch {torch.__version__}", file=sys.stderr)
+    print(json.dumps({"bench": "captum_agreement", "framework": "captum", "model": os.path.basename(os.path.normpath(args.model)),
+                      "reviews": len(reviews), "steps": args.steps, "worst_relative_difference": worst}))
+    if timed is not None:
+        print(json.dumps({"bench": "explain_one_review", "framework": "captum", "tokens": timed[0], "ig32_ms": timed[1],
+                          "torch": torch.__version__, "threads": torch.get_num_threads()}))
     sys.exit(0 if worst <= args.tolerance else 1)
+
+
+def time_captum(model, ids, sign, column, steps):
+    """Median wall time of Captum's IG in float32 (PyTorch's default) on one review: (tokens, ms)."""
+    model32 = model.float()
+    def score(embedded):
+        return sign * model32.logits_from_embedded(embedded)[:, column]
+    embedded = model32.embedding(ids).unsqueeze(0).detach()
+    ig = IntegratedGradients(score)
+    times = []
+    for run in range(9):
+        start = time.perf_counter()
+        ig.attribute(embedded, baselines=torch.zeros_like(embedded), n_steps=steps, method="gausslegendre")
+        if run >= 2: times.append(time.perf_counter() - start)
+    model.double()
+    return len(ids), 1e3 * statistics.median(times)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ public struct TemporalPooling {
     /// mean: for every (t, b) the weight 1/count of that step (0 for padding or empty sequences).
     private var stepWeight: [Float] = []
 
+    /// The kinds this type pools by (all but `.attention`, which has parameters: `AttentionPooling`).
+    public static let kinds: [Pooling] = Pooling.allCases.filter { $0 != .attention }
+
     public init(_ kind: Pooling, directions: Int = 1) {
         precondition(directions == 1 || directions == 2, "directions must be 1 or 2")
         precondition(kind != .attention, "attention pooling has parameters: use AttentionPooling")

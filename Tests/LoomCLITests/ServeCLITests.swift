@@ -146,6 +146,15 @@ final class ServeCLITests: CLITestCase {
             ("/v1/generate", #"{"prompt": "ROMEO:", "temperature": 1e39}"#, 400, "invalid_request"),
             ("/v1/generate", #"{"prompt": "ROMEO:", "top_k": 1.5}"#, 400, "invalid_json"),
             ("/v1/generate", #"{"prompt": "ROMEO:", "stop": 3}"#, 400, "invalid_json"),
+            ("/v1/explain", #"{"text": ""}"#, 400, "invalid_request"),
+            ("/v1/explain", #"{"text": "<br /><br />"}"#, 400, "invalid_request"),
+            ("/v1/explain", #"{"text": "good", "method": "lime"}"#, 400, "invalid_request"),
+            ("/v1/explain", #"{"text": "good", "method": "attention"}"#, 400, "invalid_request"),
+            ("/v1/explain", #"{"text": "good", "steps": 0}"#, 400, "invalid_request"),
+            ("/v1/explain", #"{"text": "good", "steps": 100000}"#, 400, "invalid_request"),
+            ("/v1/explain", #"{"text": "good", "target": "meh"}"#, 400, "invalid_request"),
+            ("/v1/explain", #"{"text": "good", "model": "shakespeare"}"#, 404, "model_not_found"),
+            ("/v1/explain", #"{"texts": ["good"]}"#, 400, "invalid_json"),
             ("/v2/models/nope", nil, 404, "model_not_found"),
             ("/no/such/route", nil, 404, "not_found"),
         ]
@@ -261,7 +270,7 @@ final class ServeCLITests: CLITestCase {
         var (status, body) = try request("/openapi.json")
         XCTAssertEqual(status, 200)
         let paths = (object(body)["paths"] as? [String: Any])?.keys.sorted() ?? []
-        XCTAssertEqual(paths, ["/metrics", "/v1/classify", "/v1/generate", "/v1/models", "/v2/health/live", "/v2/health/ready",
+        XCTAssertEqual(paths, ["/metrics", "/v1/classify", "/v1/explain", "/v1/generate", "/v1/models", "/v2/health/live", "/v2/health/ready",
                                "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready"])
         XCTAssertEqual(object(body)["openapi"] as? String, "3.1.0")
         (status, body) = try request("/")
