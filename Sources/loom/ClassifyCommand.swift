@@ -91,7 +91,7 @@ struct ClassifyCommand: ParsableCommand {
                     options: ExplanationOptions(method: explain, target: target, steps: steps ?? 32, adaptiveSteps: steps == nil),
                     json: json, html: html.map { try Self.checkedReportPath($0, inputs: [modelFolder] + (file.map { [URL(commandLinePath: $0)] } ?? [])) },
                     modelName: model)
-                respond = { reviews, _ in try writer.write(reviews) }
+                respond = { reviews, single in try writer.write(reviews, single: single) }
                 finish = { try writer.finish() }
             } else {
                 let writer = PredictionWriter(classes: classifier.configuration.classes, json: json)
@@ -263,16 +263,22 @@ final class ExplanationWriter {
         var explanation: Explanation
     }
 
-    /// Explains and prints each review at once (a review with no tokens is an error naming its line).
-    func write(_ reviews: [(Int, String)]) throws {
+    private var explained = 0, skipped = 0
+
+    /// Explains and prints each review at once. A review with no tokens is an error when it is the only one
+    /// (`single`), else skipped with a note naming its line.
+    func write(_ reviews: [(Int, String)], single: Bool) throws {
         let classes = explainer.classifier.configuration.classes
         for (line, text) in reviews {
             let explanation: Explanation
             do {
                 explanation = try explainer.explain(text, options: options)
-            } catch ModelError.invalidData(let reason) where reviews.count > 1 || line > 1 {
-                throw ModelError.invalidData("line \(line): \(reason)")
+            } catch ModelError.invalidData(let reason) where !single {
+                Stderr.write("note: line \(line) skipped: \(reason)\n")
+                skipped += 1
+                continue
             }
+            explained += 1
             if html != nil { reports.append((text, explanation)) }
             if json {
                 let record = Line(line: line, label: explanation.prediction.label, probability: explanation.prediction.probability,
@@ -283,14 +289,17 @@ final class ExplanationWriter {
                 var output = ExplanationReport.summary(explanation) + "\n"
                 if colour { output += ExplanationReport.terminal(text: text, explanation: explanation) + "\n" }
                 output += ExplanationReport.topTokens(explanation).map { "  " + $0 }.joined(separator: "\n") + "\n"
-                print(output, terminator: reviews.count > 1 || line > 1 ? "\n" : "")
+                print(output, terminator: single ? "" : "\n")
             }
             fflush(stdout)
         }
     }
 
-    /// Writes the HTML report, atomically, when --html was given.
+    /// Writes the HTML report, atomically, when --html was given; fails when no review could be explained.
     func finish() throws {
+        if explained == 0 && skipped > 0 {
+            throw ModelError.invalidData("nothing to explain: none of the \(skipped) reviews has a token the model reads")
+        }
         guard let html else { return }
         try AtomicFile.write(ExplanationReport.html(reports, modelName: modelName), to: html)
         Stderr.write("wrote \(reports.count) explanation\(reports.count == 1 ? "" : "s") to \(html.path)\n")

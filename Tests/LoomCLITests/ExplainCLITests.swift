@@ -94,6 +94,12 @@ final class ExplainCLITests: CLITestCase {
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             XCTAssertFalse(result.stderr.contains("Fatal error") || result.stderr.contains("Stack dump"), result.stderr)
         }
+        // In a file, a review with nothing to explain is skipped with a note; the others are explained.
+        let mixed = try write("Loved it.\n<br />\nHated it.\n", to: "mixed.txt")
+        let skipping = try loom(["classify", "--explain", "--json", "--file", mixed])
+        XCTAssertEqual(skipping.status, 0, skipping.stderr)
+        XCTAssertEqual(skipping.stdout.split(separator: "\n").count, 2)
+        XCTAssertTrue(skipping.stderr.contains("line 2 skipped: nothing to explain"), skipping.stderr)
         // A long review: the model reads its last 400 tokens, and the output says the rest was cut.
         let long = Array(repeating: "a fine film", count: 200).joined(separator: " ")
         let result = try loom(["classify", "--explain", "occlusion", "--json", long])
