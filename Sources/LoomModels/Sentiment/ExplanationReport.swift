@@ -70,17 +70,17 @@ public enum ExplanationReport {
         var body = ""
         for (index, review) in reviews.enumerated() {
             let explanation = review.explanation
-            let marked = shaded(text: review.text, explanation: explanation, escape: escapeHTML) { piece, strength in
+            let marked = shaded(text: review.text, explanation: explanation, escape: Markup.escaped) { piece, strength in
                 let alpha = String(format: "%.2f", min(1, abs(strength)) * 0.85)
                 let colour = strength >= 0 ? "0,150,60" : "210,40,40"
                 return "<span class=\"t\" style=\"background:rgba(\(colour),\(alpha))\">\(piece)</span>"
             }
             body += """
             <section>
-            <h2>Review \(index + 1): \(escapeHTML(explanation.prediction.label)) \(String(format: "%.4f", explanation.prediction.probability))</h2>
-            <p class="summary">\(escapeHTML(summary(explanation)))</p>
+            <h2>Review \(index + 1): \(Markup.escaped(explanation.prediction.label)) \(String(format: "%.4f", explanation.prediction.probability))</h2>
+            <p class="summary">\(Markup.escaped(summary(explanation)))</p>
             <p class="review">\(marked)</p>
-            <ul>\(topTokens(explanation).map { "<li>\(escapeHTML($0))</li>" }.joined())</ul>
+            <ul>\(topTokens(explanation).map { "<li>\(Markup.escaped($0))</li>" }.joined())</ul>
             </section>
 
             """
@@ -91,7 +91,7 @@ public enum ExplanationReport {
         <head>
         <meta charset="utf-8">
         <meta name="generator" content="\(htmlGenerator)">
-        <title>Loom explanation: \(escapeHTML(modelName))</title>
+        <title>Loom explanation: \(Markup.escaped(modelName))</title>
         <style>
         body { font: 16px/1.6 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
         h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-bottom: .2rem; }
@@ -103,7 +103,7 @@ public enum ExplanationReport {
         </style>
         </head>
         <body>
-        <h1>Why the model (\(escapeHTML(modelName))) said what it said</h1>
+        <h1>Why the model (\(Markup.escaped(modelName))) said what it said</h1>
         <p class="legend"><span style="background:rgba(0,150,60,.6)">for the explained class</span> <span style="background:rgba(210,40,40,.6)">against it</span> — the stronger the shade, the larger the token's attribution.</p>
         \(body)</body>
         </html>
@@ -144,6 +144,4 @@ public enum ExplanationReport {
         }
         return String(view)
     }
-
-    static func escapeHTML(_ text: String) -> String { Markup.escaped(text) }
 }

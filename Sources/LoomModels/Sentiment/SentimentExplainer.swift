@@ -132,7 +132,8 @@ public final class SentimentExplainer {
         case .occlusion:
             attributions = occlusion(ids: ids, targetIndex: targetIndex)
         case .attention:
-            attributions = attentionWeights(ids: ids)
+            // The weights αₜ of the model's pooling (they sum to 1 over the review).
+            attributions = classifier.attentionWeights(encoded: ids) ?? []
         }
         let tokens = zip(seen, zip(ids, attributions)).map { span, pair in
             AttributedToken(token: span.token, id: pair.0, start: span.scalarOffsets?.lowerBound,
@@ -219,12 +220,5 @@ public final class SentimentExplainer {
         let probabilities = classifier.probabilities(encoded: sequences, batchSize: sequences.count)
         let full = probabilities[0][targetIndex]
         return ids.indices.map { full - probabilities[$0 + 1][targetIndex] }
-    }
-
-    // MARK: Attention
-
-    /// The attention weights αₜ of the model's pooling (they sum to 1 over the review).
-    func attentionWeights(ids: [Int32]) -> [Float] {
-        classifier.attentionWeights(encoded: ids) ?? []
     }
 }
