@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import LoomSystem
 import LoomTensor
 
 /// Updates parameters from their accumulated gradients.
@@ -23,11 +23,7 @@ public func zeroGradients(_ parameters: [Parameter]) {
 /// elements in the range it is given.
 private func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
     let threads = count >= 1 << 17 ? min(2, Machine.processorCount) : 1
-    if threads <= 1 { return body(0..<count) }
-    let chunk = (count + threads - 1) / threads
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-        body(t * chunk..<min(count, (t + 1) * chunk))
-    }
+    ParallelFor.chunks(count, chunks: threads) { _, range in body(range) }
 }
 
 private func checkSizes(_ parameters: [Parameter]) {

@@ -1,3 +1,5 @@
+import Foundation
+import LoomSystem
 /// Counts token frequencies, the input of `Vocabulary.build`.
 ///
 /// Counting is order-independent, so counters filled on several threads can be merged
@@ -40,7 +42,7 @@ public struct TokenCounter: Sendable, Equatable {
     /// Counts the tokens of all `texts`, splitting the work over `threads` threads
     /// (default: all active processors). The result does not depend on `threads`.
     public static func count(_ texts: [String], tokenizer: Tokenizer, threads: Int? = nil) -> TokenCounter {
-        let parts = ParallelChunks.map(texts.count, threads: threads) { range in
+        let parts = ParallelFor.map(texts.count, chunks: threads ?? ProcessInfo.processInfo.activeProcessorCount) { range in
             // Count in a C table (no Swift string per token), then convert once.
             let table = TokenTable()
             var total = 0

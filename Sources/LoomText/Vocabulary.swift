@@ -1,4 +1,5 @@
 import Foundation
+import LoomSystem
 
 /// A word vocabulary: token ↔ id, with id 0 `<pad>` and id 1 `<unk>`.
 ///
@@ -101,7 +102,7 @@ public struct Vocabulary: Equatable, Sendable {
     /// Tokenizes and encodes every text, splitting the work over `threads` threads
     /// (default: all active processors); Keras' `texts_to_sequences`.
     public func encode(texts: [String], tokenizer: Tokenizer, threads: Int? = nil) -> [[Int32]] {
-        ParallelChunks.map(texts.count, threads: threads) { range in
+        ParallelFor.map(texts.count, chunks: threads ?? ProcessInfo.processInfo.activeProcessorCount) { range in
             range.map { encode(text: texts[$0], tokenizer: tokenizer) }
         }.flatMap { $0 }
     }

@@ -12,6 +12,11 @@ struct CharRNNCommand: ParsableCommand {
         subcommands: [CharRNNTrainCommand.self, CharRNNEvalCommand.self])
 }
 
+/// The library's defaults, the one place the help texts of `charrnn train` read them from (the options
+/// themselves are optional: on --resume an option not given keeps the run's setting).
+private let charArchitectureDefaults = CharModelConfiguration(vocabularySize: 1)
+private let charTrainingDefaults = CharTrainingOptions()
+
 /// `loom charrnn train`: trains (or resumes) a character model and writes its folder.
 struct CharRNNTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,34 +63,34 @@ struct CharRNNTrainCommand: ParsableCommand {
     @Flag(help: "Replace --out even when it is not a character model folder (never the current folder, home, / or an input).")
     var force = false
 
-    @Option(help: "Recurrent cell: lstm, gru or rnn. (default: lstm)")
-    var cell: String?
+    @Option(help: "Recurrent cell: lstm, gru or rnn. (default: \(charArchitectureDefaults.cell.rawValue))")
+    var cell: CellKind?
 
-    @Option(help: "Recurrent layers. (default: 2)")
+    @Option(help: "Recurrent layers. (default: \(charArchitectureDefaults.layers))")
     var layers: Int?
 
-    @Option(help: "Hidden units per layer. (default: 256)")
+    @Option(help: "Hidden units per layer. (default: \(charArchitectureDefaults.hiddenSize))")
     var hidden: Int?
 
-    @Option(help: "Character embedding size. (default: 64)")
+    @Option(help: "Character embedding size. (default: \(charArchitectureDefaults.embeddingSize))")
     var embedding: Int?
 
-    @Option(name: .customLong("seq-length"), help: "Characters per training window (BPTT length). (default: 100)")
+    @Option(name: .customLong("seq-length"), help: "Characters per training window (BPTT length). (default: \(charTrainingDefaults.sequenceLength))")
     var seqLength: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Parallel lanes of text per step. (default: 32)")
+    @Option(name: .customLong("batch-size"), help: "Parallel lanes of text per step. (default: \(charTrainingDefaults.batchSize))")
     var batchSize: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Adam learning rate. (default: 0.002)")
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate. (default: \(charTrainingDefaults.learningRate))")
     var learningRate: Float?
 
-    @Option(help: "Learning-rate factor applied at the start of every epoch after the first; 1 = none. (default: 0.95)")
+    @Option(help: "Learning-rate factor applied at the start of every epoch after the first; 1 = none. (default: \(charTrainingDefaults.decay))")
     var decay: Float?
 
-    @Option(help: "Dropout between recurrent layers (no effect with one layer). (default: 0.1)")
+    @Option(help: "Dropout between recurrent layers (no effect with one layer). (default: \(charArchitectureDefaults.dropout))")
     var dropout: Float?
 
-    @Option(help: "Global gradient-norm limit. (default: 5)")
+    @Option(help: "Global gradient-norm limit. (default: \(charTrainingDefaults.clip))")
     var clip: Float?
 
     @Option(help: "Stop after this many steps in total.")
@@ -94,19 +99,19 @@ struct CharRNNTrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs in total.")
     var epochs: Int?
 
-    @Option(name: .customLong("eval-every"), help: "Evaluate, sample and checkpoint every this many steps. (default: 200)")
+    @Option(name: .customLong("eval-every"), help: "Evaluate, sample and checkpoint every this many steps. (default: \(charTrainingDefaults.evaluateEvery))")
     var evalEvery: Int?
 
-    @Option(help: "Fraction of the text (its end) held out for validation, in [0, 1). (default: 0.1)")
+    @Option(help: "Fraction of the text (its end) held out for validation, in [0, 1). (default: \(charTrainingDefaults.validationFraction))")
     var validation: Double?
 
-    @Option(help: "Seed for initialisation, data order and dropout. (default: 42)")
+    @Option(help: "Seed for initialisation, data order and dropout. (default: \(charTrainingDefaults.seed))")
     var seed: UInt64?
 
     @Option(name: .customLong("time-limit"), help: ArgumentHelp("Stop after this many seconds of training.", valueName: "seconds"))
     var timeLimit: Double?
 
-    @Option(name: .customLong("sample-length"), help: "Characters of the sample printed at each evaluation; 0 for none. (default: 120)")
+    @Option(name: .customLong("sample-length"), help: "Characters of the sample printed at each evaluation; 0 for none. (default: \(charTrainingDefaults.sampleLength))")
     var sampleLength: Int?
 
     @Flag(help: "No progress bar, evaluation lines or samples; only the final summary.")
@@ -117,12 +122,6 @@ struct CharRNNTrainCommand: ParsableCommand {
     }
 
     private func train() throws {
-        let cellKind = try cell.map { name -> CellKind in
-            guard let kind = CellKind(rawValue: name.lowercased()) else {
-                throw ModelError.invalidOption("--cell must be lstm, gru or rnn, got \(name)")
-            }
-            return kind
-        }
         let reporter = ProgressReporter(enabled: !quiet)
         let observer = CharTrainingObserver(reporter: reporter)
         let corpusURLs = corpus.map { URL(commandLinePath: $0) }
@@ -138,7 +137,7 @@ struct CharRNNTrainCommand: ParsableCommand {
         let outputURL: URL
         if let resume {
             var overrides = CharResumeOverrides()
-            overrides.cell = cellKind
+            overrides.cell = cell
             overrides.layers = layers
             overrides.hiddenSize = hidden
             overrides.embeddingSize = embedding
@@ -162,7 +161,7 @@ struct CharRNNTrainCommand: ParsableCommand {
                 overrides: overrides, output: ModelDirectory(outputURL), observer: observer.handle)
         } else {
             var architecture = CharModelConfiguration(vocabularySize: 1)
-            if let cellKind { architecture.cell = cellKind }
+            if let cell { architecture.cell = cell }
             if let layers { architecture.layers = layers }
             if let hidden { architecture.hiddenSize = hidden }
             if let embedding { architecture.embeddingSize = embedding }
@@ -245,8 +244,7 @@ struct CharRNNEvalCommand: ParsableCommand {
           loom charrnn eval --model models/tales --corpus corpora/tales.txt --validation 1 --json
         """)
 
-    @Option(help: ArgumentHelp("A bundled model name or a folder written by `loom charrnn train`.", valueName: "name|dir"))
-    var model: String = BundledModels.defaultCharacter
+    @OptionGroup var model: CharModelOption
 
     @Option(name: .customLong("corpus"), parsing: .upToNextOption, help: ArgumentHelp("UTF-8 text files, read in order.", valueName: "file"))
     var corpus: [String] = []
@@ -278,7 +276,7 @@ struct CharRNNEvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let sampler = try CharSampler(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultCharacter))
+            let sampler = try CharSampler(directory: model.folder())
             let files = corpus.map { URL(commandLinePath: $0) }
             let texts = try CharCorpus.readTexts(files)
             let encoded = try CharCorpus(sources: files, texts: texts, vocabulary: sampler.vocabulary, validationFraction: validation)

@@ -33,8 +33,7 @@ struct ClassifyCommand: ParsableCommand {
     @Argument(help: "Reviews to classify, one argument each. Omit to read --file or standard input.")
     var texts: [String] = []
 
-    @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom sentiment train`.", valueName: "name|dir"))
-    var model: String = BundledModels.defaultSentiment
+    @OptionGroup var model: SentimentModelOption
 
     @Option(help: "File with one review per line.")
     var file: String?
@@ -81,7 +80,7 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let modelFolder = try BundledModels.resolve(model, defaultName: BundledModels.defaultSentiment)
+            let modelFolder = try model.folder()
             let classifier = try SentimentClassifier(directory: modelFolder)
             let respond: ([(Int, String)], Bool) throws -> Void
             let finish: () throws -> Void
@@ -90,7 +89,7 @@ struct ClassifyCommand: ParsableCommand {
                     explainer: SentimentExplainer(classifier: classifier),
                     options: ExplanationOptions(method: explain, target: target, steps: steps ?? 32, adaptiveSteps: steps == nil),
                     json: json, html: html.map { try Self.checkedReportPath($0, inputs: [modelFolder] + (file.map { [URL(commandLinePath: $0)] } ?? [])) },
-                    modelName: model)
+                    modelName: model.model)
                 respond = { reviews, single in try writer.write(reviews, single: single) }
                 finish = { try writer.finish() }
             } else {

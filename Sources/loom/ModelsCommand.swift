@@ -43,7 +43,7 @@ struct ModelsCommand: ParsableCommand {
                 let bytes = files.reduce(0) { total, file in
                     total + ((try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(file).path)[.size] as? Int) ?? 0)
                 }
-                entries.append(Entry(name: name, path: folder.path, bytes: bytes ?? 0, card: card))
+                entries.append(Entry(name: name, path: folder.path, bytes: bytes, card: card))
             }
             if json {
                 for entry in entries { try printJSONLine(entry) }

@@ -32,8 +32,7 @@ struct SampleCommand: ParsableCommand {
           loom sample --prompt-file opening.txt --stop $'\\n\\n' --count 3
         """)
 
-    @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom charrnn train`.", valueName: "name|dir"))
-    var model: String = BundledModels.defaultCharacter
+    @OptionGroup var model: CharModelOption
 
     @Option(help: "Text to continue (at least one character).")
     var prompt: String?
@@ -106,7 +105,7 @@ struct SampleCommand: ParsableCommand {
         let repetition = try RepetitionControl(penalty: repetitionPenalty, window: repetitionWindow, noRepeatNgram: noRepeatNgram)
         let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
         try CharSampler.checkSizes(length: length, count: count, record: json)
-        let sampler = try CharSampler(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultCharacter))
+        let sampler = try CharSampler(directory: model.folder())
         let (_, skipped) = try sampler.encodePrompt(prompt, skipUnknown: skipUnknown)
         let fedPrompt = sampler.promptText(prompt)
         if !skipped.isEmpty {
@@ -116,7 +115,7 @@ struct SampleCommand: ParsableCommand {
             let samples = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count,
                                                seed: seed, skipUnknown: skipUnknown, stops: stops, includeStop: includeStop,
                                                repetition: repetition)
-            let report = SampleReport(model: model, prompt: samples.first?.prompt ?? "", skipped: skipped,
+            let report = SampleReport(model: model.model, prompt: samples.first?.prompt ?? "", skipped: skipped,
                                       temperature: temperature, topK: topK, topP: topP, seed: seed, length: length,
                                       samples: samples.map(SampleReport.Entry.init))
             print(try JSONOutput.line(report))

@@ -19,6 +19,11 @@ struct SentimentCommand: ParsableCommand {
     )
 }
 
+/// The library's defaults, the one place every default and help text of `sentiment train` reads from.
+private let architectureDefaults = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 2)
+private let trainingDefaults = SentimentTrainingOptions()
+private let smallData = SmallDataRecipe()
+
 /// `loom sentiment train`.
 struct SentimentTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,64 +62,64 @@ struct SentimentTrainCommand: ParsableCommand {
     var lossy = false
 
     @Option(help: "Recurrent cell: lstm, gru or rnn.")
-    var cell: CellKind = .lstm
+    var cell: CellKind = architectureDefaults.cell
 
     @Option(help: "Stacked recurrent layers.")
-    var layers: Int = 1
+    var layers: Int = architectureDefaults.layers
 
     @Flag(inversion: .prefixedNo, help: "Run each recurrent layer in both directions.")
-    var bidirectional = true
+    var bidirectional = architectureDefaults.bidirectional
 
-    @Option(help: "Embedding size. (default: 128; 32 below 5,000 reviews)")
+    @Option(help: "Embedding size. (default: \(architectureDefaults.embeddingSize); \(smallData.embeddingSize) below \(SmallDataRecipe.threshold) reviews)")
     var embedding: Int?
 
-    @Option(help: "Hidden units per direction. (default: 128; 32 below 5,000 reviews)")
+    @Option(help: "Hidden units per direction. (default: \(architectureDefaults.hiddenSize); \(smallData.hiddenSize) below \(SmallDataRecipe.threshold) reviews)")
     var hidden: Int?
 
     @Option(help: "Pooling over time: mean, max, last, or attention (learned weights, which `loom classify --explain attention` shows).")
-    var pooling: Pooling = .max
+    var pooling: Pooling = architectureDefaults.pooling
 
     @Option(help: "Weight initialisation: pytorch (uniform ±1/√H) or keras (Glorot input, orthogonal recurrent, forget bias 1).")
-    var initialization: Initialization = .pytorch
+    var initialization: Initialization = architectureDefaults.initialization
 
     @Option(help: "Dropout before the output layer.")
-    var dropout: Float = 0.5
+    var dropout: Float = architectureDefaults.dropout
 
     @Option(name: .customLong("embedding-dropout"), help: "Dropout on the embedded tokens.")
-    var embeddingDropout: Float = 0.3
+    var embeddingDropout: Float = architectureDefaults.embeddingDropout
 
     @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
-    var maxLength: Int = 400
+    var maxLength: Int = architectureDefaults.maxLength
 
     @Option(name: .customLong("max-vocab"), help: "Vocabulary size including <pad> and <unk>.")
-    var maxVocabulary: Int = 10_000
+    var maxVocabulary: Int = trainingDefaults.maxVocabulary
 
-    @Option(name: .customLong("min-count"), help: "Minimum token count to enter the vocabulary. (default: 3; 1 below 5,000 reviews)")
+    @Option(name: .customLong("min-count"), help: "Minimum token count to enter the vocabulary. (default: \(trainingDefaults.minCount); \(smallData.minCount) below \(SmallDataRecipe.threshold) reviews)")
     var minCount: Int?
 
-    @Option(help: "Maximum epochs. (default: 8; 12 below 5,000 reviews)")
+    @Option(help: "Maximum epochs. (default: \(trainingDefaults.epochs); \(smallData.epochs) below \(SmallDataRecipe.threshold) reviews)")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Reviews per batch. (default: 64; 16 below 5,000 reviews)")
+    @Option(name: .customLong("batch-size"), help: "Reviews per batch. (default: \(trainingDefaults.batchSize); \(smallData.batchSize) below \(SmallDataRecipe.threshold) reviews)")
     var batchSize: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Adam learning rate. (default: 0.002; 0.005 below 5,000 reviews)")
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate. (default: \(trainingDefaults.learningRate); \(smallData.learningRate) below \(SmallDataRecipe.threshold) reviews)")
     var learningRate: Float?
 
     @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
-    var learningRateDecay: Float = 0.7
+    var learningRateDecay: Float = trainingDefaults.learningRateDecay
 
     @Option(help: "Global gradient-norm clipping threshold.")
-    var clip: Float = 5
+    var clip: Float = trainingDefaults.clip
 
     @Option(help: "Fraction of each class held out for validation.")
-    var validation: Double = 0.1
+    var validation: Double = trainingDefaults.validationFraction
 
-    @Option(help: "Epochs without validation improvement before stopping. (default: 3; 4 below 5,000 reviews)")
+    @Option(help: "Epochs without validation improvement before stopping. (default: \(trainingDefaults.patience); \(smallData.patience) below \(SmallDataRecipe.threshold) reviews)")
     var patience: Int?
 
     @Option(help: "Random seed: same seed, same data, same machine → the same model, bit for bit.")
-    var seed: UInt64 = 42
+    var seed: UInt64 = trainingDefaults.seed
 
     @Option(name: .customLong("max-steps"), help: "Stop after this many optimiser steps (quick trials).")
     var maxSteps: Int?
@@ -124,10 +129,10 @@ struct SentimentTrainCommand: ParsableCommand {
 
     @Flag(name: .customLong("keep-punctuation"), inversion: .prefixedNo,
           help: "Keep punctuation marks as tokens (\"!\" and \"?\" carry sentiment).")
-    var keepPunctuation = true
+    var keepPunctuation = architectureDefaults.keepPunctuation
 
     @Flag(name: .customLong("no-case-fold"), help: "Keep letter case (NFKC only).")
-    var noCaseFold = false
+    var noCaseFold = !architectureDefaults.caseFold
 
     @Flag(help: "No progress output.")
     var quiet = false
@@ -184,7 +189,7 @@ struct SentimentTrainCommand: ParsableCommand {
                 func adopt<T>(_ given: T?, _ value: T, _ option: String, _ apply: (T) -> Void) {
                     if given == nil { apply(value); changed.append("\(option) \(value)") }
                 }
-                let small = SmallDataRecipe()
+                let small = smallData
                 adopt(embedding, small.embeddingSize, "--embedding") { architecture.embeddingSize = $0 }
                 adopt(hidden, small.hiddenSize, "--hidden") { architecture.hiddenSize = $0 }
                 adopt(minCount, small.minCount, "--min-count") { options.minCount = $0 }
@@ -240,8 +245,7 @@ struct SentimentEvalCommand: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("A bundled model name (see `loom models`) or a folder written by `loom sentiment train`.", valueName: "name|dir"))
-    var model: String = BundledModels.defaultSentiment
+    @OptionGroup var model: SentimentModelOption
 
     @Option(help: "Labelled data: aclImdb folder, .tsv or .csv file.")
     var data: String
@@ -261,7 +265,7 @@ struct SentimentEvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let classifier = try SentimentClassifier(directory: BundledModels.resolve(model, defaultName: BundledModels.defaultSentiment))
+            let classifier = try SentimentClassifier(directory: model.folder())
             let examples = try LabelledCorpus.read(URL(commandLinePath: data), options: CorpusOptions(split: split))
             let start = Date()
             let metrics = try classifier.evaluate(examples, batchSize: batchSize)

@@ -25,12 +25,11 @@ public final class CharLanguageModel {
         try configuration.validate()
         self.configuration = configuration
         embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
-                              paddingIndex: nil, rng: &rng)
-        recurrent = RecurrentNetwork(configuration.recurrent, initialization: .pytorch, rng: &rng)
-        classifier = Dense(inputSize: configuration.hiddenSize, outputSize: configuration.vocabularySize, rng: &rng)
-        for parameter in embedding.parameters { parameter.name = "embedding." + parameter.name }
-        for parameter in recurrent.parameters { parameter.name = configuration.cell.rawValue + "." + parameter.name }
-        for parameter in classifier.parameters { parameter.name = "fc." + parameter.name }
+                              paddingIndex: nil, name: "embedding", rng: &rng)
+        recurrent = RecurrentNetwork(configuration.recurrent, initialization: .pytorch, name: configuration.cell.rawValue,
+                                     rng: &rng)
+        classifier = Dense(inputSize: configuration.hiddenSize, outputSize: configuration.vocabularySize, name: "fc",
+                           rng: &rng)
         parameters = embedding.parameters + recurrent.parameters + classifier.parameters
         embeddingWeight = embedding.parameters[0]
         outputWeight = classifier.parameters[0]

@@ -43,14 +43,11 @@ public struct CharModelConfiguration: Codable, Equatable, Sendable {
 
     /// Rejects settings that cannot make a model, with a message naming the option.
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw ModelError.invalidOption(message) }
-        }
-        try require(vocabularySize >= 1 && vocabularySize <= 2_000_000, "the character vocabulary must hold between 1 and 2,000,000 characters")
-        try require(layers >= 1 && layers <= 8, "--layers must be between 1 and 8, got \(layers)")
-        try require(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096, got \(embeddingSize)")
-        try require(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096, got \(hiddenSize)")
-        try require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got \(dropout)")
+        try ModelError.requireOption(vocabularySize >= 1 && vocabularySize <= 2_000_000, "the character vocabulary must hold between 1 and 2,000,000 characters")
+        try ModelError.requireOption(layers >= 1 && layers <= 8, "--layers must be between 1 and 8, got \(layers)")
+        try ModelError.requireOption(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096, got \(embeddingSize)")
+        try ModelError.requireOption(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096, got \(hiddenSize)")
+        try ModelError.requireOption(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got \(dropout)")
     }
 
     /// Differences in architecture from `other`, worded as option names, e.g. `--hidden 512 (the run has 256)`;

@@ -109,8 +109,7 @@ public enum CharModelFiles {
 
     /// Rewrites `train-log.jsonl` and `curves.svg` in `directory`.
     static func writeLog(_ log: [TrainingRecord], in directory: ModelDirectory) throws {
-        try directory.writeFile(Data(TrainingLog.encode(log).utf8), to: "train-log.jsonl")
-        try directory.writeFile(Data(curves(log).svg().utf8), to: "curves.svg")
+        try TrainingLog.write(log, chart: curves, in: directory)
     }
 
     /// Reads `train-log.jsonl` (empty when the file is missing).

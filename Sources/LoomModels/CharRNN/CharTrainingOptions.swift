@@ -39,21 +39,18 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
 
     /// Rejects settings that cannot train, naming the option.
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw ModelError.invalidOption(message) }
-        }
-        try require(sequenceLength >= 1 && sequenceLength <= 100_000, "--seq-length must be between 1 and 100000, got \(sequenceLength)")
-        try require(batchSize >= 1 && batchSize <= 100_000, "--batch-size must be between 1 and 100000, got \(batchSize)")
-        try require(learningRate > 0 && learningRate.isFinite, "--learning-rate must be positive, got \(learningRate)")
-        try require(decay > 0 && decay <= 1, "--decay must be in (0, 1], got \(decay)")
-        try require(clip > 0 && clip.isFinite, "--clip must be positive, got \(clip)")
-        try require(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1), got \(validationFraction)")
-        try require(sequenceLength <= Int.max / max(batchSize, 1) / 8, "--seq-length × --batch-size is too large")
-        if let steps = maxSteps { try require(steps >= 1 && steps <= 1_000_000_000_000, "--steps must be between 1 and 10^12, got \(steps)") }
-        if let epochs { try require(epochs >= 1 && epochs <= 1_000_000, "--epochs must be between 1 and 1000000, got \(epochs)") }
-        try require(evaluateEvery >= 1 && evaluateEvery <= 1_000_000_000_000, "--eval-every must be between 1 and 10^12, got \(evaluateEvery)")
-        if let limit = timeLimit { try require(limit > 0 && limit.isFinite, "--time-limit must be positive seconds, got \(limit)") }
-        try require(sampleLength >= 0 && sampleLength <= 100_000, "--sample-length must be between 0 and 100000, got \(sampleLength)")
+        try ModelError.requireOption(sequenceLength >= 1 && sequenceLength <= 100_000, "--seq-length must be between 1 and 100000, got \(sequenceLength)")
+        try ModelError.requireOption(batchSize >= 1 && batchSize <= 100_000, "--batch-size must be between 1 and 100000, got \(batchSize)")
+        try ModelError.requireOption(learningRate > 0 && learningRate.isFinite, "--learning-rate must be positive, got \(learningRate)")
+        try ModelError.requireOption(decay > 0 && decay <= 1, "--decay must be in (0, 1], got \(decay)")
+        try ModelError.requireOption(clip > 0 && clip.isFinite, "--clip must be positive, got \(clip)")
+        try ModelError.requireOption(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1), got \(validationFraction)")
+        try ModelError.requireOption(sequenceLength <= Int.max / max(batchSize, 1) / 8, "--seq-length × --batch-size is too large")
+        if let steps = maxSteps { try ModelError.requireOption(steps >= 1 && steps <= 1_000_000_000_000, "--steps must be between 1 and 10^12, got \(steps)") }
+        if let epochs { try ModelError.requireOption(epochs >= 1 && epochs <= 1_000_000, "--epochs must be between 1 and 1000000, got \(epochs)") }
+        try ModelError.requireOption(evaluateEvery >= 1 && evaluateEvery <= 1_000_000_000_000, "--eval-every must be between 1 and 10^12, got \(evaluateEvery)")
+        if let limit = timeLimit { try ModelError.requireOption(limit > 0 && limit.isFinite, "--time-limit must be positive seconds, got \(limit)") }
+        try ModelError.requireOption(sampleLength >= 0 && sampleLength <= 100_000, "--sample-length must be between 0 and 100000, got \(sampleLength)")
     }
 }
 

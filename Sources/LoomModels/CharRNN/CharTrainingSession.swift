@@ -56,6 +56,7 @@ final class CharTrainingSession {
     func run(observer: (CharTrainingEvent) -> Void) throws -> CharTrainingSummary {
         sessionStart = Date()
         let steps = options.sequenceLength, batch = options.batchSize
+        let trainingStep = TrainingStep(parameters: model.parameters, optimizer: optimizer, clip: options.clip)
         var reason: String? = nil
         while reason == nil {
             let stepStart = Date()
@@ -68,18 +69,13 @@ final class CharTrainingSession {
             let epoch = state.epoch
             optimizer.learningRate = options.learningRate(epoch: epoch)
             let (inputs, targets) = layout.window(state.window, of: corpus.train)
-            zeroGradients(model.parameters)
-            let (logits, final) = model.forward(inputs, steps: steps, batch: batch, initialState: carried, training: true,
-                                                rng: &state.rng)
-            let (loss, gradient) = Loss.softmaxCrossEntropy(logits, targets: targets)
-            guard loss.isFinite else {
-                throw ModelError.nonFiniteLoss(step: state.step + 1, epoch: epoch, learningRate: optimizer.learningRate)
-            }
-            model.backward(gradient)
-            let norm = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clip)
-            try divergence.check(loss: Double(loss), gradientNorm: Double(norm), step: state.step + 1, epoch: epoch,
-                                 learningRate: optimizer.learningRate)
-            optimizer.step(model.parameters)
+            var final: RecurrentState? = nil
+            let (loss, norm) = try trainingStep.take(step: state.step + 1, epoch: epoch, divergence: &divergence, forward: {
+                let (logits, last) = model.forward(inputs, steps: steps, batch: batch, initialState: carried,
+                                                   training: true, rng: &state.rng)
+                final = last
+                return Loss.softmaxCrossEntropy(logits, targets: targets)
+            }, backward: model.backward)
             carried = final
             state.step += 1
             state.optimizerSteps = optimizer.stepCount

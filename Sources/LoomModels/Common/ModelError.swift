@@ -18,6 +18,11 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(step: Int, epoch: Int, learningRate: Float)
     case io(URL, reason: String)
 
+    /// Throws `invalidOption(message)` unless `condition` holds: the one form of every options check.
+    static func requireOption(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw ModelError.invalidOption(message()) }
+    }
+
     public var description: String {
         switch self {
         case .missingFile(let url):

@@ -45,6 +45,14 @@ public enum TrainingLog {
         return records.map { String(decoding: (try? encoder.encode($0)) ?? Data(), as: UTF8.self) + "\n" }.joined()
     }
 
+    /// Rewrites `train-log.jsonl` and `curves.svg` (drawn from the records by `chart`) in `directory`, each
+    /// file atomically.
+    static func write(_ records: [TrainingRecord], chart: ([TrainingRecord]) -> CurvesChart,
+                      in directory: ModelDirectory) throws {
+        try directory.writeFile(Data(encode(records).utf8), to: "train-log.jsonl")
+        try directory.writeFile(Data(chart(records).svg().utf8), to: "curves.svg")
+    }
+
     /// Parses JSON lines; a malformed line is an error naming the file and line.
     public static func decode(_ text: String, source: URL) throws -> [TrainingRecord] {
         var records: [TrainingRecord] = []

@@ -73,13 +73,13 @@ public final class SentimentClassifier {
 
     /// Token ids for `text` as the model sees them (last `maxLength` tokens).
     public func encode(_ text: String) -> [Int32] {
-        vocabulary.encode(Array(tokenizer.tokenize(text).suffix(configuration.maxLength)))
+        SentimentData.encode([text], tokenizer: tokenizer, vocabulary: vocabulary, maxLength: configuration.maxLength)[0]
     }
 
     /// Classifies texts, batching by length internally; results keep the input order.
     public func classify(_ texts: [String], batchSize: Int = 256) -> [SentimentPrediction] {
-        let tokens = SentimentData.tokenize(texts, tokenizer: tokenizer)
-        let sequences = SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength)
+        let sequences = SentimentData.encode(texts, tokenizer: tokenizer, vocabulary: vocabulary,
+                                             maxLength: configuration.maxLength)
         return classify(encoded: sequences, batchSize: batchSize)
     }
 
@@ -119,8 +119,8 @@ public final class SentimentClassifier {
     /// Quality of the model on labelled examples.
     public func evaluate(_ examples: [LabelledText], batchSize: Int = 256) throws -> ClassificationMetrics {
         let truth = try SentimentData.labelIndices(examples, classes: configuration.classes)
-        let tokens = SentimentData.tokenize(examples.map(\.text), tokenizer: tokenizer)
-        let sequences = SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength)
+        let sequences = SentimentData.encode(examples.map(\.text), tokenizer: tokenizer, vocabulary: vocabulary,
+                                             maxLength: configuration.maxLength)
         let probabilities = self.probabilities(encoded: sequences, batchSize: batchSize)
         let predicted = probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         return ClassificationMetrics(classes: configuration.classes, truth: truth.map { Int($0) }, predicted: predicted,

@@ -70,18 +70,15 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
 
     /// Rejects settings that cannot make a model, with a message naming the option.
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw ModelError.invalidOption(message) }
-        }
-        try require(classes.count >= 2, "a classifier needs at least two classes, got \(classes)")
-        try require(Set(classes).count == classes.count, "class names must be distinct, got \(classes)")
-        try require(!classes.contains(where: { $0.isEmpty }), "class names must not be empty")
-        try require(vocabularySize >= 2 && vocabularySize <= 50_000_000, "vocabulary size must be between 2 and 50,000,000")
-        try require(layers >= 1 && layers <= 8, "--layers must be between 1 and 8")
-        try require(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096")
-        try require(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096")
-        try require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1)")
-        try require(embeddingDropout >= 0 && embeddingDropout < 1, "--embedding-dropout must be in [0, 1)")
-        try require(maxLength >= 1 && maxLength <= 1_000_000, "--max-length must be between 1 and 1,000,000")
+        try ModelError.requireOption(classes.count >= 2, "a classifier needs at least two classes, got \(classes)")
+        try ModelError.requireOption(Set(classes).count == classes.count, "class names must be distinct, got \(classes)")
+        try ModelError.requireOption(!classes.contains(where: { $0.isEmpty }), "class names must not be empty")
+        try ModelError.requireOption(vocabularySize >= 2 && vocabularySize <= 50_000_000, "vocabulary size must be between 2 and 50,000,000")
+        try ModelError.requireOption(layers >= 1 && layers <= 8, "--layers must be between 1 and 8")
+        try ModelError.requireOption(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096")
+        try ModelError.requireOption(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096")
+        try ModelError.requireOption(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1)")
+        try ModelError.requireOption(embeddingDropout >= 0 && embeddingDropout < 1, "--embedding-dropout must be in [0, 1)")
+        try ModelError.requireOption(maxLength >= 1 && maxLength <= 1_000_000, "--max-length must be between 1 and 1,000,000")
     }
 }

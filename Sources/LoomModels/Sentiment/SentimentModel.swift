@@ -1,8 +1,8 @@
 import LoomNN
 import LoomTensor
 
-/// `Embedding → recurrent layers → pooling over time → Dropout → Dense`, producing one logit
-/// (sigmoid, two classes) or one per class (softmax). Parameters carry PyTorch's names
+/// `Embedding → recurrent layers → pooling over time → head` (`ClassifierHead`: dropout and a linear layer
+/// producing one logit, sigmoid, for two classes or one per class, softmax). Parameters carry PyTorch's names
 /// (`embedding.weight`, `lstm.weight_ih_l0`, `fc.weight`, …) so weights move freely between the two.
 public final class SentimentModel {
     public let configuration: SentimentConfiguration
@@ -11,9 +11,8 @@ public final class SentimentModel {
     /// The pooling over time: a fixed rule, or learned attention (exactly one is set).
     var pooling: TemporalPooling?
     let attention: AttentionPooling?
-    var dropout: Dropout
     var embeddingDropout: Dropout
-    let classifier: Dense
+    let head: ClassifierHead
     /// Every trainable parameter, named as in PyTorch's `state_dict`.
     public let parameters: [Parameter]
 
@@ -25,8 +24,9 @@ public final class SentimentModel {
         try configuration.validate()
         self.configuration = configuration
         embedding = Embedding(vocabularySize: configuration.vocabularySize, dimension: configuration.embeddingSize,
-                              paddingIndex: 0, randomize: randomize, rng: &rng)
-        recurrent = RecurrentNetwork(configuration.recurrent, initialization: configuration.initialization, rng: &rng)
+                              paddingIndex: 0, name: "embedding", randomize: randomize, rng: &rng)
+        recurrent = RecurrentNetwork(configuration.recurrent, initialization: configuration.initialization,
+                                     name: configuration.cell.rawValue, rng: &rng)
         let directions = configuration.bidirectional ? 2 : 1
         if configuration.pooling == .attention {
             pooling = nil
@@ -36,14 +36,10 @@ public final class SentimentModel {
             pooling = TemporalPooling(configuration.pooling, directions: directions)
             attention = nil
         }
-        dropout = Dropout(rate: configuration.dropout)
         embeddingDropout = Dropout(rate: configuration.embeddingDropout)
-        classifier = Dense(inputSize: configuration.hiddenSize * directions, outputSize: configuration.outputSize,
-                           rng: &rng)
-        for parameter in embedding.parameters { parameter.name = "embedding." + parameter.name }
-        for parameter in recurrent.parameters { parameter.name = configuration.cell.rawValue + "." + parameter.name }
-        for parameter in classifier.parameters { parameter.name = "fc." + parameter.name }
-        parameters = embedding.parameters + recurrent.parameters + (attention?.parameters ?? []) + classifier.parameters
+        head = ClassifierHead(featureSize: configuration.pooledSize, classes: configuration.classes.count,
+                              dropout: configuration.dropout, rng: &rng)
+        parameters = embedding.parameters + recurrent.parameters + (attention?.parameters ?? []) + head.parameters
     }
 
     /// Logits for a batch of padded id sequences.
@@ -67,8 +63,7 @@ public final class SentimentModel {
         lastShape = (embedded.shape[0], embedded.shape[1])
         let (outputs, _) = recurrent.forward(embedded, mask: mask, initialState: nil, training: training, rng: &rng)
         let pooled = attention?.forward(outputs, mask: mask).pooled ?? pooling!.forward(outputs, mask: mask)
-        let dropped = dropout.forward(pooled, training: training, rng: &rng)
-        return classifier.forward(dropped)
+        return head.forward(pooled, training: training, rng: &rng)
     }
 
     /// Logits for inference only (no dropout, no backward caches), the recurrent part run by `inference`,
@@ -84,10 +79,10 @@ public final class SentimentModel {
                                         mask: batch.mask, embedding: embedding.weight.value)
         if let attention {
             let (pooled, weights) = attention.apply(outputs, mask: batch.mask)
-            return (classifier.apply(pooled), weights)
+            return (head.apply(pooled), weights)
         }
         var pooling = self.pooling!
-        return (classifier.apply(pooling.forward(outputs, mask: batch.mask)), nil)
+        return (head.apply(pooling.forward(outputs, mask: batch.mask)), nil)
     }
 
     /// A forward-only engine for this model's recurrent layers; see `RecurrentInference`.
@@ -110,48 +105,17 @@ public final class SentimentModel {
     /// accumulated as in `backward`, or skipped with `parameterGradients: false` (attributions need only the
     /// input gradient).
     public func backwardToEmbedded(_ gradLogits: Tensor, parameterGradients: Bool = true) -> Tensor {
-        let gradPooled = dropout.backward(classifier.backward(gradLogits, parameterGradients: parameterGradients))
+        let gradPooled = head.backward(gradLogits, parameterGradients: parameterGradients)
         let gradOutputs = attention?.backward(gradPooled, parameterGradients: parameterGradients)
             ?? pooling!.backward(gradPooled)
         return recurrent.backward(gradOutput: gradOutputs, gradFinal: nil, parameterGradients: parameterGradients)
     }
 
-    /// Class probabilities, [batch][classes], for logits from `forward`.
-    public func probabilities(logits: Tensor) -> [[Float]] {
-        let batch = logits.shape[0]
-        if configuration.outputSize == 1 {
-            return (0..<batch).map { b in
-                let p = Self.sigmoid(logits.data[b])
-                return [1 - p, p]
-            }
-        }
-        let classes = configuration.outputSize
-        return (0..<batch).map { b in
-            let row = logits.data[(b * classes)..<((b + 1) * classes)]
-            let top = row.max() ?? 0
-            let exps = row.map { Float(exp(Double($0 - top))) }
-            let sum = exps.reduce(0, +)
-            return exps.map { $0 / sum }
-        }
-    }
+    /// Class probabilities, [batch][classes], for logits from `forward` (see `ClassifierHead`).
+    public func probabilities(logits: Tensor) -> [[Float]] { head.probabilities(logits: logits) }
 
-    /// Mean loss and its gradient with respect to the logits, for class indices `targets`.
+    /// Mean loss and its gradient with respect to the logits, for class indices `targets` (see `ClassifierHead`).
     public func loss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
-        if configuration.outputSize == 1 {
-            let (loss, gradient) = Loss.binaryCrossEntropyWithLogits(logits.reshaped([logits.count]),
-                                                                      targets: targets.map { Float($0) })
-            return (loss, gradient.reshaped(logits.shape))
-        }
-        return Loss.softmaxCrossEntropy(logits, targets: targets)
-    }
-
-    static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + Float(exp(Double(-x)))) : Float(exp(Double(x))) / (1 + Float(exp(Double(x))))
+        head.loss(logits: logits, targets: targets)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif

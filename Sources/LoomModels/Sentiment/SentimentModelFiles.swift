@@ -25,8 +25,7 @@ public enum SentimentModelFiles {
 
     /// Rewrites only the log and the curves of an existing folder (each file atomically).
     public static func writeLog(_ log: [TrainingRecord], in directory: ModelDirectory) throws {
-        try directory.writeFile(Data(TrainingLog.encode(log).utf8), to: "train-log.jsonl")
-        try directory.writeFile(Data(curves(log).svg().utf8), to: "curves.svg")
+        try TrainingLog.write(log, chart: curves, in: directory)
     }
 
     /// Loads the model and its vocabulary, checking that config, vocabulary and weights agree. All three

@@ -29,20 +29,17 @@ public struct SentimentTrainingOptions: Sendable {
     public init() {}
 
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw ModelError.invalidOption(message) }
-        }
-        try require(epochs >= 1 && epochs <= 1_000_000, "--epochs must be between 1 and 1000000, got \(epochs)")
-        try require(batchSize >= 1 && batchSize <= 65_536, "--batch-size must be between 1 and 65536, got \(batchSize)")
-        try require(learningRate > 0 && learningRate.isFinite, "--learning-rate must be a positive number, got \(learningRate)")
-        try require(learningRateDecay > 0 && learningRateDecay <= 1, "--lr-decay must be in (0, 1], got \(learningRateDecay)")
-        try require(clip > 0 && clip.isFinite, "--clip must be a positive number, got \(clip)")
-        try require(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1), got \(validationFraction)")
-        try require(patience >= 1 && patience <= 1_000_000, "--patience must be at least 1, got \(patience)")
-        try require(maxVocabulary >= 3 && maxVocabulary <= 50_000_000, "--max-vocab must be between 3 (two ids are reserved) and 50000000, got \(maxVocabulary)")
-        try require(minCount >= 1, "--min-count must be at least 1, got \(minCount)")
-        if let maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
-        if let timeLimit { try require(timeLimit > 0 && timeLimit.isFinite, "--time-limit must be a positive number of seconds, got \(timeLimit)") }
+        try ModelError.requireOption(epochs >= 1 && epochs <= 1_000_000, "--epochs must be between 1 and 1000000, got \(epochs)")
+        try ModelError.requireOption(batchSize >= 1 && batchSize <= 65_536, "--batch-size must be between 1 and 65536, got \(batchSize)")
+        try ModelError.requireOption(learningRate > 0 && learningRate.isFinite, "--learning-rate must be a positive number, got \(learningRate)")
+        try ModelError.requireOption(learningRateDecay > 0 && learningRateDecay <= 1, "--lr-decay must be in (0, 1], got \(learningRateDecay)")
+        try ModelError.requireOption(clip > 0 && clip.isFinite, "--clip must be a positive number, got \(clip)")
+        try ModelError.requireOption(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1), got \(validationFraction)")
+        try ModelError.requireOption(patience >= 1 && patience <= 1_000_000, "--patience must be at least 1, got \(patience)")
+        try ModelError.requireOption(maxVocabulary >= 3 && maxVocabulary <= 50_000_000, "--max-vocab must be between 3 (two ids are reserved) and 50000000, got \(maxVocabulary)")
+        try ModelError.requireOption(minCount >= 1, "--min-count must be at least 1, got \(minCount)")
+        if let maxSteps { try ModelError.requireOption(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
+        if let timeLimit { try ModelError.requireOption(timeLimit > 0 && timeLimit.isFinite, "--time-limit must be a positive number of seconds, got \(timeLimit)") }
     }
 }
 
@@ -142,6 +139,7 @@ public struct SentimentTrainer {
                                what: "this model and batch")
         let model = try SentimentModel(configuration, rng: &rng)
         let optimizer = Adam(learningRate: options.learningRate)
+        let trainingStep = TrainingStep(parameters: model.parameters, optimizer: optimizer, clip: options.clip)
         var log: [TrainingRecord] = []
         var best: (epoch: Int, accuracy: Double)? = nil
         var epochsWithoutImprovement = 0
@@ -159,17 +157,12 @@ public struct SentimentTrainer {
             for (stepIndex, indices) in batches.enumerated() {
                 let batch = PaddedBatch(sequences: indices.map { train.sequences[$0] }, maxLength: configuration.maxLength)
                 let targets = indices.map { train.labels[$0] }
-                zeroGradients(model.parameters)
-                let logits = model.forward(batch, training: true, rng: &rng)
-                let (loss, gradient) = model.loss(logits: logits, targets: targets)
-                guard loss.isFinite else {
-                    throw ModelError.nonFiniteLoss(step: totalSteps + 1, epoch: epoch, learningRate: optimizer.learningRate)
-                }
-                model.backward(gradient)
-                let norm = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clip)
-                try divergence.check(loss: Double(loss), gradientNorm: Double(norm), step: totalSteps + 1, epoch: epoch,
-                                     learningRate: optimizer.learningRate)
-                optimizer.step(model.parameters)
+                var logits = Tensor.zeros([0])
+                let (loss, norm) = try trainingStep.take(step: totalSteps + 1, epoch: epoch, divergence: &divergence,
+                                                         forward: {
+                    logits = model.forward(batch, training: true, rng: &rng)
+                    return model.loss(logits: logits, targets: targets)
+                }, backward: model.backward)
                 totalSteps += 1
 
                 lossSum += Double(loss) * Double(indices.count)

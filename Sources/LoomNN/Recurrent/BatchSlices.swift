@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import LoomSystem
 import LoomTensor
 
 /// How many batch slices the recurrent time loops run in parallel (one per core by default).
@@ -52,9 +52,8 @@ func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
 }
 
 private func concurrentSlices(batch: Int, slices: Int, _ body: (Int, Int) -> Void) {
-    DispatchQueue.concurrentPerform(iterations: slices) { index in
+    ParallelFor.chunks(batch, chunks: slices) { _, rows in
         Machine.flushDenormalsOnThisThread()  // Dispatch's worker threads are not ours to set up once
-        let first = batch * index / slices, last = batch * (index + 1) / slices
-        body(first, last - first)
+        body(rows.lowerBound, rows.count)
     }
 }

@@ -69,7 +69,9 @@ final class RecurrentDirection {
     let dc = FloatBuffer()
     private let biasGradient = FloatBuffer()
 
-    init(cell: CellKind, nonlinearity: Nonlinearity, inputSize: Int, hiddenSize: Int, reverse: Bool, suffix: String) {
+    /// Parameters are named `<prefix>weight_ih_<suffix>` and so on (PyTorch's names: suffix `l0`, `l1_reverse`).
+    init(cell: CellKind, nonlinearity: Nonlinearity, inputSize: Int, hiddenSize: Int, reverse: Bool, prefix: String = "",
+         suffix: String) {
         self.cell = cell
         self.relu = cell == .rnn && nonlinearity == .relu
         self.inputSize = inputSize
@@ -77,10 +79,10 @@ final class RecurrentDirection {
         self.gateCount = cell.gateCount
         self.reverse = reverse
         let gh = gateCount * hiddenSize
-        weightIH = Parameter(name: "weight_ih_\(suffix)", value: .zeros([gh, inputSize]))
-        weightHH = Parameter(name: "weight_hh_\(suffix)", value: .zeros([gh, hiddenSize]))
-        biasIH = Parameter(name: "bias_ih_\(suffix)", value: .zeros([gh]))
-        biasHH = Parameter(name: "bias_hh_\(suffix)", value: .zeros([gh]))
+        weightIH = Parameter(name: prefix + "weight_ih_\(suffix)", value: .zeros([gh, inputSize]))
+        weightHH = Parameter(name: prefix + "weight_hh_\(suffix)", value: .zeros([gh, hiddenSize]))
+        biasIH = Parameter(name: prefix + "bias_ih_\(suffix)", value: .zeros([gh]))
+        biasHH = Parameter(name: prefix + "bias_hh_\(suffix)", value: .zeros([gh]))
     }
 
     var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }

@@ -35,10 +35,13 @@ public final class RecurrentNetwork {
     private let directionOutputGradient = FloatBuffer()
     private let finalScratch = FloatBuffer()
 
-    /// All parameters in PyTorch's `named_parameters()` order, names without module prefix.
+    /// All parameters in PyTorch's `named_parameters()` order, named `<name>.weight_ih_l0` and so on (without
+    /// the prefix when the network was made with no name).
     public var parameters: [Parameter] { directions.flatMap { $0.parameters } }
 
-    public init(_ configuration: RecurrentConfiguration, initialization: Initialization = .pytorch,
+    /// - Parameter name: the module name its parameters carry, as in PyTorch's `state_dict` (`"lstm"` gives
+    ///   `lstm.weight_ih_l0`); empty for bare names.
+    public init(_ configuration: RecurrentConfiguration, initialization: Initialization = .pytorch, name: String = "",
                 rng: inout SeededGenerator) {
         precondition(configuration.inputSize > 0 && configuration.hiddenSize > 0 && configuration.layers > 0,
                      "recurrent network needs positive sizes and at least one layer: \(configuration)")
@@ -52,7 +55,7 @@ public final class RecurrentNetwork {
                 directions.append(RecurrentDirection(
                     cell: configuration.cell, nonlinearity: configuration.nonlinearity, inputSize: input,
                     hiddenSize: configuration.hiddenSize, reverse: direction == 1,
-                    suffix: "l\(layer)" + (direction == 1 ? "_reverse" : "")))
+                    prefix: name.isEmpty ? "" : name + ".", suffix: "l\(layer)" + (direction == 1 ? "_reverse" : "")))
             }
         }
         self.directions = directions

@@ -1,0 +1,74 @@
+import Foundation
+import LoomNN
+import LoomTensor
+
+/// The output head of a sentiment model, on the pooled features: dropout, then one linear layer (`fc`,
+/// PyTorch's `nn.Linear`) giving one logit for two classes (sigmoid, binary cross-entropy) or one per class
+/// (softmax cross-entropy). It owns what turns logits into probabilities and a loss, so another head (a
+/// regression output, say) is a new type beside this one rather than branches through `SentimentModel`.
+public final class ClassifierHead {
+    /// One logit (two classes) or one per class.
+    public let outputSize: Int
+    var dropout: Dropout
+    let output: Dense
+
+    /// - Parameters:
+    ///   - featureSize: width of the pooled features.
+    ///   - classes: number of classes (2 gives a single sigmoid logit).
+    public init(featureSize: Int, classes: Int, dropout rate: Float, rng: inout SeededGenerator) {
+        outputSize = classes == 2 ? 1 : classes
+        dropout = Dropout(rate: rate)
+        output = Dense(inputSize: featureSize, outputSize: outputSize, name: "fc", rng: &rng)
+    }
+
+    /// `fc.weight`, `fc.bias`.
+    public var parameters: [Parameter] { output.parameters }
+
+    /// Logits [batch, outputSize] for pooled features [batch, featureSize]; caches what `backward` needs.
+    func forward(_ pooled: Tensor, training: Bool, rng: inout SeededGenerator) -> Tensor {
+        output.forward(dropout.forward(pooled, training: training, rng: &rng))
+    }
+
+    /// Logits without dropout or caches, for inference.
+    func apply(_ pooled: Tensor) -> Tensor { output.apply(pooled) }
+
+    /// dL/d(pooled) from dL/d(logits) of the last `forward`; parameter gradients accumulate unless
+    /// `parameterGradients` is false.
+    func backward(_ gradLogits: Tensor, parameterGradients: Bool = true) -> Tensor {
+        dropout.backward(output.backward(gradLogits, parameterGradients: parameterGradients))
+    }
+
+    /// Class probabilities, [batch][classes]: [1 − σ(z), σ(z)] for one logit, a softmax otherwise.
+    public func probabilities(logits: Tensor) -> [[Float]] {
+        let batch = logits.shape[0]
+        if outputSize == 1 {
+            return (0..<batch).map { b in
+                let p = Self.sigmoid(logits.data[b])
+                return [1 - p, p]
+            }
+        }
+        let classes = outputSize
+        return (0..<batch).map { b in
+            let row = logits.data[(b * classes)..<((b + 1) * classes)]
+            let top = row.max() ?? 0
+            let exps = row.map { Float(exp(Double($0 - top))) }
+            let sum = exps.reduce(0, +)
+            return exps.map { $0 / sum }
+        }
+    }
+
+    /// Mean loss and its gradient with respect to the logits, for class indices `targets`.
+    public func loss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
+        if outputSize == 1 {
+            let (loss, gradient) = Loss.binaryCrossEntropyWithLogits(logits.reshaped([logits.count]),
+                                                                      targets: targets.map { Float($0) })
+            return (loss, gradient.reshaped(logits.shape))
+        }
+        return Loss.softmaxCrossEntropy(logits, targets: targets)
+    }
+
+    /// σ(x), computed without overflow for either sign.
+    static func sigmoid(_ x: Float) -> Float {
+        x >= 0 ? 1 / (1 + Float(exp(Double(-x)))) : Float(exp(Double(x))) / (1 + Float(exp(Double(x))))
+    }
+}
