@@ -112,7 +112,7 @@ enum OpenAPIDocument {
         "required": ["prompt"],
         "properties": {
           "model": {"type": "string", "description": "A loaded character model; may be left out when one is loaded."},
-          "prompt": {"type": "string", "minLength": 1, "maxLength": 4000, "description": "Every character must be in the model's vocabulary."},
+          "prompt": {"type": "string", "maxLength": 4000, "description": "Every character must be in the model's vocabulary; empty samples unconditionally (the model is fed a line break first)."},
           "length": {"type": "integer", "minimum": 0, "maximum": 10000, "default": 200},
           "temperature": {"type": "number", "minimum": 0, "default": 0.8, "description": "0 is greedy."},
           "top_k": {"type": "integer", "minimum": 1},

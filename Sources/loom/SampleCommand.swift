@@ -10,7 +10,10 @@ struct SampleCommand: ParsableCommand {
         abstract: "Generate text from a character model trained with `loom charrnn train`.",
         discussion: """
         Feeds --prompt through the model, then writes the prompt followed by --length generated characters \
-        to stdout, streaming them as they come. --temperature 0 is greedy (always the most likely character); \
+        to stdout, streaming them as they come. Without a prompt (or with --prompt "") it samples \
+        unconditionally: the model is first fed a line break, as if the text began after one (that line break \
+        is not printed). --count N writes N samples of the same prompt, separated by a line holding \
+        --separator. --temperature 0 is greedy (always the most likely character); \
         higher values give more varied text. --top-k keeps only the k most likely characters, --top-p the \
         smallest set whose probability reaches p, before drawing. The same --seed gives the same text.
 
@@ -18,8 +21,18 @@ struct SampleCommand: ParsableCommand {
         them instead. --stop TEXT (repeatable) ends a sample as soon as its text ends with TEXT, which is left \
         out unless --include-stop; streamed text never shows a stop text that is then taken back. --repetition-penalty R and \
         --no-repeat-ngram N discourage repeats as Hugging Face transformers' options of those names do (the \
-        penalty over the last --repetition-window characters). --json prints one JSON object with each sample and the natural-log probability the \
-        model gave every generated character (from its plain softmax, independent of the sampling settings).
+        penalty over the last --repetition-window characters). --json prints one compact JSON line per sample: \
+        model, prompt, text, stop_reason ("length" or "stop"), seed, index, characters, the natural-log \
+        probability the model gave every generated character (from its plain softmax, independent of the \
+        sampling settings), their total and bits per character.
+
+        --prompts FILE runs one generation per line of FILE (UTF-8; a line starting with "{" is read as JSON \
+        with a "prompt" string, so prompts may hold line breaks; an empty line samples unconditionally) and \
+        writes one JSON line per prompt, in file order: line, prompt, text, stop_reason, characters, seed. \
+        The prompts run --lanes at a time side by side, and each draws from its own generator seeded with \
+        --seed, so a prompt gives the text it gives alone with `--prompt`. A line that cannot run (not \
+        UTF-8, bad JSON, characters the model never saw) gets {"line": N, "error": "…"} and a note on \
+        stderr; the others still run, and the exit status is then 1.
 
         Without --model the bundled Tiny Shakespeare model (shakespeare) writes.
 
@@ -30,15 +43,26 @@ struct SampleCommand: ParsableCommand {
             --temperature 0.5 --top-p 0.9 --count 3
           loom sample --model models/tales --prompt "The " --temperature 0 --json
           loom sample --prompt-file opening.txt --stop $'\\n\\n' --count 3
+          loom sample --length 200 --count 2 --separator "==="
+          loom sample --prompts prompts.txt --length 200 --stop $'\\n\\n' > samples.jsonl
         """)
 
     @OptionGroup var model: CharModelOption
 
-    @Option(help: "Text to continue (at least one character).")
+    @Option(help: "Text to continue; empty or left out: sample unconditionally.")
     var prompt: String?
 
     @Option(name: .customLong("prompt-file"), help: ArgumentHelp("Read the prompt from this file (UTF-8; used as it is, final newline included).", valueName: "file"))
     var promptFile: String?
+
+    @Option(help: ArgumentHelp("One generation per line of this file (JSON Lines out; see above).", valueName: "file"))
+    var prompts: String?
+
+    @Option(help: ArgumentHelp("With --prompts: how many prompts run side by side.", valueName: "n"))
+    var lanes = 32
+
+    @Option(help: ArgumentHelp("The line written between samples of --count in text output.", valueName: "text"))
+    var separator = "---------------"
 
     @Option(name: .customLong("stop"), help: ArgumentHelp("End a sample when its text ends with TEXT (repeatable); the stop text is left out unless --include-stop.", valueName: "text"))
     var stops: [String] = []
@@ -73,16 +97,21 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Number of samples, each continuing the same prompt.")
     var count = 1
 
-    @Flag(help: "Print one JSON object with the samples and per-character log-probabilities.")
+    @Flag(help: "Print one JSON line per sample, with per-character log-probabilities.")
     var json = false
 
     @Flag(name: .customLong("skip-unknown"), help: "Drop prompt characters the model does not know instead of failing.")
     var skipUnknown = false
 
     func validate() throws {
-        if prompt == nil && promptFile == nil { throw ValidationError("give --prompt TEXT or --prompt-file FILE") }
-        if prompt != nil && promptFile != nil { throw ValidationError("give either --prompt or --prompt-file, not both") }
+        if [prompt != nil, promptFile != nil, prompts != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --prompt, --prompt-file and --prompts")
+        }
         if promptFile == "" { throw ValidationError("--prompt-file is empty (an unset shell variable?); give the file to read") }
+        if prompts == "" { throw ValidationError("--prompts is empty (an unset shell variable?); give the file to read") }
+        if prompts != nil && count != 1 { throw ValidationError("--count is for one prompt; --prompts runs each line once") }
+        if lanes < 1 || lanes > 4096 { throw ValidationError("--lanes must be between 1 and 4096, got \(lanes)") }
+        if separator.contains(where: \.isNewline) { throw ValidationError("--separator must be one line") }
         if stops.contains(where: \.isEmpty) { throw ValidationError("--stop takes a non-empty text") }
         if let long = stops.first(where: { $0.count > 1000 }) {
             throw ValidationError("--stop texts are at most 1000 characters; one has \(long.count)")
@@ -93,14 +122,20 @@ struct SampleCommand: ParsableCommand {
         try reportingErrors { try sample() }
     }
 
-    /// The prompt from --prompt, or --prompt-file read strictly as UTF-8 (errors name the file and byte offset).
+    /// The prompt from --prompt, or --prompt-file read strictly as UTF-8 (errors name the file and byte
+    /// offset); empty without either (unconditional sampling).
     private func resolvedPrompt() throws -> String {
-        if let prompt { return prompt }
-        let url = URL(commandLinePath: promptFile!)
-        return try TextFile.readUTF8(url, lossy: false)
+        guard let promptFile else { return prompt ?? "" }
+        let url = URL(commandLinePath: promptFile)
+        let text = try TextFile.readUTF8(url, lossy: false)
+        if text.isEmpty {
+            throw ModelError.invalidData("\(url.path): the prompt file is empty; leave out --prompt-file to sample without a prompt")
+        }
+        return text
     }
 
     private func sample() throws {
+        if let prompts { return try samplePrompts(file: URL(commandLinePath: prompts)) }
         let prompt = try resolvedPrompt()
         let repetition = try RepetitionControl(penalty: repetitionPenalty, window: repetitionWindow, noRepeatNgram: noRepeatNgram)
         let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
@@ -115,10 +150,9 @@ struct SampleCommand: ParsableCommand {
             let samples = try sampler.generate(prompt: prompt, length: length, strategy: strategy, count: count,
                                                seed: seed, skipUnknown: skipUnknown, stops: stops, includeStop: includeStop,
                                                repetition: repetition)
-            let report = SampleReport(model: model.model, prompt: samples.first?.prompt ?? "", skipped: skipped,
-                                      temperature: temperature, topK: topK, topP: topP, seed: seed, length: length,
-                                      samples: samples.map(SampleReport.Entry.init))
-            print(try JSONOutput.line(report))
+            for (index, sample) in samples.enumerated() {
+                try printJSONLine(SampleLine(sample, model: model.model, seed: seed, index: index, skipped: skipped))
+            }
             return
         }
         let writer = StreamingWriter()
@@ -127,7 +161,7 @@ struct SampleCommand: ParsableCommand {
                                  skipUnknown: skipUnknown, record: false, stops: stops, includeStop: includeStop,
                                  repetition: repetition) { index, character in
             if index != current {
-                if current >= 0 { writer.write("\n\n") }
+                if current >= 0 { writer.write("\n\(separator)\n") }
                 current = index
                 writer.write(fedPrompt)
             }
@@ -139,39 +173,164 @@ struct SampleCommand: ParsableCommand {
     }
 }
 
-/// The `--json` output of `loom sample`.
-struct SampleReport: Encodable {
-    struct Entry: Encodable {
-        /// The generated continuation.
-        var text: String
-        var characters: [String]
-        var logProbabilities: [Float]
-        var totalLogProbability: Double
-        /// "length" or "stop".
-        var stopReason: String
-        /// Mean −log₂ p over the generated characters.
-        var bitsPerCharacter: Double?
-
-        init(_ sample: CharSample) {
-            text = sample.text
-            characters = sample.characters
-            logProbabilities = sample.logProbabilities
-            totalLogProbability = sample.logProbabilities.reduce(0.0) { $0 + Double($1) }
-            stopReason = sample.stopReason
-            bitsPerCharacter = sample.characters.isEmpty
-                ? nil : -totalLogProbability / Double(sample.characters.count) / log(2.0)
+extension SampleCommand {
+    /// `--prompts FILE`: one generation per line, JSON Lines on stdout in file order; a line that cannot run is
+    /// reported in its place and on stderr, and makes the exit status 1 once every other line has run.
+    private func samplePrompts(file: URL) throws {
+        let repetition = try RepetitionControl(penalty: repetitionPenalty, window: repetitionWindow, noRepeatNgram: noRepeatNgram)
+        let strategy = try SamplingStrategy(temperature: temperature, topK: topK, topP: topP)
+        let lines = try PromptLines.read(file)
+        let sampler = try CharSampler(directory: model.folder())
+        var failures = 0
+        // Results come group by group; print them in file order as soon as each is known.
+        var pending: [Int: String] = [:]
+        var nextToPrint = 0
+        func emit(_ index: Int, _ line: String) {
+            pending[index] = line
+            while let ready = pending.removeValue(forKey: nextToPrint) {
+                print(ready)
+                fflush(stdout)
+                nextToPrint += 1
+            }
+        }
+        func fail(_ index: Int, _ lineNumber: Int, _ error: Error) throws {
+            failures += 1
+            Stderr.write("error: \(file.path):\(lineNumber): \(error)\n")
+            emit(index, try JSONOutput.line(PromptFailure(line: lineNumber, error: "\(error)")))
+        }
+        var runnable: [(index: Int, line: Int, prompt: String)] = []
+        for (index, entry) in lines.enumerated() {
+            switch entry.prompt {
+            case .success(let prompt): runnable.append((index, entry.line, prompt))
+            case .failure(let error): try fail(index, entry.line, error)
+            }
+        }
+        var thrown: Error?
+        try sampler.generate(prompts: runnable.map(\.prompt), length: length, strategy: strategy, seed: seed,
+                             skipUnknown: skipUnknown, record: false, stops: stops, includeStop: includeStop,
+                             repetition: repetition, lanes: lanes) { position, result in
+            let item = runnable[position]
+            do {
+                switch result {
+                case .success(let sample):
+                    emit(item.index, try JSONOutput.line(PromptLine(line: item.line, prompt: sample.prompt, text: sample.text,
+                                                                     stop_reason: sample.stopReason,
+                                                                     characters: sample.text.count, seed: seed)))
+                case .failure(let error):
+                    try fail(item.index, item.line, error)
+                }
+            } catch {
+                thrown = thrown ?? error
+            }
+        }
+        if let thrown { throw thrown }
+        if failures > 0 {
+            Stderr.write("error: \(failures) of \(lines.count) prompts in \(file.path) could not run (their lines say why)\n")
+            throw ExitCode(ExitStatus.failure)
         }
     }
+}
 
+/// One line of `loom sample --json`: one sample (keys as the server's generation responses).
+struct SampleLine: Encodable {
     var model: String
     var prompt: String
-    var skipped: [String]
-    var temperature: Float
-    var topK: Int?
-    var topP: Float?
+    /// The generated continuation.
+    var text: String
+    /// "length" or "stop".
+    var stop_reason: String
     var seed: UInt64
-    var length: Int
-    var samples: [Entry]
+    /// Which of the --count samples.
+    var index: Int
+    /// Prompt characters dropped with --skip-unknown.
+    var skipped: [String]
+    var characters: [String]
+    var log_probabilities: [Float]
+    var total_log_probability: Double
+    /// Mean −log₂ p over the generated characters.
+    var bits_per_character: Double?
+
+    init(_ sample: CharSample, model: String, seed: UInt64, index: Int, skipped: [String]) {
+        self.model = model
+        prompt = sample.prompt
+        text = sample.text
+        stop_reason = sample.stopReason
+        self.seed = seed
+        self.index = index
+        self.skipped = skipped
+        characters = sample.characters
+        log_probabilities = sample.logProbabilities
+        total_log_probability = sample.logProbabilities.reduce(0.0) { $0 + Double($1) }
+        bits_per_character = sample.characters.isEmpty
+            ? nil : -total_log_probability / Double(sample.characters.count) / log(2.0)
+    }
+}
+
+/// One line of `loom sample --prompts` output.
+struct PromptLine: Encodable {
+    /// The line of the prompts file (from 1).
+    var line: Int
+    var prompt: String
+    var text: String
+    var stop_reason: String
+    /// Characters generated (stop text excluded unless --include-stop).
+    var characters: Int
+    var seed: UInt64
+}
+
+/// The output line of a prompt that could not run.
+struct PromptFailure: Encodable {
+    var line: Int
+    var error: String
+}
+
+/// The prompts of a `--prompts` file: one per line (a final line break ends the last line rather than adding an
+/// empty prompt; CRLF accepted); a line beginning with `{` is a JSON object with a "prompt" string. Each line
+/// is decoded on its own, so one bad line is that line's error, not the file's.
+enum PromptLines {
+    struct Entry {
+        var line: Int
+        var prompt: Result<String, Error>
+    }
+
+    /// Most prompts one file may hold.
+    static let maximumCount = 1_000_000
+
+    static func read(_ url: URL) throws -> [Entry] {
+        let data = try TextFile.readBytes(url)
+        var bytes = [UInt8](data)
+        if bytes.isEmpty { throw ModelError.invalidData("\(url.path): the prompts file is empty; give one prompt per line") }
+        if bytes.last == 0x0A { bytes.removeLast() }
+        var entries: [Entry] = []
+        var start = 0  // byte offset of the line in the file
+        for (index, raw) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            defer { start += raw.count + 1 }
+            guard entries.count < maximumCount else {
+                throw ModelError.invalidData("\(url.path): more than \(maximumCount) prompts; split the file")
+            }
+            var line = raw
+            if line.last == 0x0D { line = line.dropLast() }
+            let lineStart = start
+            entries.append(Entry(line: index + 1, prompt: Result { try prompt(of: line, lineNumber: index + 1, at: lineStart) }))
+        }
+        return entries
+    }
+
+    private static func prompt(of bytes: ArraySlice<UInt8>, lineNumber: Int, at start: Int) throws -> String {
+        let text: String
+        do {
+            text = try TextFile.decode(Data(bytes), path: "line \(lineNumber)").text
+        } catch TextError.invalidUTF8(_, let offset, _) {
+            throw ModelError.invalidData("line \(lineNumber) is not valid UTF-8 (at byte offset \(start + offset) of the file)")
+        }
+        guard text.first == "{" else { return text }
+        struct Object: Decodable { var prompt: String }
+        do {
+            return try JSONDecoder().decode(Object.self, from: Data(bytes)).prompt
+        } catch {
+            throw ModelError.invalidData("line \(lineNumber) starts with \"{\" but is not a JSON object with a \"prompt\" string")
+        }
+    }
 }
 
 /// Writes text to stdout in small chunks: flushed when 64 bytes are waiting or 50 ms have passed, so output

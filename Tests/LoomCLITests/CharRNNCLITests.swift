@@ -53,16 +53,62 @@ final class CharRNNCLITests: CLITestCase {
         let json = try loom(["sample", "--model", model, "--prompt", "the", "--length", "20", "--count", "2", "--json",
                              "--top-p", "0.9"])
         XCTAssertEqual(json.status, 0, json.stderr)
-        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(object["prompt"] as? String, "the")
-        let samples = try XCTUnwrap(object["samples"] as? [[String: Any]])
-        XCTAssertEqual(samples.count, 2)
+        // One compact JSON line per sample.
+        let lines = json.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, json.stdout)
+        let samples = try lines.map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(samples.map { $0["index"] as? Int }, [0, 1])
+        XCTAssertEqual(samples[0]["prompt"] as? String, "the")
         XCTAssertEqual((samples[0]["text"] as? String)?.count, 20)
-        XCTAssertEqual((samples[0]["logProbabilities"] as? [Double])?.count, 20)
+        XCTAssertEqual((samples[0]["log_probabilities"] as? [Double])?.count, 20)
         XCTAssertEqual((samples[0]["characters"] as? [String])?.joined(), samples[0]["text"] as? String)
+        XCTAssertEqual(samples[1]["stop_reason"] as? String, "length")
+        XCTAssertFalse(json.stdout.contains("\\/"), "slashes are not escaped")
 
+        // Text mode: samples separated by a line of --separator (nanoGPT's dashes by default).
         let several = try loom(["sample", "--model", model, "--prompt", "the", "--length", "10", "--count", "3"])
-        XCTAssertEqual(several.stdout.components(separatedBy: "\n\n").count, 3)
+        let parts = several.stdout.components(separatedBy: "\n---------------\n")
+        XCTAssertEqual(parts.count, 3, several.stdout)
+        XCTAssertTrue(parts.allSatisfy { $0.hasPrefix("the") })
+        let marked = try loom(["sample", "--model", model, "--prompt", "the", "--length", "10", "--count", "2",
+                               "--separator", "=== next ==="])
+        XCTAssertEqual(marked.stdout.components(separatedBy: "\n=== next ===\n").count, 2, marked.stdout)
+        XCTAssertEqual(try loom(["sample", "--model", model, "--count", "2", "--separator", "a\nb"]).status, 64)
+    }
+
+    /// --prompts runs one generation per line and writes JSON Lines in file order, each the text the prompt
+    /// gives alone; a bad line is reported in its place (and on stderr) while the others run, exit 1.
+    func testPromptsFileRunsEachLineAndReportsBadOnes() throws {
+        let model = try trainTiny(steps: 30)
+        var bytes = Data("the\n\n{\"prompt\": \"at the\"}\nthe cXQ\n{not json\n".utf8)
+        bytes.append(contentsOf: [0x74, 0xFF, 0x0A])  // "t", an invalid byte
+        bytes.append(Data("mat\n".utf8))
+        let file = scratch.appendingPathComponent("prompts.txt")
+        try bytes.write(to: file)
+        let common = ["--model", model, "--length", "25", "--seed", "4", "--temperature", "1"]
+        let result = try loom(["sample", "--prompts", file.path, "--lanes", "2"] + common)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        let lines = try result.stdout.split(separator: "\n").map {
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(lines.map { $0["line"] as? Int }, [1, 2, 3, 4, 5, 6, 7])
+        for bad in [3, 4, 5] { XCTAssertNotNil(lines[bad]["error"] as? String, "line \(bad + 1)") }
+        XCTAssertTrue(result.stderr.contains("prompts.txt:4"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("prompts.txt:6") && result.stderr.contains("UTF-8"), result.stderr)
+        for (index, prompt) in [(0, "the"), (1, ""), (2, "at the"), (6, "mat")] {
+            XCTAssertEqual(lines[index]["prompt"] as? String, prompt)
+            let alone = try loom(["sample", "--prompt", prompt, "--json"] + common)
+            let single = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(lines[index]["text"] as? String, single["text"] as? String, "line \(index + 1)")
+            XCTAssertEqual(lines[index]["stop_reason"] as? String, "length")
+        }
+        XCTAssertEqual(try loom(["sample", "--prompts", file.path, "--count", "2"] + common).status, 64)
+        XCTAssertEqual(try loom(["sample", "--prompts", file.path, "--lanes", "0"] + common).status, 64)
+        let empty = try write("", to: "empty.txt")
+        let none = try loom(["sample", "--prompts", empty] + common)
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("empty"), none.stderr)
+        XCTAssertEqual(try loom(["sample", "--prompt-file", empty] + common).status, 1)
     }
 
     /// --stop ends a sample where its text first ends with a stop text (left out, or kept with --include-stop),
@@ -78,16 +124,19 @@ final class CharRNNCLITests: CLITestCase {
         let kept = try loom(["sample", "--prompt", "ROMEO:", "--length", "300", "--seed", "7", "--stop", "the", "--include-stop"])
         XCTAssertEqual(kept.stdout, "ROMEO:" + before + "the\n")
         let json = try loom(["sample", "--prompt", "ROMEO:", "--length", "300", "--seed", "7", "--stop", "the", "--json"])
-        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        let sample = try XCTUnwrap((object["samples"] as? [[String: Any]])?.first)
+        let sample = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(sample["text"] as? String, before)
-        XCTAssertEqual(sample["stopReason"] as? String, "stop")
-        XCTAssertEqual((sample["logProbabilities"] as? [Double])?.count, before.count)
+        XCTAssertEqual(sample["stop_reason"] as? String, "stop")
+        XCTAssertEqual((sample["log_probabilities"] as? [Double])?.count, before.count)
 
         let file = try write("ROMEO:", to: "prompt.txt")
         let fromFile = try loom(["sample", "--prompt-file", file, "--length", "300", "--seed", "7"])
         XCTAssertEqual(fromFile.stdout, full.stdout)
-        XCTAssertEqual(try loom(["sample", "--length", "10"]).status, 64)
+        // No prompt: unconditional sampling (after a line break, not printed).
+        let unconditional = try loom(["sample", "--length", "10", "--seed", "7"])
+        XCTAssertEqual(unconditional.status, 0, unconditional.stderr)
+        XCTAssertEqual(unconditional.stdout.unicodeScalars.count, 11, unconditional.stdout)
+        XCTAssertEqual(try loom(["sample", "--prompt", "", "--length", "10", "--seed", "7"]).stdout, unconditional.stdout)
         XCTAssertEqual(try loom(["sample", "--prompt", "A", "--prompt-file", file]).status, 64)
         XCTAssertEqual(try loom(["sample", "--prompt", "A", "--stop", ""]).status, 64)
         XCTAssertEqual(try loom(["sample", "--prompt-file", ""]).status, 64)
@@ -130,7 +179,7 @@ final class CharRNNCLITests: CLITestCase {
         try expectFailure(["sample", "--model", model, "--prompt", "the", "--top-p", "1.5"], mentioning: "error: --top-p")
         try expectFailure(["sample", "--model", model, "--prompt", "the", "--top-p", "0"], mentioning: "--top-p")
         try expectFailure(["sample", "--model", model, "--prompt", "the", "--temperature=-0.5"], mentioning: "error: --temperature")
-        try expectFailure(["sample", "--model", model, "--prompt", ""], mentioning: "empty")
+        try expectFailure(["sample", "--model", model, "--prompt", "QZ", "--skip-unknown"], mentioning: "nothing is left")
         try expectFailure(["sample", "--model", path("nowhere"), "--prompt", "the"], mentioning: "error: ")
 
         let skipped = try loom(["sample", "--model", model, "--prompt", "the Q", "--skip-unknown", "--length", "5"])

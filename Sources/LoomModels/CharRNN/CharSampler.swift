@@ -22,8 +22,9 @@ public struct CharSample: Codable, Equatable, Sendable {
 /// at a time with a `SamplingStrategy` (temperature, top-k, top-p, greedy at temperature 0).
 ///
 /// Prompt characters that the vocabulary lacks are an error naming them, unless `skipUnknown` is set,
-/// which drops them (and reports which were dropped). An empty prompt is an error: the model needs at
-/// least one character to condition on.
+/// which drops them (and reports which were dropped). An empty prompt samples unconditionally: the model
+/// is fed a line break first (`unconditionalStart`), as if the text began after one — the state a corpus of
+/// lines or paragraphs is in at every line's start; that line break is not part of the prompt or the text.
 public final class CharSampler {
     public let model: CharLanguageModel
     public let vocabulary: CharVocabulary
@@ -42,8 +43,16 @@ public final class CharSampler {
         self.init(model: model, vocabulary: vocabulary)
     }
 
-    /// The prompt's ids, and the distinct characters dropped (only with `skipUnknown`).
+    /// What an empty prompt feeds: a line break, or where the vocabulary has none a space, or else its first
+    /// character.
+    public var unconditionalStart: Int32 {
+        Int32(vocabulary.index(of: "\n") ?? vocabulary.index(of: " ") ?? 0)
+    }
+
+    /// The prompt's ids (for an empty prompt, `unconditionalStart`), and the distinct characters dropped (only
+    /// with `skipUnknown`).
     public func encodePrompt(_ prompt: String, skipUnknown: Bool) throws -> (ids: [Int32], skipped: [String]) {
+        if prompt.isEmpty { return ([unconditionalStart], []) }
         var ids: [Int32] = []
         var unknown: [String] = []
         for character in prompt {
@@ -59,9 +68,7 @@ public final class CharSampler {
             throw ModelError.invalidData("the prompt holds characters the model never saw in training: \(shown); remove them or pass --skip-unknown to drop them")
         }
         guard !ids.isEmpty else {
-            throw ModelError.invalidData(prompt.isEmpty
-                ? "the prompt is empty; give at least one character for the model to continue"
-                : "no character of the prompt is in the model's vocabulary, so nothing is left to continue")
+            throw ModelError.invalidData("no character of the prompt is in the model's vocabulary, so nothing is left to continue; give an empty prompt to sample without one")
         }
         return (ids, unknown)
     }
@@ -93,7 +100,7 @@ public final class CharSampler {
         let threads = BLAS.threads
         if threads != 1 { BLAS.threads = 1 }
         defer { if threads != 1 { BLAS.threads = threads } }
-        let fedPrompt = vocabulary.text(of: ids)
+        let fedPrompt = prompt.isEmpty ? "" : vocabulary.text(of: ids)
         stepper.reset()
         for id in ids { stepper.feed(id) }
         let promptState = stepper.state
@@ -102,54 +109,91 @@ public final class CharSampler {
         var samples: [CharSample] = []
         for sampleIndex in 0..<count {
             stepper.state = promptState
-            var characters: [String] = []
-            var logProbabilities: [Float] = []
-            if record {
-                characters.reserveCapacity(length)
-                logProbabilities.reserveCapacity(length)
-            }
-            var matcher = StopMatcher(stops: stops, includeStop: includeStop)
-            // The symbols so far (prompt first), kept only as far back as the repetition rules look.
-            var history = repetition.isActive ? ids.suffix(repetition.historyNeeded).map { Int($0) } : []
-            let matching = matcher.isActive
+            var sample = SampleInProgress(prompt: fedPrompt, promptIDs: ids, length: length, record: record, stops: stops,
+                                          includeStop: includeStop, repetition: repetition)
             for position in 0..<length {
                 let logits = position == 0 ? promptLogits : stepper.logits
-                let id = try Self.draw(logits: logits, strategy: strategy, rng: &rng, position: position,
-                                       repetition: repetition, history: history[...])
-                if repetition.isActive {
-                    history.append(id)
-                    if history.count > 2 * repetition.historyNeeded { history.removeFirst(history.count - repetition.historyNeeded) }
-                }
-                let symbol = vocabulary.symbols[id]
-                if record {
-                    logProbabilities.append(Self.logProbability(of: id, logits: logits))
-                    characters.append(symbol)
-                }
-                if matching {
-                    let final = matcher.append(symbol)
-                    if !final.isEmpty { onCharacter(sampleIndex, final) }
-                    if matcher.stopped { break }
-                } else {
-                    onCharacter(sampleIndex, symbol)
-                }
+                let (id, piece) = try sample.take(logits: logits[...], strategy: strategy, rng: &rng, symbols: vocabulary.symbols)
+                if !piece.isEmpty { onCharacter(sampleIndex, piece) }
+                if sample.isFinished { break }
                 if position + 1 < length { stepper.feed(Int32(id)) }
             }
-            if matching && !matcher.stopped {
-                let rest = matcher.finish()
-                if !rest.isEmpty { onCharacter(sampleIndex, rest) }
-            }
-            if matcher.stopped {
-                // Keep the records of the characters the text kept (each symbol is one character).
-                let kept = matcher.text.count
-                characters.removeLast(max(0, characters.count - kept))
-                logProbabilities.removeLast(max(0, logProbabilities.count - kept))
-            }
-            var sample = CharSample(prompt: fedPrompt, text: matching ? matcher.text : characters.joined(),
-                                    characters: characters, logProbabilities: logProbabilities)
-            if matcher.stopped { sample.stopReason = "stop" }
-            samples.append(sample)
+            let rest = sample.finish()
+            if !rest.isEmpty { onCharacter(sampleIndex, rest) }
+            samples.append(sample.result)
         }
         return samples
+    }
+
+    /// One generation per prompt, run `lanes` prompts at a time side by side through one many-lane stepper
+    /// (each prompt is fed on its own, then all lanes draw and step together; the lanes share every weight
+    /// product). Every prompt draws from its own generator seeded with `seed`, so each result is the one
+    /// `generate(prompt:…seed:)` gives for that prompt alone (up to the last bits of the logits, where matrix
+    /// and matrix–vector products round differently). A prompt the model cannot take (characters it never
+    /// saw) fails alone: its entry is the error, the others still run.
+    /// - Parameter onSample: called with each prompt's index and result as soon as its group has finished.
+    public func generate(prompts: [String], length: Int, strategy: SamplingStrategy, seed: UInt64,
+                         skipUnknown: Bool = false, record: Bool = true, stops: [String] = [], includeStop: Bool = false,
+                         repetition: RepetitionControl = .none, lanes: Int = 32,
+                         onSample: (Int, Result<CharSample, Error>) -> Void) throws {
+        guard lanes >= 1 && lanes <= 4096 else { throw ModelError.invalidOption("lanes must be between 1 and 4096, got \(lanes)") }
+        // Every lane's text is kept until its group ends.
+        try Self.checkSizes(length: length, count: Swift.max(1, Swift.min(lanes, prompts.count)), record: true)
+        let threads = BLAS.threads
+        if threads != 1 { BLAS.threads = 1 }
+        defer { if threads != 1 { BLAS.threads = threads } }
+        let single = stepper.makeSibling(splitting: false)
+        var first = 0
+        while first < prompts.count {
+            // The next `lanes` prompts that encode; those that do not are reported at once.
+            var group: [(index: Int, ids: [Int32], prompt: String)] = []
+            while group.count < lanes && first < prompts.count {
+                let prompt = prompts[first]
+                do {
+                    let (ids, _) = try encodePrompt(prompt, skipUnknown: skipUnknown)
+                    group.append((first, ids, prompt.isEmpty ? "" : vocabulary.text(of: ids)))
+                } catch {
+                    onSample(first, .failure(error))
+                }
+                first += 1
+            }
+            if group.isEmpty { continue }
+            let batch = stepper.makeSibling(splitting: false, lanes: group.count)
+            let V = vocabulary.count
+            var samples: [SampleInProgress] = []
+            var generators: [SeededGenerator] = []
+            for (lane, member) in group.enumerated() {
+                single.reset()
+                for id in member.ids { single.feed(id) }
+                batch.setLane(lane, state: single.state, logits: single.logits[...])
+                samples.append(SampleInProgress(prompt: member.prompt, promptIDs: member.ids, length: length, record: record,
+                                                keepsText: true, stops: stops, includeStop: includeStop, repetition: repetition))
+                generators.append(SeededGenerator(seed: seed))
+            }
+            var next = [Int32](repeating: 0, count: group.count)
+            var failed: [Int: Error] = [:]
+            for position in 0..<length {
+                var active = false
+                for lane in group.indices where !samples[lane].isFinished && failed[lane] == nil {
+                    do {
+                        let logits = batch.logits[(lane * V)..<((lane + 1) * V)]
+                        let (id, _) = try samples[lane].take(logits: logits, strategy: strategy, rng: &generators[lane],
+                                                             symbols: vocabulary.symbols)
+                        next[lane] = Int32(id)
+                        active = active || !samples[lane].isFinished
+                    } catch {
+                        failed[lane] = error
+                    }
+                }
+                if !active || position + 1 == length { break }
+                batch.feed(next)  // finished lanes step on with their last character, unread
+            }
+            for (lane, member) in group.enumerated() {
+                if let error = failed[lane] { onSample(member.index, .failure(error)); continue }
+                _ = samples[lane].finish()
+                onSample(member.index, .success(samples[lane].result))
+            }
+        }
     }
 
     /// One character drawn from `logits`, after `repetition` (given the symbols so far); NaN or infinite
@@ -204,6 +248,87 @@ public final class CharSampler {
         var sum = 0.0
         for value in logits { sum += exp(Double(value - maxValue)) }
         return Float(Double(logits[index] - maxValue) - log(sum))
+    }
+}
+
+/// One sample being drawn, the same for every way of generating (one prompt, several samples, many prompts
+/// in lanes): each `take` draws a character from the logits after the text so far (after the repetition
+/// rules), records it, and feeds the stop matcher, which says when the sample is finished.
+struct SampleInProgress {
+    private let prompt: String
+    private let length: Int
+    private let record: Bool
+    private let repetition: RepetitionControl
+    private var matcher: StopMatcher
+    /// The symbols so far (prompt first), kept only as far back as the repetition rules look.
+    private var history: [Int]
+    private var characters: [String] = []
+    private var logProbabilities: [Float] = []
+    private var drawn = 0
+    /// Keep the text even when not recording (many-prompt runs return it rather than stream it).
+    private let keepsText: Bool
+    private var plain = ""
+
+    init(prompt: String, promptIDs: [Int32], length: Int, record: Bool, keepsText: Bool = false, stops: [String],
+         includeStop: Bool, repetition: RepetitionControl) {
+        self.prompt = prompt
+        self.keepsText = keepsText && !record
+        self.length = length
+        self.record = record
+        self.repetition = repetition
+        matcher = StopMatcher(stops: stops, includeStop: includeStop)
+        history = repetition.isActive ? promptIDs.suffix(repetition.historyNeeded).map { Int($0) } : []
+        if record {
+            characters.reserveCapacity(Swift.min(length, 1 << 16))
+            logProbabilities.reserveCapacity(Swift.min(length, 1 << 16))
+        }
+    }
+
+    /// All `length` characters drawn, or a stop text reached.
+    var isFinished: Bool { matcher.stopped || drawn >= length }
+
+    /// Draws the next character from `logits`; returns its id and the text that may be shown now (held back
+    /// while it could still start a stop text).
+    mutating func take(logits: ArraySlice<Float>, strategy: SamplingStrategy, rng: inout SeededGenerator,
+                       symbols: [String]) throws -> (id: Int, shown: String) {
+        let row = Array(logits)
+        let id = try CharSampler.draw(logits: row, strategy: strategy, rng: &rng, position: drawn,
+                                      repetition: repetition, history: history[...])
+        drawn += 1
+        if repetition.isActive {
+            history.append(id)
+            if history.count > 2 * repetition.historyNeeded { history.removeFirst(history.count - repetition.historyNeeded) }
+        }
+        let symbol = symbols[id]
+        if record {
+            logProbabilities.append(CharSampler.logProbability(of: id, logits: row))
+            characters.append(symbol)
+        }
+        if matcher.isActive { return (id, matcher.append(symbol)) }
+        if keepsText { plain += symbol }
+        return (id, symbol)
+    }
+
+    /// The text still held back once the sample is over (empty when it stopped at a stop text).
+    mutating func finish() -> String {
+        guard matcher.isActive, !matcher.stopped else { return "" }
+        return matcher.finish()
+    }
+
+    /// The sample: its text, and with `record` each kept character and its log-probability.
+    var result: CharSample {
+        var characters = characters, logProbabilities = logProbabilities
+        if matcher.stopped {
+            // Keep the records of the characters the text kept (each symbol is one character).
+            let kept = matcher.text.count
+            characters.removeLast(Swift.max(0, characters.count - kept))
+            logProbabilities.removeLast(Swift.max(0, logProbabilities.count - kept))
+        }
+        let text = matcher.isActive ? matcher.text : keepsText ? plain : characters.joined()
+        var sample = CharSample(prompt: prompt, text: text,
+                                characters: characters, logProbabilities: logProbabilities)
+        if matcher.stopped { sample.stopReason = "stop" }
+        return sample
     }
 }
 

@@ -1,7 +1,8 @@
 import LoomNN
 import LoomTensor
 
-/// Runs a `CharLanguageModel` one character at a time (batch 1) for sampling: the network's
+/// Runs a `CharLanguageModel` one character at a time for sampling, in one lane or several side by side
+/// (`lanes`: one text each, sharing every weight product): the network's
 /// `RecurrentStepper` over the embedding table (so a character costs one table row plus the recurrent
 /// products), then the output layer. All buffers are allocated once: generating a character allocates nothing.
 ///
@@ -9,8 +10,10 @@ import LoomTensor
 /// One `feed` at a time: concurrent samplers each need their own stepper (`makeSibling`).
 public final class CharStepper {
     public let model: CharLanguageModel
-    /// Logits for the next character after the last `feed`, `[vocabularySize]` (zeros before the first).
+    /// Logits for the next character after the last `feed`, `[lanes, vocabularySize]` (zeros before the first).
     public private(set) var logits: [Float]
+    /// Texts stepped side by side.
+    public var lanes: Int { recurrent.lanes }
     private let recurrent: RecurrentStepper
     private let outputWeight: [Float], outputBias: [Float]
     private let vocabularySize: Int
@@ -27,14 +30,15 @@ public final class CharStepper {
         // Copy-on-write arrays: siblings share them.
         outputWeight = model.outputWeight.value.data
         outputBias = model.outputBias.value.data
-        logits = [Float](repeating: 0, count: vocabularySize)
+        logits = [Float](repeating: 0, count: recurrent.lanes * vocabularySize)
     }
 
     /// A stepper at the zero state that shares this one's weights and table (read only, not copied).
     /// - Parameter splitting: whether it may run each character on two threads (see `allowsSplitSteps`).
     ///   Without, every step runs on the calling thread alone: for servers that run many generations side by side.
-    public func makeSibling(splitting: Bool) -> CharStepper {
-        CharStepper(model: model, recurrent: recurrent.makeSibling(splitting: splitting))
+    /// - Parameter lanes: texts it steps side by side (one `feed(_ ids:)` takes a character for each).
+    public func makeSibling(splitting: Bool, lanes: Int = 1) -> CharStepper {
+        CharStepper(model: model, recurrent: recurrent.makeSibling(splitting: splitting, lanes: lanes))
     }
 
     /// Whether `feed` may use the two-thread path (when the stepper has one): a server turns it off while
@@ -48,29 +52,45 @@ public final class CharStepper {
     /// Whether each character can run on two threads (see `RecurrentStepper`).
     public var splitsSteps: Bool { recurrent.splitsSteps }
 
-    /// The recurrent state after the characters fed so far (batch 1, `RecurrentNetwork`'s layout);
+    /// The recurrent state after the characters fed so far (`RecurrentNetwork`'s layout, one row per lane);
     /// assign a saved copy to rewind.
     public var state: RecurrentState {
         get { recurrent.state }
         set { recurrent.state = newValue }
     }
 
-    /// Feeds character `id` (must be below `vocabularySize`) and updates the state and `logits`.
+    /// Puts row `source` of `state` and its next-character `logits` [vocabularySize] into lane `lane`: a prompt
+    /// fed on a one-lane stepper continues there.
+    public func setLane(_ lane: Int, state: RecurrentState, source: Int = 0, logits laneLogits: ArraySlice<Float>) {
+        precondition(laneLogits.count == vocabularySize, "logits must hold \(vocabularySize) values")
+        recurrent.setState(state, lane: lane, from: source)
+        logits.replaceSubrange((lane * vocabularySize)..<((lane + 1) * vocabularySize), with: laneLogits)
+    }
+
+    /// Feeds character `id` (must be below `vocabularySize`) and updates the state and `logits`; one lane only.
     public func feed(_ id: Int32) {
         precondition(id >= 0 && Int(id) < vocabularySize, "character id \(id) outside 0..<\(vocabularySize)")
         recurrent.feed(row: Int(id))
         updateLogits()
     }
 
-    /// logits = W_fc · h_top + b_fc.
+    /// Feeds one character per lane (each below `vocabularySize`) and updates the state and `logits`.
+    public func feed(_ ids: [Int32]) {
+        precondition(ids.allSatisfy { $0 >= 0 && Int($0) < vocabularySize }, "character ids outside 0..<\(vocabularySize)")
+        recurrent.feed(rows: ids.map { Int($0) })
+        updateLogits()
+    }
+
+    /// logits = h_top · W_fcᵀ + b_fc, every lane.
     private func updateLogits() {
-        let H = recurrent.hidden, V = vocabularySize
-        recurrent.withTopHidden { top in
+        let H = recurrent.hidden, V = vocabularySize, B = recurrent.lanes
+        recurrent.withTopHidden { top, stride in
         outputBias.withUnsafeBufferPointer { bias in
         outputWeight.withUnsafeBufferPointer { weight in
         logits.withUnsafeMutableBufferPointer { out in
-            out.baseAddress!.update(from: bias.baseAddress!, count: V)
-            BLAS.sgemv(transposeA: false, m: V, n: H, a: weight.baseAddress!, lda: H, x: top, beta: 1, y: out.baseAddress!)
+            for lane in 0..<B { (out.baseAddress! + lane * V).update(from: bias.baseAddress!, count: V) }
+            RecurrentStepper.addProducts(lanes: B, outputs: V, inputs: H, weights: weight.baseAddress!, x: top,
+                                         xStride: stride, y: out.baseAddress!)
         }}}}
     }
 

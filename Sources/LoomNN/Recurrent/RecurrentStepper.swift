@@ -1,16 +1,18 @@
 import CRecurrentKernels
 import LoomTensor
 
-/// Runs a unidirectional `RecurrentNetwork` one input at a time (batch 1) — the one way to step a network,
+/// Runs a unidirectional `RecurrentNetwork` one input at a time — the one way to step a network,
 /// used by sampling: the same cell rows (`loom_cells.h`, E1–E9 of RecurrentKernels.swift) as training's
 /// batched forward, so a sampled model is the trained model.
 ///
-/// Batch-1 products are matrix–vector products (`BLAS.sgemv`). When built over an input table (an embedding
+/// A stepper runs `lanes` independent sequences side by side (default 1): each step takes one input per lane,
+/// and the lanes share every weight product (`BLAS.sgemm` over the lanes; one lane uses matrix–vector
+/// products, `BLAS.sgemv`), which is what batched generation over many prompts gains from. When built over an input table (an embedding
 /// matrix [rows, inputSize]), the first layer's input projection of every row, `E·W_ih_l0ᵀ + bias`, is
 /// precomputed once, so an input costs one table row plus `W_hh·h` for layer 0 and `[W_ih | W_hh]·[x; h]` for
 /// the layers above (for LSTM and RNN, whose recurrent bias folds; GRU keeps its hidden side apart, E7).
 ///
-/// LSTM/GRU networks whose W_hh reaches the network's `parallelism.singleSequenceSplitThreshold` step on two
+/// One-lane LSTM/GRU networks whose W_hh reaches the network's `parallelism.singleSequenceSplitThreshold` step on two
 /// threads, each owning half of every layer's units (`loom_split.h`), with one barrier per layer; a server
 /// turns that off per step (`allowsSplitSteps`) while other work competes for the cores.
 ///
@@ -20,6 +22,8 @@ public final class RecurrentStepper {
     public let network: RecurrentNetwork
     public let cell: CellKind
     public let layers: Int, hidden: Int
+    /// Sequences stepped side by side.
+    public let lanes: Int
     private let gateCount: Int
     /// Layer 0 with a table: per input row, `W_ih·e + b_ih` (plus `b_hh` when the bias folds), [rows, G·H].
     private let inputTable: [Float]
@@ -32,10 +36,11 @@ public final class RecurrentStepper {
     private let inputBias: [[Float]]
     /// Per layer, GRU only: b_hh, kept apart because r multiplies `W_hn·h + b_hn` (E7).
     private let hiddenBias: [[Float]]
-    /// State: h and (LSTM) c per layer, contiguous [layers, H].
+    /// State: h and (LSTM) c, [lanes, layers, H]: within a lane, layer l−1's h lies just before layer l's, so
+    /// the stacked product above reads `[h_{l−1}; h_l]` as one row (row stride layers·H across lanes).
     private var h: [Float], c: [Float]
-    /// Scratch: gate pre-activations from the input side and (GRU) the hidden side; one layer's new c (LSTM)
-    /// or h (GRU), since the C cell rows never write in place.
+    /// Scratch: gate pre-activations from the input side and (GRU) the hidden side, [lanes, G·H]; one layer's
+    /// new c (LSTM) or h (GRU) for one lane, since the C cell rows never write in place.
     private var gates: [Float], recurrentGates: [Float], nextState: [Float]
     /// The two-thread path: per-half weights (nil when the network is too small, or RNN) and the helper thread
     /// (started on the first input).
@@ -45,9 +50,11 @@ public final class RecurrentStepper {
     /// Whether `feed` may use the two-thread path (when there is one). Both paths compute the same step.
     public var allowsSplitSteps = true
 
-    /// - Parameter inputTable: an embedding matrix [rows, inputSize] whose rows `feed(row:)` takes; nil for a
-    ///   stepper fed with `feed(input:)` only.
-    public init(network: RecurrentNetwork, inputTable embedding: Tensor? = nil) throws(RecurrentError) {
+    /// - Parameters:
+    ///   - inputTable: an embedding matrix [rows, inputSize] whose rows `feed(row:)` and `feed(rows:)` take;
+    ///     nil for a stepper fed with `feed(input:)` only.
+    ///   - lanes: sequences stepped side by side (at least 1).
+    public init(network: RecurrentNetwork, inputTable embedding: Tensor? = nil, lanes: Int = 1) throws(RecurrentError) {
         let configuration = network.configuration
         guard !configuration.bidirectional else { throw .stepNeedsUnidirectionalNetwork }
         self.network = network
@@ -55,6 +62,7 @@ public final class RecurrentStepper {
         layers = configuration.layers
         hidden = configuration.hiddenSize
         gateCount = cell.gateCount
+        self.lanes = Swift.max(1, lanes)
         let H = hidden, GH = gateCount * H
         var inputWeights: [[Float]] = [], hiddenWeights: [[Float]] = []
         var inputBias: [[Float]] = [], hiddenBias: [[Float]] = []
@@ -103,18 +111,21 @@ public final class RecurrentStepper {
         self.hiddenWeights = hiddenWeights
         self.inputBias = inputBias
         self.hiddenBias = hiddenBias
-        h = [Float](repeating: 0, count: layers * H)
-        c = [Float](repeating: 0, count: cell.hasCellState ? layers * H : 0)
-        gates = [Float](repeating: 0, count: GH)
-        recurrentGates = [Float](repeating: 0, count: cell.foldsRecurrentBias ? 0 : GH)
+        let B = self.lanes
+        h = [Float](repeating: 0, count: B * layers * H)
+        c = [Float](repeating: 0, count: cell.hasCellState ? B * layers * H : 0)
+        gates = [Float](repeating: 0, count: B * GH)
+        recurrentGates = [Float](repeating: 0, count: cell.foldsRecurrentBias ? 0 : B * GH)
         nextState = [Float](repeating: 0, count: H)
-        splitModel = Self.makeSplitModel(network)
+        splitModel = B == 1 ? Self.makeSplitModel(network) : nil
     }
 
-    private init(sibling other: RecurrentStepper, splitting: Bool) {
+    private init(sibling other: RecurrentStepper, splitting: Bool, lanes: Int) {
         network = other.network
         cell = other.cell
         (layers, hidden, gateCount) = (other.layers, other.hidden, other.gateCount)
+        self.lanes = Swift.max(1, lanes)
+        let B = self.lanes, GH = gateCount * hidden
         // Arrays are copy-on-write and never written after init: these share the other stepper's storage.
         inputTable = other.inputTable
         tableRows = other.tableRows
@@ -122,12 +133,12 @@ public final class RecurrentStepper {
         hiddenWeights = other.hiddenWeights
         inputBias = other.inputBias
         hiddenBias = other.hiddenBias
-        h = [Float](repeating: 0, count: other.h.count)
-        c = [Float](repeating: 0, count: other.c.count)
-        gates = [Float](repeating: 0, count: other.gates.count)
-        recurrentGates = [Float](repeating: 0, count: other.recurrentGates.count)
-        nextState = [Float](repeating: 0, count: other.hidden)
-        splitModel = splitting ? Self.makeSplitModel(other.network) : nil
+        h = [Float](repeating: 0, count: B * layers * hidden)
+        c = [Float](repeating: 0, count: cell.hasCellState ? B * layers * hidden : 0)
+        gates = [Float](repeating: 0, count: B * GH)
+        recurrentGates = [Float](repeating: 0, count: cell.foldsRecurrentBias ? 0 : B * GH)
+        nextState = [Float](repeating: 0, count: hidden)
+        splitModel = splitting && B == 1 ? Self.makeSplitModel(other.network) : nil
     }
 
     deinit {
@@ -136,10 +147,12 @@ public final class RecurrentStepper {
     }
 
     /// A stepper at the zero state that shares this one's weights and table (read only, not copied).
-    /// - Parameter splitting: whether it may step on two threads (its own copy of the split weights and its own
-    ///   helper thread). Without, every step runs on the calling thread alone.
-    public func makeSibling(splitting: Bool) -> RecurrentStepper {
-        RecurrentStepper(sibling: self, splitting: splitting)
+    /// - Parameters:
+    ///   - splitting: whether it may step on two threads (its own copy of the split weights and its own helper
+    ///     thread; one lane only). Without, every step runs on the calling thread alone.
+    ///   - lanes: sequences it steps side by side.
+    public func makeSibling(splitting: Bool, lanes: Int = 1) -> RecurrentStepper {
+        RecurrentStepper(sibling: self, splitting: splitting, lanes: lanes)
     }
 
     /// Whether steps can run on two threads (see the type's notes).
@@ -163,28 +176,49 @@ public final class RecurrentStepper {
         }
     }
 
-    /// The state after the inputs fed so far (batch 1, `RecurrentNetwork`'s layout); assign a saved copy to rewind.
+    /// The state after the inputs fed so far, every lane (`RecurrentNetwork`'s layout: per layer [lanes, H]);
+    /// assign a saved copy to rewind.
     public var state: RecurrentState {
         get {
-            let hs = (0..<layers).map { Tensor(shape: [1, hidden], data: Array(h[($0 * hidden)..<(($0 + 1) * hidden)])) }
-            let cs = cell.hasCellState
-                ? (0..<layers).map { Tensor(shape: [1, hidden], data: Array(c[($0 * hidden)..<(($0 + 1) * hidden)])) } : nil
-            return RecurrentState(hidden: hs, cell: cs)
+            RecurrentState(hidden: (0..<layers).map { layerState(h, layer: $0) },
+                           cell: cell.hasCellState ? (0..<layers).map { layerState(c, layer: $0) } : nil)
         }
         set {
-            precondition(newValue.hidden.count == layers && newValue.hidden.allSatisfy { $0.count == hidden },
-                         "state must hold \(layers) tensors of [1, \(hidden)]")
-            for (layer, tensor) in newValue.hidden.enumerated() {
-                h.replaceSubrange((layer * hidden)..<((layer + 1) * hidden), with: tensor.data)
-            }
-            if cell.hasCellState {
-                let cells = newValue.cell ?? []
-                precondition(cells.count == layers && cells.allSatisfy { $0.count == hidden }, "an LSTM state needs cell tensors")
-                for (layer, tensor) in cells.enumerated() {
-                    c.replaceSubrange((layer * hidden)..<((layer + 1) * hidden), with: tensor.data)
-                }
+            for lane in 0..<lanes { setState(newValue, lane: lane, from: lane) }
+        }
+    }
+
+    /// Sets lane `lane`'s state to lane `source` of `state` (per layer [batch, H], as `state` gives): so a
+    /// prompt fed on a one-lane stepper can continue in one lane of a many-lane one.
+    public func setState(_ state: RecurrentState, lane: Int, from source: Int = 0) {
+        precondition(lane >= 0 && lane < lanes, "lane \(lane) outside 0..<\(lanes)")
+        let H = hidden
+        precondition(state.hidden.count == layers && state.hidden.allSatisfy { $0.count >= (source + 1) * H },
+                     "state must hold \(layers) tensors of [batch, \(H)] with row \(source)")
+        for (layer, tensor) in state.hidden.enumerated() {
+            let at = (lane * layers + layer) * H
+            h.replaceSubrange(at..<(at + H), with: tensor.data[(source * H)..<((source + 1) * H)])
+        }
+        if cell.hasCellState {
+            let cells = state.cell ?? []
+            precondition(cells.count == layers && cells.allSatisfy { $0.count >= (source + 1) * H },
+                         "an LSTM state needs cell tensors")
+            for (layer, tensor) in cells.enumerated() {
+                let at = (lane * layers + layer) * H
+                c.replaceSubrange(at..<(at + H), with: tensor.data[(source * H)..<((source + 1) * H)])
             }
         }
+    }
+
+    /// One layer of `values` ([lanes, layers, H]) as [lanes, H].
+    private func layerState(_ values: [Float], layer: Int) -> Tensor {
+        let H = hidden
+        var data = [Float](repeating: 0, count: lanes * H)
+        for lane in 0..<lanes {
+            let at = (lane * layers + layer) * H
+            data.replaceSubrange((lane * H)..<((lane + 1) * H), with: values[at..<(at + H)])
+        }
+        return Tensor(shape: [lanes, H], data: data)
     }
 
     /// Returns to the zero state.
@@ -193,13 +227,15 @@ public final class RecurrentStepper {
         for i in c.indices { c[i] = 0 }
     }
 
-    /// Calls `body` with the top layer's hidden state [H] after the last feed.
-    public func withTopHidden<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
-        h.withUnsafeBufferPointer { body($0.baseAddress! + (layers - 1) * hidden) }
+    /// Calls `body` with the top layer's hidden state after the last feed: lane 0's [H] at the pointer, lane b's
+    /// `b × stride` floats further on.
+    public func withTopHidden<R>(_ body: (_ top: UnsafePointer<Float>, _ stride: Int) -> R) -> R {
+        h.withUnsafeBufferPointer { body($0.baseAddress! + (layers - 1) * hidden, layers * hidden) }
     }
 
-    /// One step with input row `row` of the input table (must be below `tableRows`).
+    /// One step with input row `row` of the input table (must be below `tableRows`); one lane only.
     public func feed(row: Int) {
+        precondition(lanes == 1, "feed(row:) steps one lane; this stepper has \(lanes)")
         precondition(row >= 0 && row < tableRows, "input row \(row) outside 0..<\(tableRows)")
         let GH = gateCount * hidden
         inputTable.withUnsafeBufferPointer { table in
@@ -207,8 +243,24 @@ public final class RecurrentStepper {
         }
     }
 
-    /// One step with input vector `x` [inputSize]: layer 0 computes `W_ih·x + bias` itself.
+    /// One step of every lane, lane b with input row `rows[b]` of the input table (each below `tableRows`).
+    public func feed(rows: [Int]) {
+        precondition(rows.count == lanes, "feed(rows:) needs one row per lane (\(lanes)), got \(rows.count)")
+        if lanes == 1 { return feed(row: rows[0]) }
+        let GH = gateCount * hidden
+        inputTable.withUnsafeBufferPointer { table in
+        gates.withUnsafeMutableBufferPointer { g in
+            for (lane, row) in rows.enumerated() {
+                precondition(row >= 0 && row < tableRows, "input row \(row) outside 0..<\(tableRows)")
+                (g.baseAddress! + lane * GH).update(from: table.baseAddress! + row * GH, count: GH)
+            }
+        }}
+        step(firstLayerInput: nil)
+    }
+
+    /// One step with input vector `x` [inputSize]: layer 0 computes `W_ih·x + bias` itself. One lane only.
     public func feed(input x: [Float]) {
+        precondition(lanes == 1, "feed(input:) steps one lane; this stepper has \(lanes)")
         let I = network.configuration.inputSize, GH = gateCount * hidden
         precondition(x.count == I, "input must hold \(I) values, got \(x.count)")
         var projected = inputBias[0]
@@ -220,10 +272,11 @@ public final class RecurrentStepper {
         projected.withUnsafeBufferPointer { step(firstLayerInput: $0.baseAddress!) }
     }
 
-    /// Every layer once; `x0` is layer 0's input projection with its bias, [G·H].
-    private func step(firstLayerInput x0: UnsafePointer<Float>) {
-        let H = hidden, GH = gateCount * hidden
-        if let splitModel, allowsSplitSteps {
+    /// Every layer once, every lane; `x0` is layer 0's input projection with its bias, [G·H] (one lane), or nil
+    /// when `gates` already holds it for every lane, [lanes, G·H].
+    private func step(firstLayerInput x0: UnsafePointer<Float>?) {
+        let H = hidden, GH = gateCount * hidden, B = lanes, laneStride = layers * H
+        if let x0, let splitModel, allowsSplitSteps {
             if pair == nil { pair = loom_pair_create() }
             if let pair {
                 h.withUnsafeMutableBufferPointer { hBuffer in
@@ -235,42 +288,62 @@ public final class RecurrentStepper {
         }
         withScratch { hs, cs, g, r, next in
             for layer in 0..<layers {
-                let hl = hs + layer * H
+                let hl = hs + layer * H  // lane 0's h of this layer; lane b's is b·laneStride further
                 // Input side (with its bias) into g.
                 if layer == 0 {
-                    g.update(from: x0, count: GH)
+                    if let x0 { g.update(from: x0, count: GH) }
                 } else {
                     let fused = cell.foldsRecurrentBias
-                    inputBias[layer].withUnsafeBufferPointer { g.update(from: $0.baseAddress!, count: GH) }
+                    inputBias[layer].withUnsafeBufferPointer { bias in
+                        for lane in 0..<B { (g + lane * GH).update(from: bias.baseAddress!, count: GH) }
+                    }
                     inputWeights[layer].withUnsafeBufferPointer { w in
-                        BLAS.sgemv(transposeA: false, m: GH, n: fused ? 2 * H : H, a: w.baseAddress!, lda: fused ? 2 * H : H,
-                                   x: hl - H, beta: 1, y: g)
+                        Self.addProducts(lanes: B, outputs: GH, inputs: fused ? 2 * H : H, weights: w.baseAddress!,
+                                         x: hl - H, xStride: laneStride, y: g)
                     }
                 }
                 // Hidden side (unless stacked above): added into g, or (GRU) kept apart in r.
                 if layer == 0 || !cell.foldsRecurrentBias {
                     let target = cell.foldsRecurrentBias ? g : r
                     if !cell.foldsRecurrentBias {
-                        hiddenBias[layer].withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: GH) }
+                        hiddenBias[layer].withUnsafeBufferPointer { bias in
+                            for lane in 0..<B { (target + lane * GH).update(from: bias.baseAddress!, count: GH) }
+                        }
                     }
                     hiddenWeights[layer].withUnsafeBufferPointer { w in
-                        BLAS.sgemv(transposeA: false, m: GH, n: H, a: w.baseAddress!, lda: H, x: hl, beta: 1, y: target)
+                        Self.addProducts(lanes: B, outputs: GH, inputs: H, weights: w.baseAddress!, x: hl,
+                                         xStride: laneStride, y: target)
                     }
                 }
-                // The cell: the same C rows as the batched and two-thread paths (loom_cells.h).
-                switch cell {
-                case .lstm:
-                    let cl = cs + layer * H
-                    loom_lstm_cell(Int32(H), g, cl, hl, next)  // E1–E4
-                    cl.update(from: next, count: H)
-                case .gru:
-                    loom_gru_cell(Int32(H), g, r, hl, next)   // E5–E8
-                    hl.update(from: next, count: H)
-                case .rnn:
-                    let relu = network.configuration.nonlinearity == .relu
-                    for j in 0..<H { hl[j] = relu ? Swift.max(g[j], 0) : FastMath.tanh(g[j]) }  // E9
+                // The cell, lane by lane: the same C rows as the batched and two-thread paths (loom_cells.h).
+                for lane in 0..<B {
+                    let hb = hl + lane * laneStride, gb = g + lane * GH
+                    switch cell {
+                    case .lstm:
+                        let cl = cs + layer * H + lane * laneStride
+                        loom_lstm_cell(Int32(H), gb, cl, hb, next)  // E1–E4
+                        cl.update(from: next, count: H)
+                    case .gru:
+                        loom_gru_cell(Int32(H), gb, r + lane * GH, hb, next)   // E5–E8
+                        hb.update(from: next, count: H)
+                    case .rnn:
+                        let relu = network.configuration.nonlinearity == .relu
+                        for j in 0..<H { hb[j] = relu ? Swift.max(gb[j], 0) : FastMath.tanh(gb[j]) }  // E9
+                    }
                 }
             }
+        }
+    }
+
+    /// y[lanes, outputs] += X·Wᵀ for W [outputs, inputs] and lane b's input row at `x + b·xStride`: a
+    /// matrix–vector product for one lane, one matrix product over all lanes otherwise.
+    public static func addProducts(lanes: Int, outputs: Int, inputs: Int, weights w: UnsafePointer<Float>,
+                            x: UnsafePointer<Float>, xStride: Int, y: UnsafeMutablePointer<Float>) {
+        if lanes == 1 {
+            BLAS.sgemv(transposeA: false, m: outputs, n: inputs, a: w, lda: inputs, x: x, beta: 1, y: y)
+        } else {
+            BLAS.sgemm(transposeA: false, transposeB: true, m: lanes, n: outputs, k: inputs, a: x, lda: xStride,
+                       b: w, ldb: inputs, beta: 1, c: y, ldc: outputs)
         }
     }
 
