@@ -17,6 +17,8 @@ struct CharRNNCommand: ParsableCommand {
 private let charArchitectureDefaults = CharModelConfiguration(vocabularySize: 1)
 private let charTrainingDefaults = CharTrainingOptions()
 
+extension LearningRateSchedule: ExpressibleByArgument {}
+
 /// `loom charrnn train`: trains (or resumes) a character model and writes its folder.
 struct CharRNNTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,8 +27,11 @@ struct CharRNNTrainCommand: ParsableCommand {
         discussion: """
         The last --validation fraction of the text is held out. Training reads the rest as --batch-size \
         parallel lanes in windows of --seq-length characters, carrying the hidden state from one window to \
-        the next (truncated BPTT), with Adam, gradient clipping and a learning rate multiplied by --decay \
-        every epoch. Every --eval-every steps (and at the end) it measures the validation loss (nats and bits \
+        the next (truncated BPTT), with Adam and gradient clipping; the learning rate warms up over --warmup \
+        steps, then follows a cosine down to --min-lr over the run, as nanoGPT's (the run's length is its \
+        --steps, --epochs or --time-limit, whichever ends it first; --schedule decay multiplies it by --decay \
+        every epoch instead, as char-rnn). Dropout (--dropout between layers, --output-dropout before the \
+        output layer) is on in training only. Every --eval-every steps (and at the end) it measures the validation loss (nats and bits \
         per character), prints a short sample and rewrites the model folder atomically: the best weights so \
         far as the model, plus a resume/ part from which --resume continues exactly where the run stopped. \
         Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits 130 (143); --resume \
@@ -84,11 +89,23 @@ struct CharRNNTrainCommand: ParsableCommand {
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate. (default: \(charTrainingDefaults.learningRate))")
     var learningRate: Float?
 
-    @Option(help: "Learning-rate factor applied at the start of every epoch after the first; 1 = none. (default: \(charTrainingDefaults.decay))")
+    @Option(help: "Learning-rate schedule: cosine (warm-up, then a cosine down to --min-lr over the run) or decay (× --decay every epoch). (default: \(charTrainingDefaults.schedule.rawValue))")
+    var schedule: LearningRateSchedule?
+
+    @Option(help: "Warm-up steps of the cosine schedule. (default: \(charTrainingDefaults.warmupSteps))")
+    var warmup: Int?
+
+    @Option(name: .customLong("min-lr"), help: "Where the cosine schedule ends. (default: \(charTrainingDefaults.minLearningRate))")
+    var minLearningRate: Float?
+
+    @Option(help: "With --schedule decay: learning-rate factor applied at the start of every epoch after the first; 1 = none. (default: \(charTrainingDefaults.decay))")
     var decay: Float?
 
     @Option(help: "Dropout between recurrent layers (no effect with one layer). (default: \(charArchitectureDefaults.dropout))")
     var dropout: Float?
+
+    @Option(name: .customLong("output-dropout"), help: "Dropout on the top layer's outputs, before the output layer. (default: \(charArchitectureDefaults.outputDropout))")
+    var outputDropout: Float?
 
     @Option(help: "Global gradient-norm limit. (default: \(charTrainingDefaults.clip))")
     var clip: Float?
@@ -142,6 +159,10 @@ struct CharRNNTrainCommand: ParsableCommand {
             overrides.hiddenSize = hidden
             overrides.embeddingSize = embedding
             overrides.dropout = dropout
+            overrides.outputDropout = outputDropout
+            overrides.schedule = schedule
+            overrides.warmupSteps = warmup
+            overrides.minLearningRate = minLearningRate
             overrides.sequenceLength = seqLength
             overrides.batchSize = batchSize
             overrides.learningRate = learningRate
@@ -166,11 +187,15 @@ struct CharRNNTrainCommand: ParsableCommand {
             if let hidden { architecture.hiddenSize = hidden }
             if let embedding { architecture.embeddingSize = embedding }
             if let dropout { architecture.dropout = dropout }
+            if let outputDropout { architecture.outputDropout = outputDropout }
             var options = CharTrainingOptions()
             if let seqLength { options.sequenceLength = seqLength }
             if let batchSize { options.batchSize = batchSize }
             if let learningRate { options.learningRate = learningRate }
             if let decay { options.decay = decay }
+            if let schedule { options.schedule = schedule }
+            if let warmup { options.warmupSteps = warmup }
+            if let minLearningRate { options.minLearningRate = minLearningRate }
             if let clip { options.clip = clip }
             if let validation { options.validationFraction = validation }
             if let seed { options.seed = seed }

@@ -71,3 +71,44 @@ final class CharGenerationTests: XCTestCase {
         XCTAssertThrowsError(try sampler.generate(prompts: ["a"], length: -1, strategy: strategy, seed: 1) { _, _ in })
     }
 }
+
+/// The learning-rate schedules of the character trainer.
+final class CharScheduleTests: XCTestCase {
+    func testCosineWarmsUpThenFallsToTheFloorAndDecayFollowsEpochs() throws {
+        var options = CharTrainingOptions()
+        options.learningRate = 2e-3
+        options.minLearningRate = 1e-4
+        options.warmupSteps = 10
+        XCTAssertEqual(options.schedule, .cosine)
+        XCTAssertEqual(options.learningRate(step: 0, epoch: 1, progress: 0), 2e-4, accuracy: 1e-9)  // 1/10 of the peak
+        XCTAssertEqual(options.learningRate(step: 9, epoch: 1, progress: 0), 2e-3, accuracy: 1e-9)
+        XCTAssertEqual(options.learningRate(step: 500, epoch: 3, progress: 0.5), 1.05e-3, accuracy: 1e-8)  // midway
+        XCTAssertEqual(options.learningRate(step: 999, epoch: 9, progress: 1), 1e-4, accuracy: 1e-9)
+        XCTAssertEqual(options.learningRate(step: 5000, epoch: 9000, progress: 7), 1e-4, accuracy: 1e-9, "never below the floor")
+        var rates: [Float] = []
+        for k in 0...20 { rates.append(options.learningRate(step: 100 + k, epoch: 1, progress: Double(k) / 20)) }
+        XCTAssertEqual(rates, rates.sorted(by: >), "the cosine only falls after the warm-up")
+
+        options.schedule = .decay
+        options.decay = 0.5
+        XCTAssertEqual(options.learningRate(step: 0, epoch: 3, progress: 0.9), 5e-4, accuracy: 1e-9)
+
+        options.schedule = .cosine
+        options.minLearningRate = 3e-3
+        XCTAssertThrowsError(try options.validate())
+        options.minLearningRate = 0
+        options.warmupSteps = -1
+        XCTAssertThrowsError(try options.validate())
+    }
+
+    /// Options saved before schedules existed keep the per-epoch decay they were trained with.
+    func testOptionsSavedWithoutAScheduleKeepTheDecay() throws {
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(CharTrainingOptions())) as! [String: Any]
+        for key in ["schedule", "warmupSteps", "minLearningRate"] { old.removeValue(forKey: key) }
+        let decoded = try JSONDecoder().decode(CharTrainingOptions.self, from: JSONSerialization.data(withJSONObject: old))
+        XCTAssertEqual(decoded.schedule, .decay)
+        XCTAssertEqual(decoded.warmupSteps, 0)
+        let fresh = try JSONDecoder().decode(CharTrainingOptions.self, from: JSONEncoder().encode(CharTrainingOptions()))
+        XCTAssertEqual(fresh, CharTrainingOptions())
+    }
+}

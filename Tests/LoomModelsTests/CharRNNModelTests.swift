@@ -130,10 +130,42 @@ final class CharRNNModelTests: XCTestCase {
     }
 
     /// backward agrees with central finite differences of the mean cross-entropy, with a carried state.
+    /// With dropout between the layers and before the output layer, the gradients are those of the loss under
+    /// the same masks (each evaluation draws them from the same seed).
+    func testBackwardWithDropoutMatchesFiniteDifferences() throws {
+        var rng = SeededGenerator(seed: 12)
+        let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 5, cell: .gru, layers: 2, hiddenSize: 4,
+                                                                 embeddingSize: 3, dropout: 0.3, outputDropout: 0.4), rng: &rng)
+        let ids: [Int32] = [0, 1, 2, 3, 4, 0], targets: [Int32] = [1, 2, 3, 4, 0, 1]
+        func forward() -> Tensor {
+            var masks = SeededGenerator(seed: 99)
+            return model.forward(ids, steps: 3, batch: 2, initialState: nil, training: true, rng: &masks).logits
+        }
+        func loss() -> Double { Double(Loss.softmaxCrossEntropy(forward(), targets: targets).loss) }
+        XCTAssertNotEqual(forward().data, model.forward(ids, steps: 3, batch: 2, initialState: nil, training: false,
+                                                        rng: &rng).logits.data, "dropout is on in training")
+        zeroGradients(model.parameters)
+        model.backward(Loss.softmaxCrossEntropy(forward(), targets: targets).gradient)
+        for parameter in model.parameters {
+            for index in Swift.stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 5)) {
+                let original = parameter.value.data[index]
+                let h: Float = 1e-2
+                parameter.value.data[index] = original + h
+                let plus = loss()
+                parameter.value.data[index] = original - h
+                let minus = loss()
+                parameter.value.data[index] = original
+                let numeric = (plus - minus) / Double(2 * h)
+                XCTAssertEqual(Double(parameter.grad.data[index]), numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
+                               "\(parameter.name)[\(index)]")
+            }
+        }
+    }
+
     func testBackwardMatchesFiniteDifferences() throws {
         var rng = SeededGenerator(seed: 11)
         let model = try CharLanguageModel(CharModelConfiguration(vocabularySize: 5, cell: .lstm, layers: 2, hiddenSize: 4,
-                                                                 embeddingSize: 3, dropout: 0), rng: &rng)
+                                                                 embeddingSize: 3, dropout: 0, outputDropout: 0), rng: &rng)
         let ids: [Int32] = [0, 1, 2, 3, 4, 0]
         let targets: [Int32] = [1, 2, 3, 4, 0, 1]
         let initial = RecurrentState(hidden: (0..<2).map { _ in Tensor(shape: [2, 4], data: (0..<8).map { _ in rng.nextUniform(-0.5, 0.5) }) },

@@ -25,7 +25,7 @@ enum CharRNNFixtures {
     /// Small, fast settings for debug builds.
     static func tinyArchitecture(cell: LoomNN.CellKind = .lstm, layers: Int = 1, hidden: Int = 32) -> CharModelConfiguration {
         CharModelConfiguration(vocabularySize: 1, cell: cell, layers: layers, hiddenSize: hidden, embeddingSize: 8,
-                               dropout: layers > 1 ? 0.2 : 0)
+                               dropout: layers > 1 ? 0.2 : 0, outputDropout: 0)
     }
 
     static func tinyOptions(steps: Int) -> CharTrainingOptions {

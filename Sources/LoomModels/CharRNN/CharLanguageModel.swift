@@ -1,7 +1,7 @@
 import LoomNN
 import LoomTensor
 
-/// A character-level language model: `Embedding → RecurrentNetwork → Dense`, giving one logit per
+/// A character-level language model: `Embedding → RecurrentNetwork → Dropout → Dense`, giving one logit per
 /// character of the vocabulary (softmax over them is the next-character distribution).
 ///
 /// Parameters carry PyTorch's names (`embedding.weight`, `lstm.weight_ih_l0`, …, `fc.weight`, `fc.bias`), so
@@ -12,6 +12,7 @@ public final class CharLanguageModel {
     let embedding: Embedding
     let recurrent: RecurrentNetwork
     let classifier: Dense
+    var outputDropout: Dropout
     /// Every trainable parameter, named as in PyTorch's `state_dict`.
     public let parameters: [Parameter]
     let embeddingWeight: Parameter
@@ -30,6 +31,7 @@ public final class CharLanguageModel {
                                      rng: &rng)
         classifier = Dense(inputSize: configuration.hiddenSize, outputSize: configuration.vocabularySize, name: "fc",
                            rng: &rng)
+        outputDropout = Dropout(rate: configuration.outputDropout)
         parameters = embedding.parameters + recurrent.parameters + classifier.parameters
         embeddingWeight = embedding.parameters[0]
         outputWeight = classifier.parameters[0]
@@ -53,7 +55,8 @@ public final class CharLanguageModel {
         let embedded = embedding.forward(ids).reshaped([steps, batch, configuration.embeddingSize])
         let (outputs, final) = recurrent.forward(embedded, mask: nil, initialState: initialState, training: training,
                                                  rng: &rng)
-        let logits = classifier.forward(outputs.reshaped([steps * batch, configuration.hiddenSize]))
+        let dropped = outputDropout.forward(outputs, training: training, rng: &rng)
+        let logits = classifier.forward(dropped.reshaped([steps * batch, configuration.hiddenSize]))
         return (logits, final)
     }
 
@@ -61,7 +64,7 @@ public final class CharLanguageModel {
     /// every parameter's `grad`. The gradient with respect to the initial state is dropped.
     public func backward(_ gradLogits: Tensor) {
         let (steps, batch) = lastShape
-        let gradOutputs = classifier.backward(gradLogits).reshaped([steps, batch, configuration.hiddenSize])
+        let gradOutputs = outputDropout.backward(classifier.backward(gradLogits).reshaped([steps, batch, configuration.hiddenSize]))
         let gradEmbedded = recurrent.backward(gradOutput: gradOutputs, gradFinal: nil)
         embedding.backward(gradEmbedded.reshaped([steps * batch, configuration.embeddingSize]))
     }

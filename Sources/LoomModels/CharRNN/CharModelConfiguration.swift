@@ -17,16 +17,34 @@ public struct CharModelConfiguration: Codable, Equatable, Sendable {
     public var embeddingSize: Int = 64
     /// Dropout on the outputs of every recurrent layer except the last, in training only
     /// (PyTorch's `nn.LSTM(dropout:)`); it has no effect with one layer.
-    public var dropout: Float = 0.1
+    public var dropout: Float = 0.2
+    /// Dropout on the top layer's outputs before the output layer, in training only (the PyTorch char-RNN
+    /// peer's `nn.Dropout` before `fc`); it has no weights, so PyTorch loads the model as before.
+    public var outputDropout: Float = 0.2
 
     public init(vocabularySize: Int, cell: CellKind = .lstm, layers: Int = 2, hiddenSize: Int = 256,
-                embeddingSize: Int = 64, dropout: Float = 0.1) {
+                embeddingSize: Int = 64, dropout: Float = 0.2, outputDropout: Float = 0.2) {
         self.vocabularySize = vocabularySize
         self.cell = cell
         self.layers = layers
         self.hiddenSize = hiddenSize
         self.embeddingSize = embeddingSize
         self.dropout = dropout
+        self.outputDropout = outputDropout
+    }
+
+    /// Reads `config.json`; a model saved before output dropout existed has none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(String.self, forKey: .kind)
+        formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
+        cell = try c.decode(CellKind.self, forKey: .cell)
+        layers = try c.decode(Int.self, forKey: .layers)
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        embeddingSize = try c.decode(Int.self, forKey: .embeddingSize)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        outputDropout = try c.decodeIfPresent(Float.self, forKey: .outputDropout) ?? 0
     }
 
     /// The recurrent layers' configuration.
@@ -48,6 +66,7 @@ public struct CharModelConfiguration: Codable, Equatable, Sendable {
         try ModelError.requireOption(embeddingSize >= 1 && embeddingSize <= 4096, "--embedding must be between 1 and 4096, got \(embeddingSize)")
         try ModelError.requireOption(hiddenSize >= 1 && hiddenSize <= 4096, "--hidden must be between 1 and 4096, got \(hiddenSize)")
         try ModelError.requireOption(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got \(dropout)")
+        try ModelError.requireOption(outputDropout >= 0 && outputDropout < 1, "--output-dropout must be in [0, 1), got \(outputDropout)")
     }
 
     /// Differences in architecture from `other`, worded as option names, e.g. `--hidden 512 (the run has 256)`;
@@ -61,6 +80,9 @@ public struct CharModelConfiguration: Codable, Equatable, Sendable {
             out.append("--embedding \(embeddingSize) (the run has \(other.embeddingSize))")
         }
         if dropout != other.dropout { out.append("--dropout \(dropout) (the run has \(other.dropout))") }
+        if outputDropout != other.outputDropout {
+            out.append("--output-dropout \(outputDropout) (the run has \(other.outputDropout))")
+        }
         if vocabularySize != other.vocabularySize {
             out.append("vocabulary of \(vocabularySize) characters (the run has \(other.vocabularySize))")
         }

@@ -10,6 +10,10 @@ public struct CharResumeOverrides: Sendable {
     public var hiddenSize: Int?
     public var embeddingSize: Int?
     public var dropout: Float?
+    public var outputDropout: Float?
+    public var schedule: LearningRateSchedule?
+    public var warmupSteps: Int?
+    public var minLearningRate: Float?
     public var sequenceLength: Int?
     public var batchSize: Int?
     public var learningRate: Float?
@@ -37,6 +41,10 @@ public struct CharResumeOverrides: Sendable {
         check(hiddenSize, architecture.hiddenSize, "--hidden")
         check(embeddingSize, architecture.embeddingSize, "--embedding")
         check(dropout, architecture.dropout, "--dropout")
+        check(outputDropout, architecture.outputDropout, "--output-dropout")
+        check(schedule?.rawValue, options.schedule.rawValue, "--schedule")
+        check(warmupSteps, options.warmupSteps, "--warmup")
+        check(minLearningRate, options.minLearningRate, "--min-lr")
         check(sequenceLength, options.sequenceLength, "--seq-length")
         check(batchSize, options.batchSize, "--batch-size")
         check(learningRate, options.learningRate, "--learning-rate")

@@ -139,9 +139,10 @@ public final class CharSampler {
         guard lanes >= 1 && lanes <= 4096 else { throw ModelError.invalidOption("lanes must be between 1 and 4096, got \(lanes)") }
         // Every lane's text is kept until its group ends.
         try Self.checkSizes(length: length, count: Swift.max(1, Swift.min(lanes, prompts.count)), record: true)
-        let threads = BLAS.threads
-        if threads != 1 { BLAS.threads = 1 }
-        defer { if threads != 1 { BLAS.threads = threads } }
+        // Products over many lanes are large enough for OpenBLAS's threads; one lane's are not (see `generate`).
+        let threads = BLAS.threads, wanted = lanes >= 16 ? threads : 1
+        if threads != wanted { BLAS.threads = wanted }
+        defer { if threads != wanted { BLAS.threads = threads } }
         let single = stepper.makeSibling(splitting: false)
         var first = 0
         while first < prompts.count {

@@ -87,7 +87,7 @@ public struct CharTrainer {
                                                       source: directory.weightsURL)
         let model = try CharModelFiles.buildModel(configuration, weights: weightFiles[CharTrainingCheckpoint.weightsName]!,
                                                   source: directory.file(CharTrainingCheckpoint.weightsName))
-        let optimizer = Adam(learningRate: options.learningRate(epoch: state.epoch))
+        let optimizer = Adam(learningRate: options.learningRate)  // the session sets each step's rate
         try CharTrainingCheckpoint.readOptimizer(from: directory, parameters: model.parameters, optimizer: optimizer,
                                                  stepCount: state.optimizerSteps)
         let carried = try CharTrainingCheckpoint.readHidden(

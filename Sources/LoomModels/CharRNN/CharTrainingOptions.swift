@@ -1,3 +1,14 @@
+/// How the learning rate moves during a character model's run.
+public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
+    /// nanoGPT's: a linear warm-up over `warmupSteps`, then a cosine from `learningRate` down to
+    /// `minLearningRate` over the run (measured by its step, epoch or time limit, whichever ends it first).
+    /// It never reaches zero, whatever the corpus size.
+    case cosine
+    /// char-rnn's: `learningRate · decay^(e−1)` in epoch e (from 1), which on a small corpus of many epochs
+    /// decays towards zero.
+    case decay
+}
+
 /// How a character model is trained (the architecture lives in `CharModelConfiguration`). Saved with a
 /// resumable run so `--resume` continues with exactly the same settings.
 public struct CharTrainingOptions: Codable, Equatable, Sendable {
@@ -11,6 +22,11 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
     public var decay: Float = 0.95
     /// Global gradient-norm limit.
     public var clip: Float = 5
+    public var schedule: LearningRateSchedule = .cosine
+    /// Steps of linear warm-up at the start of a cosine schedule (none by default: Adam starts well on char models).
+    public var warmupSteps = 0
+    /// Where the cosine schedule ends.
+    public var minLearningRate: Float = 1e-4
     /// The last fraction of the corpus held out for validation (0 for none; then the best checkpoint is
     /// chosen by training loss).
     public var validationFraction = 0.1
@@ -21,7 +37,7 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
     /// or `timeLimit`), 10 epochs.
     public var epochs: Int?
     /// Validation loss, a checkpoint and a sample every this many steps (and when training stops).
-    public var evaluateEvery = 200
+    public var evaluateEvery = 500
     /// Stop (with a final evaluation and checkpoint) once this session has trained this many seconds.
     public var timeLimit: Double?
     /// Characters of the sample generated at each evaluation; 0 for none.
@@ -29,12 +45,49 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// Reads saved options; a run saved before schedules existed (no "schedule" key) keeps the per-epoch decay
+    /// and its evaluation interval.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sequenceLength = try c.decode(Int.self, forKey: .sequenceLength)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        decay = try c.decode(Float.self, forKey: .decay)
+        clip = try c.decode(Float.self, forKey: .clip)
+        schedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? .decay
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0
+        minLearningRate = try c.decodeIfPresent(Float.self, forKey: .minLearningRate) ?? 0
+        validationFraction = try c.decode(Double.self, forKey: .validationFraction)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
+        evaluateEvery = try c.decode(Int.self, forKey: .evaluateEvery)
+        timeLimit = try c.decodeIfPresent(Double.self, forKey: .timeLimit)
+        sampleLength = try c.decode(Int.self, forKey: .sampleLength)
+    }
+
     /// The epoch limit in force: `epochs`, or 10 when no limit at all was given.
     public var effectiveEpochs: Int? { epochs ?? (maxSteps == nil && timeLimit == nil ? 10 : nil) }
 
-    /// The learning rate of `epoch` (counted from 1).
+    /// The learning rate of `epoch` (counted from 1) under the `decay` schedule.
     public func learningRate(epoch: Int) -> Float {
         learningRate * Float(pow(Double(decay), Double(max(epoch - 1, 0))))
+    }
+
+    /// The learning rate for step `step` (counted from 0) of a run that has done `progress` (in [0, 1]) of
+    /// its planned length, in epoch `epoch`.
+    ///
+    /// Cosine: lr = warm · (min + (max − min) · ½(1 + cos(π · progress))), warm = min(1, (step + 1) / warmup).
+    public func learningRate(step: Int, epoch: Int, progress: Double) -> Float {
+        switch schedule {
+        case .decay:
+            return learningRate(epoch: epoch)
+        case .cosine:
+            let p = Swift.min(Swift.max(progress, 0), 1)
+            let cosine = Double(minLearningRate) + Double(learningRate - minLearningRate) * 0.5 * (1 + cos(Double.pi * p))
+            let warm = warmupSteps > 0 ? Swift.min(1, Double(step + 1) / Double(warmupSteps)) : 1
+            return Float(warm * cosine)
+        }
     }
 
     /// Rejects settings that cannot train, naming the option.
@@ -44,6 +97,9 @@ public struct CharTrainingOptions: Codable, Equatable, Sendable {
         try ModelError.requireOption(learningRate > 0 && learningRate.isFinite, "--learning-rate must be positive, got \(learningRate)")
         try ModelError.requireOption(decay > 0 && decay <= 1, "--decay must be in (0, 1], got \(decay)")
         try ModelError.requireOption(clip > 0 && clip.isFinite, "--clip must be positive, got \(clip)")
+        try ModelError.requireOption(warmupSteps >= 0 && warmupSteps <= 1_000_000_000, "--warmup must be between 0 and 10^9 steps, got \(warmupSteps)")
+        try ModelError.requireOption(minLearningRate >= 0 && minLearningRate.isFinite && minLearningRate <= learningRate,
+                                     "--min-lr must be between 0 and --learning-rate (\(learningRate)), got \(minLearningRate)")
         try ModelError.requireOption(validationFraction >= 0 && validationFraction < 1, "--validation must be in [0, 1), got \(validationFraction)")
         try ModelError.requireOption(sequenceLength <= Int.max / max(batchSize, 1) / 8, "--seq-length × --batch-size is too large")
         if let steps = maxSteps { try ModelError.requireOption(steps >= 1 && steps <= 1_000_000_000_000, "--steps must be between 1 and 10^12, got \(steps)") }

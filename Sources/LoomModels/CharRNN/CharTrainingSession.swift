@@ -67,7 +67,8 @@ final class CharTrainingSession {
             }
             let layout = state.layout!
             let epoch = state.epoch
-            optimizer.learningRate = options.learningRate(epoch: epoch)
+            optimizer.learningRate = options.learningRate(step: state.step, epoch: epoch,
+                                                          progress: progress(layout: layout))
             let (inputs, targets) = layout.window(state.window, of: corpus.train)
             var final: RecurrentState? = nil
             let (loss, norm) = try trainingStep.take(step: state.step + 1, epoch: epoch, divergence: &divergence, forward: {
@@ -112,6 +113,19 @@ final class CharTrainingSession {
                                    seconds: Date().timeIntervalSince(sessionStart), vocabularySize: vocabulary.count,
                                    trainCharacters: corpus.trainCount, validationCharacters: corpus.validation.count,
                                    stopReason: stop, interruptedBy: interruptedBy)
+    }
+
+    /// How far through its planned length the run is, in [0, 1], by whichever limit ends it first: steps,
+    /// epochs (counting the windows of the current one) or this session's time limit.
+    private func progress(layout: CharEpochLayout) -> Double {
+        var fraction = 0.0
+        if let limit = options.maxSteps { fraction = max(fraction, Double(state.step) / Double(limit)) }
+        if let epochs = options.effectiveEpochs {
+            let done = Double(state.epoch - 1) + Double(state.window) / Double(max(layout.windowsPerEpoch, 1))
+            fraction = max(fraction, done / Double(epochs))
+        }
+        if let limit = options.timeLimit { fraction = max(fraction, Date().timeIntervalSince(sessionStart) / limit) }
+        return min(fraction, 1)
     }
 
     private func progress(loss: Double, epoch: Int, layout: CharEpochLayout) -> CharTrainingProgress {
