@@ -4,7 +4,7 @@
 # Benchmarks/results/<date>.jsonl.
 #
 #   Benchmarks/run.sh                 # everything
-#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | classify | sample | explain | oneshot
+#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | char-shape | classify | sample | explain | oneshot
 #
 # Peers: TORCH_PY (default ../venv-peers/bin/python, then .venv-peers/bin/python) and KERAS_PY
 # (default ../venv-keras/bin/python). A part whose peer is missing runs Loom alone and says so.
@@ -43,6 +43,11 @@ peer() { # peer PYTHON SCRIPT ARGS…
       sample)
         $bench sample
         for cell in lstm gru; do peer "$TORCH_PY" ../shared/peers/peer_torch.py --threads 2 --which sample --cell $cell; done ;;
+      char-shape)
+        # The char training step at the recipe's shape (charrnn train --preset quality: 2×384 LSTM), with
+        # the same step in PyTorch (Benchmarks/torch_char_step.py mirrors peer_torch.py's at any shape).
+        $bench train-step --which char --cell lstm --hidden "${CHAR_HIDDEN:-384}" --layers "${CHAR_LAYERS:-2}"
+        peer "$TORCH_PY" Benchmarks/torch_char_step.py --hidden "${CHAR_HIDDEN:-384}" --layers "${CHAR_LAYERS:-2}" ;;
       explain)
         # Speed on one ~230-token review, then faithfulness (AOPC) on 1,000 IMDB test reviews; Captum's IG
         # on the same model as the peer (and its agreement with Loom's attributions).

@@ -42,11 +42,14 @@ func runTrainStepBenchmark(arguments: [String]) throws {
             }
         }
         if which.contains("char") {
+            // The char shape: 2×256 by default, or --hidden/--layers (the recipe's 2×384).
+            let H = Int(option("hidden", in: arguments) ?? "256") ?? 256
+            let L = Int(option("layers", in: arguments) ?? "2") ?? 2
             var rng = SeededGenerator(seed: 0)
             let embedding = Embedding(vocabularySize: 65, dimension: 64, paddingIndex: nil, rng: &rng)
-            let network = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: 64, hiddenSize: 256, layers: 2),
+            let network = RecurrentNetwork(RecurrentConfiguration(cell: cell, inputSize: 64, hiddenSize: H, layers: L),
                                            rng: &rng)
-            let head = Dense(inputSize: 256, outputSize: 65, rng: &rng)
+            let head = Dense(inputSize: H, outputSize: 65, rng: &rng)
             let parameters = embedding.parameters + network.parameters + head.parameters
             let inputs = (0..<3200).map { _ in Int32(rng.next() % 65) }
             let targets = (0..<3200).map { _ in Int32(rng.next() % 65) }
@@ -55,15 +58,16 @@ func runTrainStepBenchmark(arguments: [String]) throws {
                 zeroGradients(parameters)
                 let x = embedding.forward(inputs).reshaped([100, 32, 64])
                 let (output, _) = network.forward(x, training: true, rng: &rng)
-                let logits = head.forward(output.reshaped([3200, 256]))
+                let logits = head.forward(output.reshaped([3200, H]))
                 let (_, gradient) = Loss.softmaxCrossEntropy(logits, targets: targets)
-                let gradOutput = head.backward(gradient).reshaped([100, 32, 256])
+                let gradOutput = head.backward(gradient).reshaped([100, 32, H])
                 embedding.backward(network.backward(gradOutput: gradOutput, gradFinal: nil).reshaped([3200, 64]))
                 GradientClipping.clipGlobalNorm(parameters, maxNorm: 5)
                 adam.step(parameters)
             }
-            let flops = 3.0 * 2.0 * 3200 * Double(gates * 256) * Double((64 + 256) + (256 + 256)) + 3.0 * 2.0 * 3200 * 256 * 65
-            emit(["bench": "char_train_step", "cell": cell.rawValue, "batch": 32, "length": 100, "layers": 2, "hidden": 256,
+            let perLayer = Double(gates * H) * (Double(64 + H) + Double(L - 1) * Double(2 * H))
+            let flops = 3.0 * 2.0 * 3200 * perLayer + 3.0 * 2.0 * 3200 * Double(H) * 65
+            emit(["bench": "char_train_step", "cell": cell.rawValue, "batch": 32, "length": 100, "layers": L, "hidden": H,
                   "seconds": seconds, "chars_per_s": 3200.0 / seconds, "gflops": flops / seconds / 1e9])
         }
     }

@@ -8,14 +8,16 @@ enum CSVCorpus {
     static func read(_ url: URL, options: CorpusOptions) throws -> CorpusContents {
         let file = try TextFile.read(url, lossy: options.lossy)
         let path = url.path
-        let records = try parse(file.text, path: path)
+        let records = try parse(file.text, path: path, delimiter: options.delimiter ?? 0x2C)
         guard let header = records.first else { throw TextError.emptyCorpus(path: path) }
         let names = header.fields.map { $0.trimmingWhitespace().lowercased() }
-        guard let textColumn = textColumns.lazy.compactMap({ names.firstIndex(of: $0) }).first else {
-            throw TextError.missingColumn(path: path, header: header.fields, wanted: "text (" + textColumns.joined(separator: "/") + ")")
+        let textNames = options.textColumn.map { [$0.trimmingWhitespace().lowercased()] } ?? textColumns
+        let labelNames = options.labelColumn.map { [$0.trimmingWhitespace().lowercased()] } ?? labelColumns
+        guard let textColumn = textNames.lazy.compactMap({ names.firstIndex(of: $0) }).first else {
+            throw TextError.missingColumn(path: path, header: header.fields, wanted: "text (" + textNames.joined(separator: "/") + ")")
         }
-        guard let labelColumn = labelColumns.lazy.compactMap({ names.firstIndex(of: $0) }).first else {
-            throw TextError.missingColumn(path: path, header: header.fields, wanted: "label (" + labelColumns.joined(separator: "/") + ")")
+        guard let labelColumn = labelNames.lazy.compactMap({ names.firstIndex(of: $0) }).first else {
+            throw TextError.missingColumn(path: path, header: header.fields, wanted: "label (" + labelNames.joined(separator: "/") + ")")
         }
         var items: [LabelledText] = []
         items.reserveCapacity(records.count - 1)
@@ -24,7 +26,7 @@ enum CSVCorpus {
             guard record.fields.count == names.count else {
                 throw TextError.fieldCount(path: path, line: record.line, expected: names.count, found: record.fields.count)
             }
-            let label = Labels.canonical(record.fields[labelColumn])
+            let label = Labels.cleaned(record.fields[labelColumn])
             if label.isEmpty { throw TextError.emptyLabel(path: path, line: record.line) }
             let text = record.fields[textColumn].trimmingWhitespace()
             if text.isEmpty { throw TextError.emptyText(path: path, line: record.line) }
@@ -39,8 +41,8 @@ enum CSVCorpus {
         var line: Int
     }
 
-    /// Splits CSV text into records (RFC 4180; LF or CRLF line ends).
-    static func parse(_ text: String, path: String) throws -> [Record] {
+    /// Splits CSV text into records (RFC 4180; LF or CRLF line ends), fields separated by `delimiter`.
+    static func parse(_ text: String, path: String, delimiter: UInt8 = 0x2C) throws -> [Record] {
         var text = text
         return try text.withUTF8 { bytes -> [Record] in
             var records: [Record] = []
@@ -73,7 +75,7 @@ enum CSVCorpus {
                     continue
                 }
                 switch b {
-                case 0x2C: endField()
+                case delimiter: endField()
                 case 0x0A:
                     if field.last == 0x0D { field.removeLast() }
                     endRecord()

@@ -14,7 +14,7 @@ enum FolderCorpus {
         var contents = CorpusContents(items: [], files: 0, bytes: 0, replacements: 0)
         for name in classes {
             let folder = root.appendingPathComponent(name)
-            let label = Labels.canonical(name)
+            let label = Labels.cleaned(name)
             for file in try entries(of: folder).filter({ $0.hasSuffix(".txt") }) {
                 let fileURL = folder.appendingPathComponent(file)
                 let decoded = try TextFile.read(fileURL, lossy: options.lossy)

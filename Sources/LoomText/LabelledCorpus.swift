@@ -30,12 +30,25 @@ public struct CorpusOptions: Sendable {
     public var lossy: Bool
     /// Which labels are accepted.
     public var labels: LabelRule
+    /// Delimited files: the field separator (default `,` for .csv, a tab for .tsv). Given, a file is read as a
+    /// table with a header row whatever its extension.
+    public var delimiter: UInt8?
+    /// The header names of the text and label columns (or JSON Lines keys), instead of the usual names.
+    public var textColumn: String?
+    public var labelColumn: String?
 
-    public init(split: CorpusSplit = .train, lossy: Bool = false, labels: LabelRule = .automatic) {
+    public init(split: CorpusSplit = .train, lossy: Bool = false, labels: LabelRule = .automatic, delimiter: UInt8? = nil,
+                textColumn: String? = nil, labelColumn: String? = nil) {
         self.split = split
         self.lossy = lossy
         self.labels = labels
+        self.delimiter = delimiter
+        self.textColumn = textColumn
+        self.labelColumn = labelColumn
     }
+
+    /// Whether the options ask for a table with a header (a delimiter or a column name was given).
+    var namesColumns: Bool { delimiter != nil || textColumn != nil || labelColumn != nil }
 }
 
 /// A corpus as read, with what a progress report or a `--lossy` summary needs.
@@ -62,9 +75,14 @@ public struct CorpusContents: Sendable {
 /// - **.csv** with a header row (Kaggle's `review,sentiment`), RFC 4180 quoting: fields in
 ///   double quotes may hold commas, newlines and `""` for a quote. The text column is
 ///   the first named review/text/sentence/content/comment/body, the label column the first
-///   named sentiment/label/class/polarity/category/target.
+///   named sentiment/label/class/polarity/category/target — or those `options` name; with a
+///   `delimiter` (or a column name) any file is read this way.
+/// - **.jsonl** / **.ndjson**: one JSON object per line, `{"text": …, "label": …}` (the Hugging Face
+///   datasets convention; other keys with `textColumn`/`labelColumn`); a label may be a string or a
+///   number. A bad line is an error naming the file and line.
 ///
-/// Labels follow `Labels.canonical`; `options.labels` decides which are accepted.
+/// Labels are decided for the whole corpus (`Labels.normalize`: binary ones become pos/neg, any others, star
+/// ratings included, stay classes of their own); `options.labels` decides which are accepted.
 public enum LabelledCorpus {
     /// The labelled texts of `url` (see the type's documentation for the layouts).
     public static func read(_ url: URL, options: CorpusOptions = .init()) throws -> [LabelledText] {
@@ -77,11 +95,17 @@ public enum LabelledCorpus {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
             throw TextError.fileNotFound(path: url.path)
         }
-        let contents: CorpusContents
+        var contents: CorpusContents
         if isFolder.boolValue {
             contents = try FolderCorpus.read(url, options: options)
         } else {
-            switch url.pathExtension.lowercased() {
+            let format = url.pathExtension.lowercased()
+            switch format {
+            case "jsonl", "ndjson": contents = try JSONLinesCorpus.read(url, options: options)
+            case _ where options.namesColumns:
+                var options = options
+                if options.delimiter == nil { options.delimiter = format == "tsv" || format == "tab" ? 0x09 : 0x2C }
+                contents = try CSVCorpus.read(url, options: options)
             case "tsv", "tab": contents = try TSVCorpus.read(url, options: options)
             case "csv": contents = try CSVCorpus.read(url, options: options)
             default:
@@ -94,6 +118,7 @@ public enum LabelledCorpus {
             }
         }
         if contents.items.isEmpty { throw TextError.emptyCorpus(path: url.path) }
+        try Labels.normalize(&contents.items, path: url.path)
         try options.labels.check(contents.items, path: url.path)
         return contents
     }

@@ -19,6 +19,68 @@ public enum Labels {
 
     /// Whether a canonical label is one of the binary sentiment labels.
     public static func isBinary(_ label: String) -> Bool { label == positive || label == negative }
+
+    /// A label as written, trimmed and lower-cased (what readers store before `normalize`).
+    public static func cleaned(_ raw: String) -> String { raw.trimmingWhitespace().lowercased() }
+
+    /// The labels of a whole corpus, decided together: when every label is a binary one (pos/positive/1,
+    /// neg/negative/0) they become `pos`/`neg`; otherwise each keeps its written form, so star ratings 1…10
+    /// are ten classes rather than "pos" and nine unknown labels. Numbers mixed with words (with no binary
+    /// word among them) are an error naming the first line that differs: "7" beside "great" is a typo or a
+    /// wrong column, not a class.
+    public static func normalize(_ items: inout [LabelledText], path: String) throws {
+        let binaryForms: Set<String> = ["pos", "positive", "1", "neg", "negative", "0"]
+        if items.allSatisfy({ binaryForms.contains($0.label) }) {
+            for index in items.indices { items[index].label = canonical(items[index].label) }
+            return
+        }
+        if items.contains(where: { isBinary(canonical($0.label)) && !isNumber($0.label) }) {
+            // Binary words beside other labels: canonical forms, and the label rule names the first other one.
+            for index in items.indices { items[index].label = canonical(items[index].label) }
+            return
+        }
+        guard let first = items.first else { return }
+        let firstIsNumber = isNumber(first.label)
+        if let other = items.first(where: { isNumber($0.label) != firstIsNumber }) {
+            throw TextError.mixedLabels(path: other.line == nil ? other.source : path, line: other.line ?? 1, label: other.label,
+                                        first: first.label)
+        }
+    }
+
+    /// Whether a label is a finite number ("7", "3.5"; not "nan").
+    static func isNumber(_ label: String) -> Bool { Double(label).map { $0.isFinite } ?? false }
+
+    /// Class order: numerically when every label is a number (1, 2, 10), else by text with digit runs compared
+    /// as numbers (r1, r2, r10).
+    public static func ordered(_ labels: Set<String>) -> [String] {
+        if labels.allSatisfy(isNumber) {
+            return labels.sorted { (Double($0)!, $0) < (Double($1)!, $1) }
+        }
+        return labels.sorted { naturalPrecedes($0, $1) }
+    }
+
+    /// `a` before `b` with runs of ASCII digits compared by value, the rest by Unicode scalars.
+    static func naturalPrecedes(_ a: String, _ b: String) -> Bool {
+        func chunks(_ text: String) -> [(digits: Bool, text: String)] {
+            var out: [(Bool, String)] = []
+            for scalar in text.unicodeScalars {
+                let digit = scalar.value >= 48 && scalar.value <= 57
+                if let last = out.last, last.0 == digit { out[out.count - 1].1.unicodeScalars.append(scalar) } else { out.append((digit, String(scalar))) }
+            }
+            return out
+        }
+        let x = chunks(a), y = chunks(b)
+        for (p, q) in zip(x, y) where p.text != q.text {
+            if p.digits && q.digits {
+                let (u, v) = (p.text.drop { $0 == "0" }, q.text.drop { $0 == "0" })
+                if u.count != v.count { return u.count < v.count }
+                if u != v { return u < v }
+                return p.text.count < q.text.count
+            }
+            return p.text.unicodeScalars.lexicographicallyPrecedes(q.text.unicodeScalars)
+        }
+        return x.count < y.count
+    }
 }
 
 /// Which labels a corpus may hold.

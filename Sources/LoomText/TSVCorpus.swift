@@ -28,7 +28,7 @@ enum TSVCorpus {
                 rawLabel = tail
                 text = String(decoding: UnsafeBufferPointer(rebasing: line[..<lastTab]), as: UTF8.self)
             }
-            let label = Labels.canonical(rawLabel)
+            let label = Labels.cleaned(rawLabel)
             if label.isEmpty { throw TextError.emptyLabel(path: path, line: number) }
             let trimmed = text.trimmingWhitespace()
             if trimmed.isEmpty { throw TextError.emptyText(path: path, line: number) }

@@ -26,6 +26,10 @@ public enum TextError: Error, CustomStringConvertible, Equatable, Sendable {
     case unterminatedQuote(path: String, line: Int)
     /// A CSV row has a different number of fields than the header.
     case fieldCount(path: String, line: Int, expected: Int, found: Int)
+    /// Numeric labels mixed with words in one corpus.
+    case mixedLabels(path: String, line: Int, label: String, first: String)
+    /// A JSON Lines record is not an object with a text and a label.
+    case badRecord(path: String, line: Int, reason: String)
     /// The CSV header names no text or no label column.
     case missingColumn(path: String, header: [String], wanted: String)
     /// The corpus holds no texts at all.
@@ -71,6 +75,10 @@ public enum TextError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path):\(line): quoted field opened here is never closed (a field starting with \" must end with \"; write \"\" for a quote inside)"
         case let .fieldCount(path, line, expected, found):
             return "\(path):\(line): \(found) fields, but the header has \(expected)"
+        case let .mixedLabels(path, line, label, first):
+            return "\(path):\(line): label \"\(label)\" mixes with labels like \"\(first)\": a corpus's labels must be all numbers (ratings) or all names; check the label column"
+        case let .badRecord(path, line, reason):
+            return "\(path):\(line): \(reason); each line must be {\"text\": …, \"label\": …}"
         case let .missingColumn(path, header, wanted):
             return "\(path):1: no \(wanted) column in header [\(header.joined(separator: ", "))]"
         case let .emptyCorpus(path):

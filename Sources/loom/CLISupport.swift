@@ -79,6 +79,23 @@ func printJSONLine<T: Encodable>(_ value: T) throws {
     print(try JSONOutput.line(value))
 }
 
+/// One `--json` line of a training command: a `TrainingRecord` (an epoch's or an evaluation's figures) with the
+/// event's name and whether the model was saved as the best so far, flat in one object.
+struct TrainingEventLine: Encodable {
+    var event: String
+    var improved: Bool
+    var record: TrainingRecord
+
+    private enum CodingKeys: String, CodingKey { case event, improved }
+
+    func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(event, forKey: .event)
+        try container.encode(improved, forKey: .improved)
+    }
+}
+
 /// Reads all of stdin as UTF-8: invalid bytes are an error naming the line and byte offset, or, with
 /// `lossy`, replaced with U+FFFD (the count is returned).
 func readStandardInput(lossy: Bool = false) throws -> TextFile.Contents {

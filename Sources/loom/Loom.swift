@@ -5,7 +5,7 @@ import LoomTensor
 /// The `loom` command: sentiment classification and character-level text generation.
 @main
 struct Loom: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = LoomVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "loom",
@@ -37,6 +37,8 @@ struct Loom: ParsableCommand {
             CharRNNCommand.self,
             SampleCommand.self,
             ModelsCommand.self,
+            InfoCommand.self,
+            EncodeCommand.self,
             ConvertCommand.self,
             ServeCommand.self,
         ]

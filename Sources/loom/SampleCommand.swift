@@ -22,13 +22,13 @@ struct SampleCommand: ParsableCommand {
         out unless --include-stop; streamed text never shows a stop text that is then taken back. --repetition-penalty R and \
         --no-repeat-ngram N discourage repeats as Hugging Face transformers' options of those names do (the \
         penalty over the last --repetition-window characters). --json prints one compact JSON line per sample: \
-        model, prompt, text, stop_reason ("length" or "stop"), seed, index, characters, the natural-log \
-        probability the model gave every generated character (from its plain softmax, independent of the \
+        model, prompt, text, stop_reason ("length" or "stop"), characters (their count), seed, index, symbols \
+        (the characters one by one) and log_probabilities: the natural-log probability the model gave each (from its plain softmax, independent of the \
         sampling settings), their total and bits per character.
 
         --prompts FILE runs one generation per line of FILE (UTF-8; a line starting with "{" is read as JSON \
         with a "prompt" string, so prompts may hold line breaks; an empty line samples unconditionally) and \
-        writes one JSON line per prompt, in file order: line, prompt, text, stop_reason, characters, seed. \
+        writes one JSON line per prompt, in file order: line, model, prompt, text, stop_reason, characters, seed. \
         The prompts run --lanes at a time side by side, and each draws from its own generator seeded with \
         --seed, so a prompt gives the text it gives alone with `--prompt`. A line that cannot run (not \
         UTF-8, bad JSON, characters the model never saw) gets {"line": N, "error": "…"} and a note on \
@@ -213,9 +213,7 @@ extension SampleCommand {
             do {
                 switch result {
                 case .success(let sample):
-                    emit(item.index, try JSONOutput.line(PromptLine(line: item.line, prompt: sample.prompt, text: sample.text,
-                                                                     stop_reason: sample.stopReason,
-                                                                     characters: sample.text.count, seed: seed)))
+                    emit(item.index, try JSONOutput.line(SampleLine(sample, model: model.model, seed: seed, line: item.line)))
                 case .failure(let error):
                     try fail(item.index, item.line, error)
                 }
@@ -231,7 +229,8 @@ extension SampleCommand {
     }
 }
 
-/// One line of `loom sample --json`: one sample (keys as the server's generation responses).
+/// One JSON line of `loom sample`: a sample of `--json` (with `index`, and each character's
+/// log-probability) or of `--prompts` (with the prompt's `line`); keys as the server's generation responses.
 struct SampleLine: Encodable {
     var model: String
     var prompt: String
@@ -239,43 +238,40 @@ struct SampleLine: Encodable {
     var text: String
     /// "length" or "stop".
     var stop_reason: String
+    /// Characters generated (a stop text not counted unless kept).
+    var characters: Int
     var seed: UInt64
     /// Which of the --count samples.
-    var index: Int
+    var index: Int?
+    /// The line of the --prompts file (from 1).
+    var line: Int?
     /// Prompt characters dropped with --skip-unknown.
-    var skipped: [String]
-    var characters: [String]
-    var log_probabilities: [Float]
-    var total_log_probability: Double
+    var skipped: [String]?
+    /// With --json: the generated characters one by one, and the natural-log probability of each.
+    var symbols: [String]?
+    var log_probabilities: [Float]?
+    var total_log_probability: Double?
     /// Mean −log₂ p over the generated characters.
     var bits_per_character: Double?
 
-    init(_ sample: CharSample, model: String, seed: UInt64, index: Int, skipped: [String]) {
+    init(_ sample: CharSample, model: String, seed: UInt64, index: Int? = nil, line: Int? = nil, skipped: [String]? = nil) {
         self.model = model
         prompt = sample.prompt
         text = sample.text
         stop_reason = sample.stopReason
+        characters = sample.text.count
         self.seed = seed
         self.index = index
+        self.line = line
         self.skipped = skipped
-        characters = sample.characters
-        log_probabilities = sample.logProbabilities
-        total_log_probability = sample.logProbabilities.reduce(0.0) { $0 + Double($1) }
-        bits_per_character = sample.characters.isEmpty
-            ? nil : -total_log_probability / Double(sample.characters.count) / log(2.0)
+        if !sample.logProbabilities.isEmpty || index != nil {
+            symbols = sample.characters
+            log_probabilities = sample.logProbabilities
+            let total = sample.logProbabilities.reduce(0.0) { $0 + Double($1) }
+            total_log_probability = total
+            bits_per_character = sample.characters.isEmpty ? nil : -total / Double(sample.characters.count) / log(2.0)
+        }
     }
-}
-
-/// One line of `loom sample --prompts` output.
-struct PromptLine: Encodable {
-    /// The line of the prompts file (from 1).
-    var line: Int
-    var prompt: String
-    var text: String
-    var stop_reason: String
-    /// Characters generated (stop text excluded unless --include-stop).
-    var characters: Int
-    var seed: UInt64
 }
 
 /// The output line of a prompt that could not run.

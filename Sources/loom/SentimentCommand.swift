@@ -30,7 +30,7 @@ struct SentimentTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a sentiment classifier on labelled reviews and write a model folder.",
         discussion: """
-        DATA is an aclImdb folder (train/pos, train/neg, …), a TSV file of `label<TAB>text` lines, or a CSV file with a header (e.g. Kaggle's `review,sentiment`). Labels pos/positive/1 and neg/negative/0 make a binary pos/neg model; any other labels make one class each.
+        DATA is an aclImdb folder (train/pos, train/neg, …), a TSV file of `label<TAB>text` lines, a CSV file with a header (e.g. Kaggle's `review,sentiment`), or JSON Lines (`{"text": …, "label": …}` per line, .jsonl). --delimiter, --text-column and --label-column read other tables (any extension) and other JSON keys. Labels pos/positive/1 and neg/negative/0 make a binary pos/neg model; any other labels make one class each.
 
         --out must be a new folder, an empty one, or a sentiment model folder (which is replaced); anything else is refused unless --force. Ctrl-C (or SIGTERM) finishes the current step, scores and saves the model if it is the best so far, and exits 130 (143).
 
@@ -43,14 +43,22 @@ struct SentimentTrainCommand: ParsableCommand {
         Examples:
           loom sentiment train --data corpora/reviews.tsv --out models/demo --epochs 12 --min-count 1 --batch-size 16 --learning-rate 0.005
           loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/imdb --cell gru
+          loom sentiment train --resume models/imdb --epochs 12      # continue a stopped run, or run longer
+
+        --resume DIR continues the run saved in DIR (its resume/ part, rewritten after every epoch and wherever the run stops) exactly where it stopped: the same weights, Adam state, random generator, epoch and batch, best so far, so a stopped-and-resumed run ends with the weights of an uninterrupted one. The data must be the run's own (checked by a fingerprint); options other than --epochs, --max-steps, --time-limit and --patience are refused.
         """
     )
 
-    @Option(name: .long, help: "Labelled data: aclImdb folder, .tsv or .csv file.")
-    var data: String
+    @Option(name: .long, help: "Labelled data: aclImdb folder, .tsv, .csv or .jsonl file (with --resume: the run's own by default).")
+    var data: String?
 
-    @Option(name: .long, help: "Model folder to write (created, or replaced atomically when it holds a sentiment model).")
-    var out: String
+    @OptionGroup var format: CorpusFormatOptions
+
+    @Option(name: .long, help: "Model folder to write (created, or replaced atomically when it holds a sentiment model; with --resume: that folder by default).")
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this model folder exactly where it stopped, with its settings (only --epochs, --max-steps, --time-limit and --patience may change).", valueName: "dir"))
+    var resume: String?
 
     @Flag(help: "Replace --out even when it is not a sentiment model folder (never the current folder, home, / or an input).")
     var force = false
@@ -91,8 +99,11 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
     var maxLength: Int = architectureDefaults.maxLength
 
-    @Option(name: .customLong("max-vocab"), help: "Vocabulary size including <pad> and <unk>.")
-    var maxVocabulary: Int = trainingDefaults.maxVocabulary
+    @Option(name: .customLong("max-vocab"), help: "Vocabulary size including <pad> and <unk>. (default: \(trainingDefaults.maxVocabulary))")
+    var maxVocabulary: Int?
+
+    @Option(help: ArgumentHelp("Train with this vocabulary (from `loom vocab build`, tokenized as here) instead of building one from the training split.", valueName: "file"))
+    var vocab: String?
 
     @Option(name: .customLong("min-count"), help: "Minimum token count to enter the vocabulary. (default: \(trainingDefaults.minCount); \(smallData.minCount) below \(SmallDataRecipe.threshold) reviews)")
     var minCount: Int?
@@ -137,6 +148,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Flag(help: "One JSON line per epoch on stdout, then a summary line (progress stays on stderr).")
+    var json = false
+
     /// The architecture and training options from the command line (classes and vocabulary size are
     /// placeholders: the trainer takes them from the data).
     func settings() throws -> (SentimentConfiguration, SentimentTrainingOptions) {
@@ -162,24 +176,37 @@ struct SentimentTrainCommand: ParsableCommand {
         options.validationFraction = validation
         if let patience { options.patience = patience }
         options.seed = seed
-        options.maxVocabulary = maxVocabulary
+        if let maxVocabulary { options.maxVocabulary = maxVocabulary }
         if let minCount { options.minCount = minCount }
         options.maxSteps = maxSteps
         options.timeLimit = timeLimit
         return (architecture, options)
     }
 
+    /// Options a resumed run may be given again: data and output, when to stop, and how to report.
+    static let resumableOptions: Set<String> = ["--resume", "--data", "--out", "--force", "--split", "--lossy", "--delimiter",
+                                                "--text-column", "--label-column", "--epochs", "--max-steps", "--time-limit",
+                                                "--patience", "--quiet", "--json"]
+
     func run() throws {
         try reportingErrors {
+            if let resume { return try resumeRun(URL(commandLinePath: resume)) }
+            guard let data else { throw UsageError(description: "give the labelled data with --data PATH (or --resume DIR)") }
+            guard let out else { throw UsageError(description: "give the model folder to write with --out DIR") }
             let source = URL(commandLinePath: data)
             let outputURL = try OutputCheck.url(forPath: out)
             let progress = ProgressReporter(enabled: !quiet)
+            if vocab != nil && (maxVocabulary != nil || minCount != nil) {
+                throw UsageError(description: "--vocab gives the vocabulary; --max-vocab and --min-count only apply to one built from the data")
+            }
+            let givenVocabulary = try vocab.map { try Vocabulary(contentsOf: URL(commandLinePath: $0)) }
             var (architecture, options) = try settings()
             try architecture.validate()
             try options.validate()
-            try OutputCheck(kind: SentimentConfiguration.kind, inputs: [source], force: force).check(outputURL)
+            try OutputCheck(kind: SentimentConfiguration.kind, inputs: [source] + (vocab.map { [URL(commandLinePath: $0)] } ?? []),
+                            force: force).check(outputURL)
             progress.log("reading \(source.path)…")
-            let corpus = try LabelledCorpus.load(source, options: CorpusOptions(split: split, lossy: lossy))
+            let corpus = try LabelledCorpus.load(source, options: format.corpusOptions(split: split, lossy: lossy))
             if corpus.replacements > 0 {
                 progress.log("warning: replaced \(corpus.replacements) invalid UTF-8 sequences with U+FFFD (--lossy)")
             }
@@ -204,33 +231,92 @@ struct SentimentTrainCommand: ParsableCommand {
             let trainer = SentimentTrainer(architecture: architecture, options: options)
             let output = ModelDirectory(outputURL)
             Interruption.install()
-            let summary = try trainer.train(examples, source: source.path, output: output) { event in
-                switch event {
-                case .message(let text) where text.hasPrefix("warning:"):
-                    progress.warn(text)
-                case .message(let text):
-                    progress.log(text)
-                case let .step(epoch, epochs, step, steps, loss, accuracy, tokensPerSecond, secondsLeft):
-                    progress.update(
-                        fraction: Double(step) / Double(steps), label: "epoch \(epoch)/\(epochs)",
-                        status: "step \(step)/\(steps) loss \(String(format: "%.4f", loss)) acc \(String(format: "%.3f", accuracy)) \(ProgressReporter.compact(tokensPerSecond)) tok/s ETA \(ProgressReporter.duration(secondsLeft))",
-                        force: step == steps)
-                case let .epochFinished(record, improved):
-                    var line = "epoch \(record.epoch): train loss \(String(format: "%.4f", record.trainLoss)) acc \(String(format: "%.4f", record.trainAccuracy ?? 0))"
-                    if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
-                        line += ", validation loss \(String(format: "%.4f", loss)) acc \(String(format: "%.4f", accuracy))"
-                    }
-                    line += ", \(ProgressReporter.compact(record.tokensPerSecond)) tok/s, \(ProgressReporter.duration(record.seconds))"
-                    line += improved ? " — saved" : ""
-                    progress.log(line)
-                }
+            let summary = try trainer.train(examples, source: source.path, output: output, vocabulary: givenVocabulary) {
+                report($0, to: progress)
             }
-            if let signal = summary.interruptedBy {
-                try exitInterrupted(by: signal, step: summary.steps, savedTo: summary.saved ? output.url : nil)
-            }
-            let best = summary.bestValidationAccuracy.map { String(format: " (validation accuracy %.4f)", $0) } ?? ""
-            print("trained in \(ProgressReporter.duration(summary.seconds)); best epoch \(summary.bestEpoch)\(best); model written to \(output.url.path)")
+            try finish(summary, output: output)
         }
+    }
+
+    /// `--resume DIR`: refuses options a resumed run cannot change, reads the run's data (or --data), and
+    /// continues it.
+    private func resumeRun(_ folder: URL) throws {
+        let given = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=")[0]) })
+        let changed = given.subtracting(Self.resumableOptions).sorted()
+        if !changed.isEmpty {
+            throw UsageError(description: "cannot change \(changed.joined(separator: ", ")) when resuming: a resumed run keeps its settings (only --epochs, --max-steps, --time-limit and --patience may change)")
+        }
+        let directory = ModelDirectory(folder)
+        let dataPath = try data ?? SentimentTrainer.resumableDataPath(in: directory)
+        let source = URL(commandLinePath: dataPath)
+        let outputURL = try OutputCheck.url(forPath: out ?? folder.path)
+        try OutputCheck(kind: SentimentConfiguration.kind, inputs: [source], force: force).check(outputURL)
+        let progress = ProgressReporter(enabled: !quiet)
+        progress.log("reading \(source.path)…")
+        let examples = try LabelledCorpus.load(source, options: format.corpusOptions(split: split, lossy: lossy)).items
+        let output = ModelDirectory(outputURL)
+        Interruption.install()
+        let limits = SentimentTrainer.ResumeLimits(epochs: epochs, maxSteps: maxSteps, timeLimit: timeLimit, patience: patience)
+        let summary = try SentimentTrainer.resume(from: directory, examples: examples, source: source.path, limits: limits,
+                                                  output: output) { report($0, to: progress) }
+        try finish(summary, output: output)
+    }
+
+    /// Progress on stderr, and with --json each epoch's line on stdout.
+    private func report(_ event: SentimentTrainingEvent, to progress: ProgressReporter) {
+        switch event {
+        case .message(let text) where text.hasPrefix("warning:"):
+            progress.warn(text)
+        case .message(let text):
+            progress.log(text)
+        case let .step(epoch, epochs, step, steps, loss, accuracy, tokensPerSecond, secondsLeft):
+            progress.update(
+                fraction: Double(step) / Double(steps), label: "epoch \(epoch)/\(epochs)",
+                status: "step \(step)/\(steps) loss \(String(format: "%.4f", loss)) acc \(String(format: "%.3f", accuracy)) \(ProgressReporter.compact(tokensPerSecond)) tok/s ETA \(ProgressReporter.duration(secondsLeft))",
+                force: step == steps)
+        case let .epochFinished(record, improved):
+            if json {
+                print((try? JSONOutput.line(TrainingEventLine(event: "epoch", improved: improved, record: record))) ?? "")
+                fflush(stdout)
+            }
+            var line = "epoch \(record.epoch): train loss \(String(format: "%.4f", record.trainLoss)) acc \(String(format: "%.4f", record.trainAccuracy ?? 0))"
+            if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+                line += ", validation loss \(String(format: "%.4f", loss)) acc \(String(format: "%.4f", accuracy))"
+            }
+            line += ", \(ProgressReporter.compact(record.tokensPerSecond)) tok/s, \(ProgressReporter.duration(record.seconds))"
+            line += improved ? " — saved" : ""
+            progress.log(line)
+        }
+    }
+
+    /// The last word of a run: interrupted (exit 128 + signal), a JSON summary line, or a sentence.
+    private func finish(_ summary: SentimentTrainingSummary, output: ModelDirectory) throws {
+        if let signal = summary.interruptedBy {
+            try exitInterrupted(by: signal, step: summary.steps, savedTo: summary.saved ? output.url : nil)
+        }
+        if json {
+            struct Summary: Encodable {
+                var event = "summary"
+                var model: String
+                var bestEpoch: Int
+                var bestValidationAccuracy: Double?
+                var steps: Int
+                var seconds: Double
+                var classes: [String]
+                var vocabularySize: Int
+                var trainCount: Int
+                var validationCount: Int
+                var chanceLevel: Bool
+            }
+            try printJSONLine(Summary(model: output.url.path, bestEpoch: summary.bestEpoch,
+                                      bestValidationAccuracy: summary.bestValidationAccuracy, steps: summary.steps,
+                                      seconds: summary.seconds, classes: summary.classes,
+                                      vocabularySize: summary.vocabularySize, trainCount: summary.trainCount,
+                                      validationCount: summary.validationCount, chanceLevel: summary.chanceLevel))
+            return
+        }
+        let best = summary.bestValidationAccuracy.map { String(format: " (validation accuracy %.4f)", $0) } ?? ""
+        print("trained in \(ProgressReporter.duration(summary.seconds)); best epoch \(summary.bestEpoch)\(best); model written to \(output.url.path)")
     }
 }
 
@@ -247,8 +333,10 @@ struct SentimentEvalCommand: ParsableCommand {
 
     @OptionGroup var model: SentimentModelOption
 
-    @Option(help: "Labelled data: aclImdb folder, .tsv or .csv file.")
+    @Option(help: "Labelled data: aclImdb folder, .tsv, .csv or .jsonl file.")
     var data: String
+
+    @OptionGroup var format: CorpusFormatOptions
 
     @Option(help: "For an aclImdb folder holding train/ and test/: the split to score.")
     var split: CorpusSplit = .test
@@ -266,7 +354,7 @@ struct SentimentEvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let classifier = try SentimentClassifier(directory: model.folder())
-            let examples = try LabelledCorpus.read(URL(commandLinePath: data), options: CorpusOptions(split: split))
+            let examples = try LabelledCorpus.read(URL(commandLinePath: data), options: format.corpusOptions(split: split))
             let start = Date()
             let metrics = try classifier.evaluate(examples, batchSize: batchSize)
             let seconds = Date().timeIntervalSince(start)

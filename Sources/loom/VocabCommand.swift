@@ -31,8 +31,9 @@ struct CorpusReadingOptions: ParsableArguments {
     @Option(help: "For aclImdb folders with train/ and test/: the split to read (train or test).")
     var split: String = "train"
 
-    @Flag(help: "Keep punctuation and symbols as tokens.")
-    var keepPunctuation = false
+    @Flag(name: .customLong("keep-punctuation"), inversion: .prefixedNo,
+          help: "Keep punctuation and symbols as tokens (as `sentiment train` does: \"!\" and \"?\" carry sentiment).")
+    var keepPunctuation = true
 
     @Flag(help: "Do not case-fold (NFKC normalization only).")
     var noCaseFold = false
@@ -113,10 +114,10 @@ extension VocabCommand {
         @Argument(help: "Corpus files or folders.")
         var corpora: [String]
 
-        @Option(help: "Most tokens in the vocabulary, including <pad> and <unk> (default: no limit).")
+        @Option(help: "Most tokens in the vocabulary, including <pad> and <unk> (default: no limit; `sentiment train` keeps 10000).")
         var maxSize: Int?
 
-        @Option(help: "Leave out tokens seen fewer times.")
+        @Option(help: "Leave out tokens seen fewer times (`sentiment train` uses 3).")
         var minCount: Int = 1
 
         @Option(help: "Where to write the vocabulary, e.g. vocab/NAME.txt.")

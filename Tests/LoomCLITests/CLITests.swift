@@ -42,14 +42,14 @@ final class TextCLITests: CLITestCase {
     func testVocabBuildIsDeterministicAndStats() throws {
         let folder: URL = scratch
         try "pos\tThe film was great, great fun.\nneg\tThe film was dull.\n".write(to: folder.appendingPathComponent("r.tsv"), atomically: true, encoding: .utf8)
-        let first = try loom(["vocab", "build", "r.tsv", "--max-size", "6", "--out", "vocab/a.txt"])
+        let first = try loom(["vocab", "build", "r.tsv", "--max-size", "6", "--no-keep-punctuation", "--out", "vocab/a.txt"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stdout.hasPrefix("wrote vocab/a.txt: 6 entries"), first.stdout)
-        _ = try loom(["vocab", "build", "r.tsv", "--max-size", "6", "--out", "vocab/b.txt"])
+        _ = try loom(["vocab", "build", "r.tsv", "--max-size", "6", "--no-keep-punctuation", "--out", "vocab/b.txt"])
         let a = try String(contentsOf: folder.appendingPathComponent("vocab/a.txt"), encoding: .utf8)
         XCTAssertEqual(a, "<pad>\n<unk>\nfilm\ngreat\nthe\nwas\n")
         XCTAssertEqual(a, try String(contentsOf: folder.appendingPathComponent("vocab/b.txt"), encoding: .utf8))
-        let stats = try loom(["vocab", "stats", "--vocab", "vocab/a.txt", "r.tsv", "--json"])
+        let stats = try loom(["vocab", "stats", "--vocab", "vocab/a.txt", "r.tsv", "--no-keep-punctuation", "--json"])
         XCTAssertEqual(stats.status, 0, stats.stderr)
         XCTAssertTrue(stats.stdout.contains("\"size\":6"), stats.stdout)
         XCTAssertTrue(stats.stdout.contains("\"known\":8"), stats.stdout)  // 8 of 10 tokens known
@@ -60,11 +60,11 @@ final class TextCLITests: CLITestCase {
     func testCommittedDemoVocabularyIsUpToDate() throws {
         let root = repositoryRoot, folder: URL = scratch
         let result = try loom(["vocab", "build", root.appendingPathComponent("corpora/demo-text.txt").path,
-                               "--max-size", "2000", "--out", folder.appendingPathComponent("demo.txt").path])
+                               "--max-size", "2000", "--no-keep-punctuation", "--out", folder.appendingPathComponent("demo.txt").path])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("demo.txt")),
                        try Data(contentsOf: root.appendingPathComponent("vocab/demo.txt")),
-                       "rebuild with: loom vocab build corpora/demo-text.txt --max-size 2000 --out vocab/demo.txt")
+                       "rebuild with: loom vocab build corpora/demo-text.txt --max-size 2000 --no-keep-punctuation --out vocab/demo.txt")
     }
 
     func testVocabBuildErrors() throws {

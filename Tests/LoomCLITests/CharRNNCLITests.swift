@@ -35,6 +35,43 @@ final class CharRNNCLITests: CLITestCase {
         XCTAssertEqual(greedy.stdout, "the cat sat on the mat. the cat sat on the mat. \n")
     }
 
+    /// --json: one line per evaluation, then a summary; the folder has training.json and train-log.csv, and
+    /// `loom info` describes it.
+    func testTrainJSONLinesTrainingRecordAndInfo() throws {
+        let corpus = try write(String(repeating: "the cat sat on the mat. ", count: 60), to: "corpus.txt")
+        let out = path("json-model")
+        let result = try loom(["charrnn", "train", "--corpus", corpus, "--out", out, "--layers", "1", "--hidden", "16",
+                               "--embedding", "8", "--seq-length", "12", "--batch-size", "4", "--steps", "40",
+                               "--eval-every", "20", "--sample-length", "0", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = try result.stdout.split(separator: "\n").map {
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(lines.map { $0["event"] as? String }, ["evaluation", "evaluation", "summary"])
+        XCTAssertEqual(lines.map { $0["step"] as? Int }, [20, 40, nil])
+        XCTAssertEqual(lines.last?["steps"] as? Int, 40)
+        let training = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/training.json"))) as? [String: Any])
+        XCTAssertEqual((training["options"] as? [String: Any])?["schedule"] as? String, "cosine")
+        XCTAssertEqual((training["data"] as? [String: Any])?["examples"] as? Int, 24 * 60)
+        XCTAssertEqual(training["stopReason"] as? String, "reached 40 steps")
+        XCTAssertTrue(try String(contentsOfFile: out + "/train-log.csv", encoding: .utf8).hasPrefix("epoch,"))
+        let info = try loom(["info", "--model", out])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("lstm.weight_ih_l0") && info.stdout.contains("(charrnn)"), info.stdout)
+
+        // --preset quality sets the recipe's dropouts; options given as well override it; not with --resume.
+        let preset = path("preset-model")
+        let presetRun = try loom(["charrnn", "train", "--corpus", corpus, "--out", preset, "--preset", "quality",
+                                  "--hidden", "16", "--embedding", "8", "--seq-length", "12", "--batch-size", "4",
+                                  "--steps", "2", "--quiet"])
+        XCTAssertEqual(presetRun.status, 0, presetRun.stderr)
+        let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: preset + "/config.json"))) as? [String: Any])
+        XCTAssertEqual(config["hiddenSize"] as? Int, 16)
+        XCTAssertEqual(config["dropout"] as? Double ?? 0, 0.25, accuracy: 1e-6)
+        XCTAssertEqual(config["outputDropout"] as? Double ?? 0, 0.25, accuracy: 1e-6)
+        XCTAssertEqual(try loom(["charrnn", "train", "--resume", preset, "--preset", "quality", "--steps", "4"]).status, 64)
+    }
+
     func testSampleOptionsJSONAndReproducibility() throws {
         let model = try trainTiny(steps: 30)
         let args = ["sample", "--model", model, "--prompt", "the", "--length", "50", "--temperature", "1.2", "--seed", "5"]
@@ -61,7 +98,8 @@ final class CharRNNCLITests: CLITestCase {
         XCTAssertEqual(samples[0]["prompt"] as? String, "the")
         XCTAssertEqual((samples[0]["text"] as? String)?.count, 20)
         XCTAssertEqual((samples[0]["log_probabilities"] as? [Double])?.count, 20)
-        XCTAssertEqual((samples[0]["characters"] as? [String])?.joined(), samples[0]["text"] as? String)
+        XCTAssertEqual((samples[0]["symbols"] as? [String])?.joined(), samples[0]["text"] as? String)
+        XCTAssertEqual(samples[0]["characters"] as? Int, 20)
         XCTAssertEqual(samples[1]["stop_reason"] as? String, "length")
         XCTAssertFalse(json.stdout.contains("\\/"), "slashes are not escaped")
 

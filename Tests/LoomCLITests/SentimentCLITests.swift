@@ -55,6 +55,89 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertTrue(fromStdin.stdout.hasPrefix(single.stdout.trimmingCharacters(in: .newlines)), fromStdin.stdout)
     }
 
+    /// A model folder records how it was made (training.json, train-log.csv in Keras' layout); `loom info`
+    /// summarises it; `--json` training prints one line per epoch and a summary.
+    func testTrainingRecordInfoAndJSONProgress() throws {
+        let (model, result) = try trainSmallModel(extra: ["--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = try result.stdout.split(separator: "\n").map {
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(lines.map { $0["event"] as? String }, ["epoch", "epoch", "epoch", "summary"])
+        XCTAssertEqual(lines.first?["epoch"] as? Int, 1)
+        XCTAssertNotNil(lines.first?["validationAccuracy"] as? Double)
+        XCTAssertEqual(lines.last?["model"] as? String, model)
+
+        let training = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/training.json"))) as? [String: Any])
+        let options = try XCTUnwrap(training["options"] as? [String: Any])
+        XCTAssertEqual(options["batchSize"] as? Int, 32)
+        XCTAssertEqual(options["learningRate"] as? Double ?? 0, 0.01, accuracy: 1e-6)
+        let data = try XCTUnwrap(training["data"] as? [String: Any])
+        XCTAssertEqual(data["examples"] as? Int, 320)
+        XCTAssertEqual((data["classCounts"] as? [String: Int]).map { $0.values.reduce(0, +) }, 320)
+        XCTAssertEqual((data["fingerprint"] as? String)?.isEmpty, false)
+        XCTAssertEqual(training["loomVersion"] as? String, "0.1.0")
+        XCTAssertNotNil(training["blasCore"] as? String)
+        XCTAssertNotNil((training["metrics"] as? [String: Any])?["validationAccuracy"])
+        XCTAssertNotNil(training["stopReason"] as? String)
+
+        let csv = try String(contentsOfFile: model + "/train-log.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.first, "epoch,accuracy,gradient_norm,learning_rate,loss,seconds,step,tokens_per_second,val_accuracy,val_loss")
+        XCTAssertEqual(csv.count, 4)
+        XCTAssertTrue(csv[1].hasPrefix("1,"), String(csv[1]))
+
+        let info = try loom(["info", "--model", model])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        for text in ["embedding.weight", "lstm.weight_hh_l0", "fc.bias", "total parameters", "Loom 0.1.0"] {
+            XCTAssertTrue(info.stdout.contains(text), "\(text) missing from\n\(info.stdout)")
+        }
+        let infoJSON = try loom(["info", "--model", model, "--json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(infoJSON.stdout.utf8)) as? [String: Any])
+        let tensors = try XCTUnwrap(object["tensors"] as? [[String: Any]])
+        XCTAssertEqual(object["parameters"] as? Int, tensors.map { $0["parameters"] as! Int }.reduce(0, +))
+        XCTAssertEqual(tensors.first?["name"] as? String, "embedding.weight")
+        XCTAssertNotNil(object["training"] as? [String: Any])
+        XCTAssertEqual(try loom(["info", "--model", scratch.appendingPathComponent("nowhere").path]).status, 1)
+    }
+
+    /// --vocab trains with a vocabulary from `loom vocab build` (same tokenizer defaults as training), and it is
+    /// the model's vocabulary; options that only size a built vocabulary are refused with it.
+    func testTrainingWithABuiltVocabulary() throws {
+        let data = repositoryRoot.appendingPathComponent("corpora/reviews.tsv").path
+        let vocabPath = scratch.appendingPathComponent("v.txt").path
+        let built = try loom(["vocab", "build", data, "--max-size", "800", "--out", vocabPath])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        XCTAssertTrue(try String(contentsOfFile: vocabPath, encoding: .utf8).split(separator: "\n").contains("!"),
+                      "vocab build keeps punctuation, as training does")
+        let out = scratch.appendingPathComponent("withvocab").path
+        let trained = try loom(["sentiment", "train", "--data", data, "--out", out, "--vocab", vocabPath, "--epochs", "1",
+                                "--embedding", "8", "--hidden", "8"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("covers"), trained.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/vocab.txt")), try Data(contentsOf: URL(fileURLWithPath: vocabPath)))
+        XCTAssertEqual(try loom(["sentiment", "train", "--data", data, "--out", out, "--vocab", vocabPath, "--max-vocab", "50"]).status, 64)
+        let missing = try loom(["sentiment", "train", "--data", data, "--out", out, "--vocab", scratch.appendingPathComponent("none.txt").path])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("none.txt"), missing.stderr)
+    }
+
+    /// --resume continues a stopped run from its folder (data from the saved state), refuses changed settings.
+    func testResumeFromTheCommandLine() throws {
+        let (model, first) = try trainSmallModel(named: "resumable", extra: ["--max-steps", "12"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model + "/resume/state.json"))
+        let resumed = try loom(["sentiment", "train", "--resume", model, "--epochs", "3", "--json", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(resumed.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        XCTAssertGreaterThan(summary["steps"] as? Int ?? 0, 12)
+        let changed = try loom(["sentiment", "train", "--resume", model, "--hidden", "64", "--epochs", "5"])
+        XCTAssertEqual(changed.status, 64, changed.stderr)
+        XCTAssertTrue(changed.stderr.contains("--hidden"), changed.stderr)
+        let nothing = try loom(["sentiment", "train", "--resume", scratch.appendingPathComponent("none").path, "--epochs", "5"])
+        XCTAssertEqual(nothing.status, 1, nothing.stderr)
+        XCTAssertEqual(try loom(["sentiment", "train", "--out", scratch.appendingPathComponent("x").path]).status, 64)
+    }
+
     func testSameSeedGivesIdenticalWeights() throws {
         let first = try trainSmallModel(named: "a", extra: ["--epochs", "1"])
         let second = try trainSmallModel(named: "b", extra: ["--epochs", "1"])

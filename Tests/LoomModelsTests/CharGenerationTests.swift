@@ -80,6 +80,8 @@ final class CharScheduleTests: XCTestCase {
         options.minLearningRate = 1e-4
         options.warmupSteps = 10
         XCTAssertEqual(options.schedule, .cosine)
+        XCTAssertEqual(options.holdFraction, 0.75)
+        options.holdFraction = 0
         XCTAssertEqual(options.learningRate(step: 0, epoch: 1, progress: 0), 2e-4, accuracy: 1e-9)  // 1/10 of the peak
         XCTAssertEqual(options.learningRate(step: 9, epoch: 1, progress: 0), 2e-3, accuracy: 1e-9)
         XCTAssertEqual(options.learningRate(step: 500, epoch: 3, progress: 0.5), 1.05e-3, accuracy: 1e-8)  // midway
@@ -89,9 +91,19 @@ final class CharScheduleTests: XCTestCase {
         for k in 0...20 { rates.append(options.learningRate(step: 100 + k, epoch: 1, progress: Double(k) / 20)) }
         XCTAssertEqual(rates, rates.sorted(by: >), "the cosine only falls after the warm-up")
 
+        // Warmup-stable-decay: the full rate for the first 60%, then the cosine over the rest.
+        options.holdFraction = 0.6
+        XCTAssertEqual(options.learningRate(step: 500, epoch: 3, progress: 0.59), 2e-3, accuracy: 1e-9)
+        XCTAssertEqual(options.learningRate(step: 500, epoch: 3, progress: 0.8), 1.05e-3, accuracy: 1e-8)
+        XCTAssertEqual(options.learningRate(step: 500, epoch: 3, progress: 1), 1e-4, accuracy: 1e-9)
+        options.holdFraction = 0
+
         options.schedule = .decay
         options.decay = 0.5
         XCTAssertEqual(options.learningRate(step: 0, epoch: 3, progress: 0.9), 5e-4, accuracy: 1e-9)
+        options.decayAfter = 2  // char-rnn's learning_rate_decay_after: full rate for two epochs
+        XCTAssertEqual(options.learningRate(step: 0, epoch: 3, progress: 0.9), 2e-3, accuracy: 1e-9)
+        XCTAssertEqual(options.learningRate(step: 0, epoch: 4, progress: 0.9), 1e-3, accuracy: 1e-9)
 
         options.schedule = .cosine
         options.minLearningRate = 3e-3
@@ -104,11 +116,53 @@ final class CharScheduleTests: XCTestCase {
     /// Options saved before schedules existed keep the per-epoch decay they were trained with.
     func testOptionsSavedWithoutAScheduleKeepTheDecay() throws {
         var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(CharTrainingOptions())) as! [String: Any]
-        for key in ["schedule", "warmupSteps", "minLearningRate"] { old.removeValue(forKey: key) }
+        for key in ["schedule", "warmupSteps", "minLearningRate", "decayAfter", "holdFraction"] { old.removeValue(forKey: key) }
         let decoded = try JSONDecoder().decode(CharTrainingOptions.self, from: JSONSerialization.data(withJSONObject: old))
         XCTAssertEqual(decoded.schedule, .decay)
         XCTAssertEqual(decoded.warmupSteps, 0)
         let fresh = try JSONDecoder().decode(CharTrainingOptions.self, from: JSONEncoder().encode(CharTrainingOptions()))
         XCTAssertEqual(fresh, CharTrainingOptions())
+    }
+}
+
+/// The progress bar line never wraps a terminal: the bar shrinks, then the status is cut.
+final class ProgressLineTests: XCTestCase {
+    func testBarLineFitsTheTerminal() {
+        let status = "epoch 3 · step 1200/5000 · loss 1.234 · val 1.456 · 17k chars/s · ETA 12m30s"
+        let wide = ProgressReporter.barLine(label: "training", fraction: 0.5, status: status, columns: 200)
+        XCTAssertTrue(wide.contains(String(repeating: "█", count: 12) + String(repeating: "·", count: 12)), wide)
+        XCTAssertTrue(wide.hasSuffix(status))
+        for columns in [40, 80, 100] {
+            let line = ProgressReporter.barLine(label: "training", fraction: 0.98, status: status, columns: columns)
+            XCTAssertLessThanOrEqual(line.count, columns - 1, line)
+            XCTAssertTrue(line.contains(" 98%"), line)
+        }
+        XCTAssertTrue(ProgressReporter.barLine(label: "training", fraction: 0.1, status: status, columns: 80).hasSuffix("…"))
+    }
+}
+
+/// curves.svg's axes: round ticks at both ends, a single point in the middle, labels inside the panel.
+final class CurvesChartAxisTests: XCTestCase {
+    func testAxesEndOnRoundTicks() {
+        let epochs = CurvesChart.niceAxis(1, 8, whole: true)
+        XCTAssertEqual(epochs.ticks, [0, 2, 4, 6, 8])
+        let losses = CurvesChart.niceAxis(0.312, 0.694, whole: false)
+        XCTAssertEqual(losses.low, 0.3, accuracy: 1e-12)
+        XCTAssertEqual(losses.high, 0.7, accuracy: 1e-12)
+        XCTAssertEqual(losses.ticks.map { CurvesChart.label($0, step: losses.step) }, ["0.3", "0.4", "0.5", "0.6", "0.7"])
+        XCTAssertEqual(CurvesChart.niceAxis(4_000, 123_456, whole: true).step, 50_000)
+    }
+
+    func testOneEpochOrOneEvaluationIsCentredWithTicksAround() throws {
+        for (x, expected) in [(1.0, ["0", "1", "2"]), (200.0, ["199", "200", "201"])] {
+            let chart = CurvesChart(panels: [.init(title: "Loss", xLabel: "step", series: [
+                .init(name: "train", color: "#1f77b4", points: [(x, 0.5)]),
+            ])])
+            let svg = chart.svg()
+            for label in expected { XCTAssertTrue(svg.contains(">\(label)</text>"), "\(label) missing: \(svg)") }
+            XCTAssertFalse(svg.contains("nan"), svg)
+            // The one point is drawn in the middle of the plot (x from 50 to 400 → 225).
+            XCTAssertTrue(svg.contains("<circle cx=\"225.0\""), svg)
+        }
     }
 }

@@ -27,12 +27,19 @@ final class CharRNNTrainerTests: XCTestCase {
         XCTAssertLessThan(summary.log.last!.trainLoss, 0.1)
 
         // The folder holds everything, and the log has one record per evaluation.
-        for name in ["config.json", "model.safetensors", "vocab.txt", "train-log.jsonl", "curves.svg",
+        for name in ["config.json", "model.safetensors", "vocab.txt", "train-log.jsonl", "train-log.csv", "curves.svg",
+                     "training.json",
                      "resume/state.json", "resume/weights.safetensors", "resume/optimizer.safetensors",
                      "resume/hidden.safetensors"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: output.file(name).path), name)
         }
         XCTAssertEqual(try CharModelFiles.readLog(in: output).map(\.step), [40, 80, 120, 160])
+        // curves.svg shows the training loss between evaluations too (a point every 40 / 25 → 1 step here).
+        let svg = try String(contentsOf: output.file("curves.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains(">train (steps)</text>") && svg.contains(">validation</text>"), svg)
+        let state = try CharTrainingCheckpoint.readState(from: output)
+        XCTAssertEqual(state.stepCurve?.count, 160)
+        XCTAssertEqual(state.stepCurve?.last?.step, 160)
 
         let sampler = try CharSampler(directory: output.url)
         let greedy = try SamplingStrategy(temperature: 0)

@@ -4,6 +4,12 @@ import LoomText
 @testable import LoomModels
 
 final class SentimentDataTests: XCTestCase {
+    /// Numeric classes (star ratings) come out in numeric order, so class i is the i-th rating.
+    func testNumericClassesAreOrderedAsNumbers() throws {
+        let examples = ["10", "2", "1", "7", "2"].enumerated().map { LabelledText(text: "review \($0.offset)", label: $0.element, source: "r") }
+        XCTAssertEqual(try SentimentData.classes(of: examples, source: "r"), ["1", "2", "7", "10"])
+    }
+
     func testBinaryClassesPutPositiveSecondAndRejectOneClass() throws {
         let examples = [LabelledText(text: "a", label: "pos", source: "f:1"), LabelledText(text: "b", label: "neg", source: "f:2")]
         XCTAssertEqual(try SentimentData.classes(of: examples, source: "f"), ["neg", "pos"])

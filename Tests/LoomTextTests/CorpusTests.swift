@@ -75,6 +75,60 @@ final class CorpusTests: XCTestCase {
         }
     }
 
+    /// --delimiter and named columns read any table with a header; a missing column names the columns there are.
+    func testDelimitedTablesWithNamedColumns() throws {
+        let folder = try makeTemporaryFolder(self)
+        let semicolons = try writeFile(folder, "reviews.txt", "id;verdict;words\n1;pos;\"Good; very good\"\n2;neg;Bad\n")
+        let options = CorpusOptions(delimiter: 0x3B, textColumn: "words", labelColumn: "Verdict")
+        let items = try LabelledCorpus.read(semicolons, options: options)
+        XCTAssertEqual(items.map(\.text), ["Good; very good", "Bad"])
+        XCTAssertEqual(items.map(\.label), ["pos", "neg"])
+        let tabs = try writeFile(folder, "table.tsv", "text\tstars\nfine film\t1\nawful\t0\n")
+        XCTAssertEqual(try LabelledCorpus.read(tabs, options: CorpusOptions(labelColumn: "stars")).map(\.label), ["pos", "neg"])
+        XCTAssertThrowsError(try LabelledCorpus.read(semicolons, options: CorpusOptions(delimiter: 0x3B, textColumn: "body"))) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("id, verdict, words") && message.contains(":1:"), message)
+        }
+    }
+
+    /// JSON Lines: {"text", "label"} per line (string or number labels, other keys by name); a bad line is an
+    /// error naming the file and line.
+    func testJSONLines() throws {
+        let folder = try makeTemporaryFolder(self)
+        let good = try writeFile(folder, "data.jsonl", "{\"text\": \"Loved it\", \"label\": 1}\n\n{\"text\": \"Hated it\", \"label\": \"neg\"}\n")
+        let items = try LabelledCorpus.read(good)
+        XCTAssertEqual(items.map(\.text), ["Loved it", "Hated it"])
+        XCTAssertEqual(items.map(\.label), ["pos", "neg"])
+        XCTAssertEqual(items.map(\.line), [1, 3])
+        let keys = try writeFile(folder, "keys.jsonl", "{\"review\": \"ok\", \"y\": 0}\n")
+        XCTAssertEqual(try LabelledCorpus.read(keys, options: CorpusOptions(textColumn: "review", labelColumn: "y")).map(\.label), ["neg"])
+        let broken = try writeFile(folder, "broken.jsonl", "{\"text\": \"fine\", \"label\": 1}\n{\"text\": \"cut off\n")
+        assertThrows(.badRecord(path: broken.path, line: 2, reason: "not a JSON object")) { try LabelledCorpus.read(broken) }
+        let noLabel = try writeFile(folder, "nolabel.jsonl", "{\"text\": \"fine\"}\n")
+        XCTAssertThrowsError(try LabelledCorpus.read(noLabel)) { error in
+            XCTAssertTrue("\(error)".contains("nolabel.jsonl:1") && "\(error)".contains("label"), "\(error)")
+        }
+    }
+
+    /// Star ratings are classes (not "pos" and unknown labels), ordered as numbers; binary corpora still give
+    /// pos/neg; numbers mixed with words are an error naming the line.
+    func testNumericLabelsAreClassesInNumericOrder() throws {
+        let folder = try makeTemporaryFolder(self)
+        let ratings = try writeFile(folder, "ratings.tsv", "10\tSuperb\n1\tAwful\n7\tGood\n2\tBad\n")
+        let items = try LabelledCorpus.read(ratings)
+        XCTAssertEqual(items.map(\.label), ["10", "1", "7", "2"])
+        XCTAssertEqual(Labels.ordered(Set(items.map(\.label))), ["1", "2", "7", "10"])
+        XCTAssertEqual(Labels.ordered(["r10", "r2", "r1", "b"]), ["b", "r1", "r2", "r10"])
+        let binary = try writeFile(folder, "binary.tsv", "1\tGood\n0\tBad\n")
+        XCTAssertEqual(try LabelledCorpus.read(binary).map(\.label), ["pos", "neg"])
+        let mixed = try writeFile(folder, "mixed.tsv", "great\tGood\nawful\tBad\n7\tFine\n")
+        assertThrows(.mixedLabels(path: mixed.path, line: 3, label: "7", first: "great")) { try LabelledCorpus.read(mixed) }
+        let nan = try writeFile(folder, "nan.tsv", "8\tGood\nnan\tBad\n")
+        XCTAssertThrowsError(try LabelledCorpus.read(nan)) { error in
+            XCTAssertTrue("\(error)".contains("nan.tsv:2"), "\(error)")
+        }
+    }
+
     func testAclImdbFolder() throws {
         let root = try makeTemporaryFolder(self)
         try writeFile(root, "train/pos/0_9.txt", "Great!<br />")

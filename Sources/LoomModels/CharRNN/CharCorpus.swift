@@ -59,16 +59,15 @@ public struct CharCorpus: Sendable {
 
     /// A 64-bit FNV-1a hash of the ids, as hex; a resumed run checks that it trains on the same text.
     public var fingerprint: String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var hash = FNV1a()
         for id in ids {
             var value = UInt32(bitPattern: id)
-            for _ in 0..<4 {
-                hash ^= UInt64(value & 0xFF)
-                hash = hash &* 0x0000_0100_0000_01B3
+            for _ in 0..<4 {  // little-endian bytes of each id
+                hash.add(UInt8(value & 0xFF))
                 value >>= 8
             }
         }
-        return String(hash, radix: 16)
+        return hash.hex
     }
 
     /// A character as it can be shown in a message: quoted, escaped as in the vocabulary file.

@@ -18,6 +18,8 @@ import LoomText
 /// interrupted run leaves the previous complete checkpoint.
 public enum CharModelFiles {
     public static let vocabularyName = "vocab.txt"
+    /// How the model was made (`TrainingProvenance`).
+    public static let trainingFileName = "training.json"
 
     /// Loads the best weights and the vocabulary, checking that config, vocabulary and weights agree. The
     /// files are read together (`ModelDirectory.readFiles`), and the weights' size is checked against the
@@ -82,50 +84,29 @@ public enum CharModelFiles {
         return vocabulary
     }
 
-    /// Writes named tensors as safetensors, turning failures into `ModelError.io`.
-    static func writeTensors(_ tensors: [String: Tensor], metadata: [String: String], to url: URL) throws {
-        do {
-            try SafeTensors.write(tensors, metadata: metadata, to: url)
-        } catch {
-            throw ModelError.io(url, reason: "cannot write: \(error)")
-        }
-    }
-
-    /// Reads a safetensors file, turning failures into `ModelError` naming the file.
-    static func readTensors(_ url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        let data: Data
-        do {
-            data = try FolderSnapshot.readFile(url, limit: ModelDirectory.fileSizeLimit, regularOnly: true)
-        } catch {
-            if error.isNotFound { throw ModelError.missingFile(url) }
-            throw ModelError.io(url, reason: error.reason)
-        }
-        do {
-            return try SafeTensors.decode(data, source: url.path)
-        } catch {
-            throw ModelError.corruptFile(url, reason: "\(error)")
-        }
-    }
-
-    /// Rewrites `train-log.jsonl` and `curves.svg` in `directory`.
-    static func writeLog(_ log: [TrainingRecord], in directory: ModelDirectory) throws {
-        try TrainingLog.write(log, chart: curves, in: directory)
+    /// Rewrites `train-log.jsonl`, `train-log.csv` and `curves.svg` in `directory`; `steps` adds the training loss
+    /// between evaluations to the chart.
+    static func writeLog(_ log: [TrainingRecord], steps: [CurvePoint] = [], in directory: ModelDirectory) throws {
+        try TrainingLog.write(log, chart: { curves($0, steps: steps) }, in: directory)
     }
 
     /// Reads `train-log.jsonl` (empty when the file is missing).
-    static func readLog(in directory: ModelDirectory) throws -> [TrainingRecord] {
-        guard let data = FileManager.default.contents(atPath: directory.logURL.path) else { return [] }
-        return try TrainingLog.decode(String(decoding: data, as: UTF8.self), source: directory.logURL)
-    }
+    static func readLog(in directory: ModelDirectory) throws -> [TrainingRecord] { try TrainingLog.read(in: directory) }
 
-    /// Training and validation loss (nats per character) against the step.
-    static func curves(_ log: [TrainingRecord]) -> CurvesChart {
-        CurvesChart(panels: [
-            .init(title: "Loss (nats per character)", xLabel: "step", series: [
-                .init(name: "train", color: "#1f77b4", points: log.map { (Double($0.step), $0.trainLoss) }),
-                .init(name: "validation", color: "#d62728",
-                      points: log.compactMap { record in record.validationLoss.map { (Double(record.step), $0) } }),
-            ]),
+    /// Training and validation loss (nats per character) against the step: the training loss every few steps
+    /// (`steps`, light) as well as its mean at each evaluation.
+    static func curves(_ log: [TrainingRecord], steps: [CurvePoint] = []) -> CurvesChart {
+        var series: [CurvesChart.Series] = []
+        if !steps.isEmpty {
+            series.append(CurvesChart.Series(name: "train (steps)", color: "#aec7e8",
+                                             points: steps.map { (x: Double($0.step), y: $0.loss) }))
+        }
+        series.append(CurvesChart.Series(name: "train", color: "#1f77b4",
+                                         points: log.map { (x: Double($0.step), y: $0.trainLoss) }))
+        series.append(CurvesChart.Series(name: "validation", color: "#d62728",
+                                         points: log.compactMap { record in record.validationLoss.map { (x: Double(record.step), y: $0) } }))
+        return CurvesChart(panels: [
+            .init(title: "Loss (nats per character)", xLabel: "step", series: series),
         ])
     }
 }

@@ -14,10 +14,12 @@ public struct CharResumeOverrides: Sendable {
     public var schedule: LearningRateSchedule?
     public var warmupSteps: Int?
     public var minLearningRate: Float?
+    public var holdFraction: Double?
     public var sequenceLength: Int?
     public var batchSize: Int?
     public var learningRate: Float?
     public var decay: Float?
+    public var decayAfter: Int?
     public var clip: Float?
     public var validationFraction: Double?
     public var seed: UInt64?
@@ -45,10 +47,12 @@ public struct CharResumeOverrides: Sendable {
         check(schedule?.rawValue, options.schedule.rawValue, "--schedule")
         check(warmupSteps, options.warmupSteps, "--warmup")
         check(minLearningRate, options.minLearningRate, "--min-lr")
+        check(holdFraction, options.holdFraction, "--hold")
         check(sequenceLength, options.sequenceLength, "--seq-length")
         check(batchSize, options.batchSize, "--batch-size")
         check(learningRate, options.learningRate, "--learning-rate")
         check(decay, options.decay, "--decay")
+        check(decayAfter, options.decayAfter, "--decay-after")
         check(clip, options.clip, "--clip")
         check(validationFraction, options.validationFraction, "--validation")
         check(seed, options.seed, "--seed")

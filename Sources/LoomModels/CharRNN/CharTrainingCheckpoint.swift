@@ -16,6 +16,12 @@ struct CharPendingAverages: Codable, Equatable {
     var charactersPerSecond: Double { stepSeconds > 0 ? Double(characters) / stepSeconds : 0 }
 }
 
+/// One point of the training-loss curve between evaluations: the mean loss of a few steps, at the last of them.
+struct CurvePoint: Codable, Equatable {
+    var step: Int
+    var loss: Double
+}
+
 /// Everything besides tensors that `--resume` needs to continue a run exactly where it stopped:
 /// saved as `resume/state.json`. The tensors are beside it: `resume/weights.safetensors` (the last
 /// weights, not the best), `resume/optimizer.safetensors` (Adam's moments) and `resume/hidden.safetensors`
@@ -46,6 +52,9 @@ struct CharTrainingState: Codable {
     var pending: CharPendingAverages
     /// Seconds trained in all sessions so far.
     var seconds: Double
+    /// The training loss every few steps, for `curves.svg` (thinned to at most `CharTrainingSession.curveLimit`
+    /// points); absent in runs saved before it existed.
+    var stepCurve: [CurvePoint]? = nil
 }
 
 extension CharTrainingState {
@@ -106,7 +115,7 @@ enum CharTrainingCheckpoint {
         try directory.writeJSON(state, to: stateName)
         try directory.writeWeights(parameters, metadata: ["format": "pt", "loom.kind": CharModelConfiguration.kind,
                                                           "loom.step": String(state.step)], to: weightsName)
-        try CharModelFiles.writeTensors(optimizer.stateTensors(),
+        try ModelDirectory.writeTensors(optimizer.stateTensors(),
                                         metadata: ["loom.optimizer": "adam", "loom.stepCount": String(optimizer.stepCount)],
                                         to: directory.file(optimizerName))
         var tensors: [String: Tensor] = [:]
@@ -114,7 +123,7 @@ enum CharTrainingCheckpoint {
             for (index, tensor) in hidden.hidden.enumerated() { tensors["hidden.\(index)"] = tensor }
             for (index, tensor) in (hidden.cell ?? []).enumerated() { tensors["cell.\(index)"] = tensor }
         }
-        try CharModelFiles.writeTensors(tensors, metadata: ["loom.hidden": hidden == nil ? "none" : "carried"],
+        try ModelDirectory.writeTensors(tensors, metadata: ["loom.hidden": hidden == nil ? "none" : "carried"],
                                         to: directory.file(hiddenName))
     }
 
@@ -135,7 +144,7 @@ enum CharTrainingCheckpoint {
     static func readOptimizer(from directory: ModelDirectory, parameters: [Parameter], optimizer: Adam,
                               stepCount: Int) throws {
         let source = directory.file(optimizerName)
-        let moments = try CharModelFiles.readTensors(source).tensors
+        let moments = try ModelDirectory.readTensors(source).tensors
         let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.shape) })
         for (key, tensor) in moments {
             let name = key.hasPrefix("m.") || key.hasPrefix("v.") ? String(key.dropFirst(2)) : key
@@ -154,7 +163,7 @@ enum CharTrainingCheckpoint {
     static func readHidden(from directory: ModelDirectory, layers: Int, batch: Int, hidden: Int,
                            hasCell: Bool) throws -> RecurrentState? {
         let source = directory.file(hiddenName)
-        let (tensors, metadata) = try CharModelFiles.readTensors(source)
+        let (tensors, metadata) = try ModelDirectory.readTensors(source)
         if metadata["loom.hidden"] == "none" { return nil }
         func tensor(_ name: String) throws -> Tensor {
             guard let value = tensors[name], value.shape == [batch, hidden] else {

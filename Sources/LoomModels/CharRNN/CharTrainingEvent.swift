@@ -15,6 +15,8 @@ public struct CharTrainingProgress: Sendable {
     /// Estimated seconds until the run stops, when known.
     public var secondsLeft: Double?
     public var learningRate: Float
+    /// How far through its planned length (steps, epochs or time limit) the run is, in [0, 1].
+    public var fraction: Double = 0
 }
 
 /// What `CharTrainer` reports while it works (for progress bars and logs).

@@ -26,6 +26,12 @@ final class CharTrainingSession {
     private var divergence: DivergenceGuard
     /// The signal that stopped this session, if one did.
     private(set) var interruptedBy: Int32?
+    /// Why the run stopped, set just before its last checkpoint.
+    private var finalReason: String?
+    /// The loss of the steps since the last point of the per-step curve.
+    private var curveSum = 0.0, curveCount = 0
+    /// Most points the per-step curve keeps (every other one is dropped when it would hold more).
+    static let curveLimit = 2_000
 
     init(model: CharLanguageModel, vocabulary: CharVocabulary, corpus: CharCorpus, state: CharTrainingState,
          optimizer: Adam, carried: RecurrentState?, log: [TrainingRecord], bestWeights: [String: Tensor]?,
@@ -95,12 +101,14 @@ final class CharTrainingSession {
             state.pending.steps += 1
             state.pending.characters += steps * batch
             state.pending.stepSeconds += stepSeconds
+            recordCurve(loss: Double(loss))
             reason = stopReason(sessionSeconds: Date().timeIntervalSince(sessionStart))
             if reason == nil, let signal = Interruption.requestedSignal {
                 interruptedBy = signal
                 reason = "interrupted by \(Interruption.name(of: signal)) at step \(state.step)"
             }
             observer(.step(progress(loss: Double(loss), epoch: epoch, layout: layout)))
+            finalReason = reason
             if state.step % options.evaluateEvery == 0 || reason != nil {
                 try evaluateAndSave(epoch: epoch, observer: observer)
             }
@@ -147,7 +155,7 @@ final class CharTrainingSession {
         return CharTrainingProgress(step: state.step, totalSteps: total, epoch: epoch, loss: loss,
                                     averageLoss: state.pending.meanLoss, validationLoss: state.lastValidationLoss,
                                     charactersPerSecond: state.pending.charactersPerSecond, secondsLeft: left,
-                                    learningRate: optimizer.learningRate)
+                                    learningRate: optimizer.learningRate, fraction: progress(layout: layout))
     }
 
     /// Validation loss, a log record, the best-weights snapshot, a checkpoint on disk and a sample.
@@ -193,13 +201,38 @@ final class CharTrainingSession {
         return prompt + (samples?.first?.text ?? "")
     }
 
-    /// Rewrites the whole model folder: config, best weights, vocabulary, log, curves and `resume/`.
+    /// Adds the step's loss to the per-step curve: a point per `evaluateEvery / 25` steps (at least one).
+    private func recordCurve(loss: Double) {
+        curveSum += loss
+        curveCount += 1
+        guard curveCount >= max(1, options.evaluateEvery / 25) else { return }
+        var curve = state.stepCurve ?? []
+        curve.append(CurvePoint(step: state.step, loss: curveSum / Double(curveCount)))
+        if curve.count > Self.curveLimit { curve = curve.enumerated().filter { $0.offset % 2 == 1 }.map(\.element) }
+        state.stepCurve = curve
+        curveSum = 0
+        curveCount = 0
+    }
+
+    /// What `training.json` records of this run so far.
+    private func provenance() -> TrainingProvenance<CharTrainingOptions> {
+        let data = TrainingData(paths: corpus.sources.map(\.path), examples: corpus.ids.count,
+                                trainExamples: corpus.trainCount, validationExamples: corpus.validation.count,
+                                fingerprint: corpus.fingerprint)
+        var metrics: [String: Double] = ["steps": Double(state.step), "epoch": Double(state.epoch)]
+        metrics["bestStep"] = state.bestStep.map(Double.init)
+        metrics[corpus.validation.isEmpty ? "bestTrainLoss" : "bestValidationLoss"] = state.bestLoss
+        return TrainingProvenance(started: sessionStart.addingTimeInterval(-secondsBefore), seconds: state.seconds,
+                                  options: options, data: data, metrics: metrics, stopReason: finalReason)
+    }
+
+    /// Rewrites the whole model folder: config, best weights, vocabulary, log, curves, `training.json` and `resume/`.
     private func save() throws {
         let configuration = model.configuration
         let weights = bestWeights ?? Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.value) })
         try output.replace { staging in
             try staging.writeJSON(configuration, to: "config.json")
-            try CharModelFiles.writeTensors(weights, metadata: ["format": "pt", "loom.kind": CharModelConfiguration.kind,
+            try ModelDirectory.writeTensors(weights, metadata: ["format": "pt", "loom.kind": CharModelConfiguration.kind,
                                                                 "loom.step": String(state.bestStep ?? state.step)],
                                             to: staging.weightsURL)
             do {
@@ -207,7 +240,8 @@ final class CharTrainingSession {
             } catch {
                 throw ModelError.io(staging.file(CharModelFiles.vocabularyName), reason: "\(error)")
             }
-            try CharModelFiles.writeLog(log, in: staging)
+            try CharModelFiles.writeLog(log, steps: state.stepCurve ?? [], in: staging)
+            try staging.writeFile(try provenance().encoded(), to: CharModelFiles.trainingFileName)
             try CharTrainingCheckpoint.write(state: state, parameters: model.parameters, optimizer: optimizer,
                                              hidden: carried, to: staging)
         }

@@ -11,7 +11,7 @@ import Foundation
 /// - the moving average of the batch losses (weight 0.1 for the newest) above 3 × the yardstick after
 ///   10 steps;
 /// - a validation loss above 3 × the yardstick (checked before an evaluation may be saved as best).
-public struct DivergenceGuard: Sendable {
+public struct DivergenceGuard: Codable, Sendable {
     /// The loss of a uniform prediction.
     public let reference: Double
     private var average: Double? = nil

@@ -284,6 +284,31 @@ public struct ModelDirectory {
         try SafeTensors.write(tensors, metadata: metadata, to: file(name))
     }
 
+    /// Writes named tensors as safetensors, turning failures into `ModelError.io`.
+    public static func writeTensors(_ tensors: [String: Tensor], metadata: [String: String], to url: URL) throws {
+        do {
+            try SafeTensors.write(tensors, metadata: metadata, to: url)
+        } catch {
+            throw ModelError.io(url, reason: "cannot write: \(error)")
+        }
+    }
+
+    /// Reads a safetensors file, turning failures into `ModelError` naming the file.
+    public static func readTensors(_ url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let data: Data
+        do {
+            data = try FolderSnapshot.readFile(url, limit: ModelDirectory.fileSizeLimit, regularOnly: true)
+        } catch {
+            if error.isNotFound { throw ModelError.missingFile(url) }
+            throw ModelError.io(url, reason: error.reason)
+        }
+        do {
+            return try SafeTensors.decode(data, source: url.path)
+        } catch {
+            throw ModelError.corruptFile(url, reason: "\(error)")
+        }
+    }
+
     /// Decodes safetensors bytes, naming the file in errors.
     public static func decodeWeights(_ data: Data, source: URL) throws -> [String: Tensor] {
         do {

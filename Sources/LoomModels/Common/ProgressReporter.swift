@@ -26,16 +26,36 @@ public final class ProgressReporter {
         lastDraw = now
         let clamped = min(max(fraction, 0), 1)
         if isTerminal {
-            let width = 24
-            let filled = Int((clamped * Double(width)).rounded(.down))
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let line = "\(label) [\(bar)] \(String(format: "%3.0f", clamped * 100))% \(status)"
+            let line = Self.barLine(label: label, fraction: clamped, status: status, columns: Self.terminalColumns())
             let padding = max(0, lastLineLength - line.count)
             FileHandle.standardError.write(Data(("\r" + line + String(repeating: " ", count: padding)).utf8))
             lastLineLength = line.count
         } else {
             FileHandle.standardError.write(Data("\(label) \(String(format: "%.0f", clamped * 100))% \(status)\n".utf8))
         }
+    }
+
+    /// The redrawn line, at most `columns − 1` characters so it never wraps (a wrapped line cannot be redrawn
+    /// in place): the bar shrinks from 24 cells to 8 first, then the status is cut with an ellipsis.
+    static func barLine(label: String, fraction: Double, status: String, columns: Int) -> String {
+        let room = max(columns - 1, 10)
+        let percent = String(format: "%3.0f", fraction * 100) + "%"
+        let fixed = label.count + 4 + percent.count + 1  // "label [" + "] " + percent + " "
+        let width = min(24, max(8, room - fixed - status.count))
+        let filled = Int((fraction * Double(width)).rounded(.down))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        var line = "\(label) [\(bar)] \(percent) \(status)"
+        if line.count > room { line = String(line.prefix(room - 1)) + "…" }
+        return line
+    }
+
+    /// The terminal's width in columns: the window size of stderr's terminal (TIOCGWINSZ), else `COLUMNS`,
+    /// else 80.
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+        return 80
     }
 
     /// Prints a line that stays (ends the current bar line first).

@@ -50,7 +50,32 @@ public enum TrainingLog {
     static func write(_ records: [TrainingRecord], chart: ([TrainingRecord]) -> CurvesChart,
                       in directory: ModelDirectory) throws {
         try directory.writeFile(Data(encode(records).utf8), to: "train-log.jsonl")
+        try directory.writeFile(Data(csv(records).utf8), to: "train-log.csv")
         try directory.writeFile(Data(chart(records).svg().utf8), to: "curves.svg")
+    }
+
+    /// The records as CSV in Keras' `CSVLogger` layout: a header, then one row per record, `epoch` first and the
+    /// other columns in alphabetical order (Keras sorts its log keys), Keras' names where it has one (`loss`,
+    /// `accuracy`, `val_loss`, `val_accuracy`, `learning_rate`); an empty cell where a value was not measured.
+    /// Epochs count from 1, as Loom's log does (Keras counts from 0).
+    public static func csv(_ records: [TrainingRecord]) -> String {
+        let columns = ["epoch", "accuracy", "gradient_norm", "learning_rate", "loss", "seconds", "step",
+                       "tokens_per_second", "val_accuracy", "val_loss"]
+        func cell(_ value: Double?) -> String { value.map { String($0) } ?? "" }
+        var text = columns.joined(separator: ",") + "\n"
+        for r in records {
+            let row = [String(r.epoch), cell(r.trainAccuracy), cell(r.gradientNorm), cell(r.learningRate), cell(r.trainLoss),
+                       cell(r.seconds), String(r.step), cell(r.tokensPerSecond), cell(r.validationAccuracy),
+                       cell(r.validationLoss)]
+            text += row.joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    /// Reads a folder's `train-log.jsonl` (empty when the file is missing).
+    static func read(in directory: ModelDirectory) throws -> [TrainingRecord] {
+        guard let data = FileManager.default.contents(atPath: directory.logURL.path) else { return [] }
+        return try decode(String(decoding: data, as: UTF8.self), source: directory.logURL)
     }
 
     /// Parses JSON lines; a malformed line is an error naming the file and line.

@@ -34,7 +34,7 @@ public enum SentimentData {
             throw ModelError.invalidData("\(source): every example has the label '\(labels.first ?? "")'; a classifier needs at least two classes")
         }
         if labels == ["neg", "pos"] { return ["neg", "pos"] }
-        return labels.sorted()
+        return Labels.ordered(labels)
     }
 
     /// Class index of every example; a label outside `classes` is an error naming where it came from.

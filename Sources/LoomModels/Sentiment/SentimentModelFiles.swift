@@ -9,8 +9,9 @@ public enum SentimentModelFiles {
     static let vocabularyName = "vocab.txt"
 
     /// Writes a complete model folder atomically (the old folder stays until the new one is complete).
+    /// - Parameter provenance: `training.json`'s contents (how the model was made), when known.
     public static func save(_ model: SentimentModel, vocabulary: Vocabulary, log: [TrainingRecord],
-                            to directory: ModelDirectory) throws {
+                            provenance: Data? = nil, to directory: ModelDirectory) throws {
         try directory.replace { staging in
             try staging.writeJSON(model.configuration, to: "config.json")
             try staging.writeWeights(model.parameters, metadata: ["format": "pt", "loom.kind": SentimentConfiguration.kind])
@@ -20,8 +21,12 @@ public enum SentimentModelFiles {
                 throw ModelError.io(staging.file(vocabularyName), reason: "\(error)")
             }
             try writeLog(log, in: staging)
+            if let provenance { try staging.writeFile(provenance, to: trainingFileName) }
         }
     }
+
+    /// `training.json`: how the model was made (`TrainingProvenance`).
+    static let trainingFileName = "training.json"
 
     /// Rewrites only the log and the curves of an existing folder (each file atomically).
     public static func writeLog(_ log: [TrainingRecord], in directory: ModelDirectory) throws {

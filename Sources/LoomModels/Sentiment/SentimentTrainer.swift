@@ -5,7 +5,7 @@ import LoomTensor
 import LoomText
 
 /// How to train: optimisation and data settings (the architecture lives in `SentimentConfiguration`).
-public struct SentimentTrainingOptions: Sendable {
+public struct SentimentTrainingOptions: Codable, Sendable {
     public var epochs = 8
     public var batchSize = 64
     public var learningRate: Float = 2e-3
@@ -101,10 +101,22 @@ public struct SentimentTrainer {
         self.options = options
     }
 
-    public func train(_ examples: [LabelledText], source: String, output: ModelDirectory,
-                      observer: (SentimentTrainingEvent) -> Void = { _ in }) throws -> SentimentTrainingSummary {
-        try options.validate()
-        let started = Date()
+    /// The data made ready for training: classes, the stratified split, the vocabulary, the encoded reviews.
+    struct Prepared {
+        var configuration: SentimentConfiguration
+        var vocabulary: Vocabulary
+        var classes: [String]
+        var train: EncodedExamples
+        var validation: EncodedExamples
+        var data: TrainingData
+        /// The generator after the split (the model's initialisation draws from it next).
+        var rng: SeededGenerator
+    }
+
+    /// Classes, split, vocabulary (built from the training split, or `givenVocabulary`) and encoded reviews;
+    /// everything a run needs before its model, and the same for a fresh run and a resumed one.
+    func prepare(_ examples: [LabelledText], source: String, vocabulary givenVocabulary: Vocabulary?,
+                 observer: (SentimentTrainingEvent) -> Void) throws -> Prepared {
         if let empty = examples.first(where: { $0.text.allSatisfy(\.isWhitespace) }) {
             throw ModelError.invalidData("\(empty.source): empty review; remove the line or give it text")
         }
@@ -115,7 +127,6 @@ public struct SentimentTrainer {
         for (index, name) in classes.enumerated() where !split.train.contains(where: { labels[$0] == Int32(index) }) {
             throw ModelError.invalidData("\(source): class '\(name)' has no training examples")
         }
-
         var configuration = architecture
         configuration.classes = classes
         let tokenizer = try Tokenizer(options: configuration.tokenizerOptions)
@@ -125,117 +136,303 @@ public struct SentimentTrainer {
         for index in split.train {
             for token in tokens[index] { counts[token, default: 0] += 1 }
         }
-        let vocabulary = Vocabulary.build(counts: counts, maxSize: options.maxVocabulary, minCount: options.minCount)
+        let vocabulary = givenVocabulary
+            ?? Vocabulary.build(counts: counts, maxSize: options.maxVocabulary, minCount: options.minCount)
+        if givenVocabulary != nil {
+            let total = counts.values.reduce(0, +)
+            let known = counts.reduce(0) { $0 + (vocabulary.contains($1.key) ? $1.value : 0) }
+            let coverage = Double(known) / Double(max(total, 1))
+            observer(.message(String(format: "vocabulary of %d tokens covers %.1f%% of the training tokens", vocabulary.count, 100 * coverage)))
+            if total > 0 && coverage < 0.5 {
+                observer(.message(String(format: "warning: the vocabulary covers only %.1f%% of the training tokens; was it built from other text or with other tokenizer settings (punctuation, case)?", 100 * coverage)))
+            }
+        }
         configuration.vocabularySize = vocabulary.count
         let encoded = EncodedExamples(
             sequences: SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength),
             labels: labels)
         let train = encoded.subset(split.train), validation = encoded.subset(split.validation)
+        let data = Self.describe(examples, source: source, classes: classes, labels: labels, train: train.count,
+                                 validation: validation.count)
         observer(.message("\(classes.count) classes (\(classes.joined(separator: ", "))), \(train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
-
         try configuration.validate()
         try MemoryBudget.check(MemoryBudget.trainingBytes(parameters: configuration.parameterCount,
                                                           activationsPerStep: configuration.activationsPerStep(batchSize: options.batchSize)),
                                what: "this model and batch")
-        let model = try SentimentModel(configuration, rng: &rng)
-        let optimizer = Adam(learningRate: options.learningRate)
-        let trainingStep = TrainingStep(parameters: model.parameters, optimizer: optimizer, clip: options.clip)
-        var log: [TrainingRecord] = []
-        var best: (epoch: Int, accuracy: Double)? = nil
-        var epochsWithoutImprovement = 0
-        var totalSteps = 0
-        var divergence = DivergenceGuard(classes: classes.count)
-        var lastPredictedClasses = 0
-        var bestPredictedClasses: Int? = nil
-        var interruptedBy: Int32? = nil
+        return Prepared(configuration: configuration, vocabulary: vocabulary, classes: classes, train: train,
+                        validation: validation, data: data, rng: rng)
+    }
 
-        epochs: for epoch in 1...options.epochs {
+    /// - Parameter givenVocabulary: a vocabulary to train with (from `loom vocab build`) instead of one built
+    ///   from the training split; its coverage of the training tokens is reported.
+    public func train(_ examples: [LabelledText], source: String, output: ModelDirectory, vocabulary givenVocabulary: Vocabulary? = nil,
+                      observer: (SentimentTrainingEvent) -> Void = { _ in }) throws -> SentimentTrainingSummary {
+        try options.validate()
+        var prepared = try prepare(examples, source: source, vocabulary: givenVocabulary, observer: observer)
+        let model = try SentimentModel(prepared.configuration, rng: &prepared.rng)
+        let optimizer = Adam(learningRate: options.learningRate)
+        let state = SentimentRunState(options: options, dataPath: source, dataFingerprint: prepared.data.fingerprint,
+                                      rng: prepared.rng, learningRate: options.learningRate,
+                                      divergence: DivergenceGuard(classes: prepared.classes.count), started: Date())
+        return try run(prepared, model: model, optimizer: optimizer, state: state, log: [], output: output, observer: observer)
+    }
+
+    /// What a resumed run may change: when it stops (the rest is the run's own).
+    public struct ResumeLimits: Sendable {
+        public var epochs: Int?
+        public var maxSteps: Int?
+        public var timeLimit: Double?
+        public var patience: Int?
+        public init(epochs: Int? = nil, maxSteps: Int? = nil, timeLimit: Double? = nil, patience: Int? = nil) {
+            self.epochs = epochs
+            self.maxSteps = maxSteps
+            self.timeLimit = timeLimit
+            self.patience = patience
+        }
+    }
+
+    /// The data path a resumable run in `directory` was trained on.
+    public static func resumableDataPath(in directory: ModelDirectory) throws -> String {
+        try SentimentCheckpoint.readState(from: directory).dataPath
+    }
+
+    /// Continues the run saved in `directory` exactly where it stopped (weights, Adam's moments, the generator,
+    /// epoch and batch, the best so far): N steps then a resume gives the weights of one uninterrupted run.
+    /// The data must be the run's own (checked by its fingerprint). Nothing is written before every check passes.
+    public static func resume(from directory: ModelDirectory, examples: [LabelledText], source: String,
+                              limits: ResumeLimits = ResumeLimits(), output: ModelDirectory? = nil,
+                              observer: (SentimentTrainingEvent) -> Void = { _ in }) throws -> SentimentTrainingSummary {
+        var state = try SentimentCheckpoint.readState(from: directory)
+        let (saved, vocabulary) = try SentimentModelFiles.load(from: directory)
+        var options = state.options
+        if limits.epochs != nil || limits.maxSteps != nil {
+            options.epochs = limits.epochs ?? options.epochs
+            options.maxSteps = limits.maxSteps
+        }
+        if let timeLimit = limits.timeLimit { options.timeLimit = timeLimit }
+        if let patience = limits.patience { options.patience = patience }
+        try options.validate()
+        state.options = options
+        let trainer = SentimentTrainer(architecture: saved.configuration, options: options)
+        let prepared = try trainer.prepare(examples, source: source, vocabulary: vocabulary, observer: { _ in })
+        guard prepared.data.fingerprint == state.dataFingerprint else {
+            throw ModelError.invalidData("\(source): not the data this run was trained on (its fingerprint differs: other reviews, labels or order); resume with the run's own data (\(state.dataPath))")
+        }
+        guard prepared.configuration == saved.configuration else {
+            throw ModelError.mismatch(directory.configURL, reason: "the data gives another model (classes or vocabulary) than the saved one")
+        }
+        if state.epoch > options.epochs || options.maxSteps.map({ state.totalSteps >= $0 }) == true {
+            throw ModelError.invalidOption("the run in \(directory.url.path) already stopped at epoch \(state.epoch - (state.nextBatch == 0 ? 1 : 0)), step \(state.totalSteps); pass a larger --epochs or --max-steps to continue it")
+        }
+        var rng = SeededGenerator(seed: 0)
+        let model = try SentimentModel(prepared.configuration, randomize: false, rng: &rng)
+        let optimizer = Adam(learningRate: state.learningRate)
+        try SentimentCheckpoint.restore(state, model: model, optimizer: optimizer, from: directory)
+        let log = Array(try TrainingLog.read(in: directory).prefix(state.logCount))
+        observer(.message("resuming \(directory.url.path) at epoch \(state.epoch), batch \(state.nextBatch + 1), step \(state.totalSteps)"))
+        return try trainer.run(prepared, model: model, optimizer: optimizer, state: state, log: log,
+                               output: output ?? directory, observer: observer)
+    }
+
+    /// The training loop from `state`'s position: epochs of length-bucketed batches, a validation score and
+    /// (when it improves) a saved model after each, a resume point after each and wherever the run stops.
+    func run(_ prepared: Prepared, model: SentimentModel, optimizer: Adam, state initial: SentimentRunState,
+             log initialLog: [TrainingRecord], output: ModelDirectory,
+             observer: (SentimentTrainingEvent) -> Void) throws -> SentimentTrainingSummary {
+        let sessionStart = Date()
+        let (configuration, vocabulary, train, validation, data) =
+            (prepared.configuration, prepared.vocabulary, prepared.train, prepared.validation, prepared.data)
+        let trainingStep = TrainingStep(parameters: model.parameters, optimizer: optimizer, clip: options.clip)
+        var state = initial
+        // The generator and the divergence guard live in locals while steps run (closures capture them); the
+        // state gets them back at every resume point.
+        var rng = state.rng, divergence = state.divergence
+        var log = initialLog
+        var interruptedBy: Int32? = nil
+        var stopReason = "finished \(options.epochs) epochs"
+        var saved = state.bestEpoch != nil
+        func provenance(reason: String? = nil) -> TrainingProvenance<SentimentTrainingOptions> {
+            TrainingProvenance(started: state.started, seconds: state.seconds + Date().timeIntervalSince(sessionStart),
+                               options: options, data: data, metrics: state.bestEpoch.map { Self.metrics(of: log, best: $0) } ?? [:],
+                               stopReason: reason)
+        }
+
+        epochs: while state.epoch <= options.epochs {
+            let epoch = state.epoch
             let epochStart = Date()
+            if state.nextBatch == 0 {
+                state.epochStartRNG = rng
+                state.sums = SentimentEpochSums()
+            }
+            var drawn = state.epochStartRNG!
             let batches = SentimentData.bucketedBatches(lengths: train.sequences.map(\.count),
-                                                        batchSize: options.batchSize, rng: &rng)
-            var lossSum = 0.0, correct = 0, seen = 0, tokensSeen = 0, normSum = 0.0, stepsInEpoch = 0
-            for (stepIndex, indices) in batches.enumerated() {
+                                                        batchSize: options.batchSize, rng: &drawn)
+            if state.nextBatch == 0 { rng = drawn }  // dropout continues after the draw
+            /// The resume point when the run stops inside this epoch (taken before the epoch's partial record).
+            var stoppedInside: SentimentRunState? = nil
+            var stepIndex = state.nextBatch
+            while stepIndex < batches.count {
+                let indices = batches[stepIndex]
                 let batch = PaddedBatch(sequences: indices.map { train.sequences[$0] }, maxLength: configuration.maxLength)
                 let targets = indices.map { train.labels[$0] }
                 var logits = Tensor.zeros([0])
-                let (loss, norm) = try trainingStep.take(step: totalSteps + 1, epoch: epoch, divergence: &divergence,
+                let (loss, norm) = try trainingStep.take(step: state.totalSteps + 1, epoch: epoch, divergence: &divergence,
                                                          forward: {
                     logits = model.forward(batch, training: true, rng: &rng)
                     return model.loss(logits: logits, targets: targets)
                 }, backward: model.backward)
-                totalSteps += 1
-
-                lossSum += Double(loss) * Double(indices.count)
-                correct += zip(model.probabilities(logits: logits), targets).filter { row, target in
+                state.totalSteps += 1
+                stepIndex += 1
+                state.nextBatch = stepIndex
+                state.sums.lossSum += Double(loss) * Double(indices.count)
+                state.sums.correct += zip(model.probabilities(logits: logits), targets).filter { row, target in
                     row.indices.max { row[$0] < row[$1] } == Int(target)
                 }.count
-                seen += indices.count
-                tokensSeen += batch.tokenCount
-                normSum += Double(norm)
-                stepsInEpoch += 1
-                let elapsed = Date().timeIntervalSince(epochStart)
-                observer(.step(epoch: epoch, epochs: options.epochs, step: stepIndex + 1, stepsPerEpoch: batches.count,
-                               loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
-                               tokensPerSecond: Double(tokensSeen) / max(elapsed, 1e-9),
-                               secondsLeftInEpoch: elapsed / Double(stepIndex + 1) * Double(batches.count - stepIndex - 1)))
-                if let limit = options.maxSteps, totalSteps >= limit { break }
+                state.sums.seen += indices.count
+                state.sums.tokensSeen += batch.tokenCount
+                state.sums.normSum += Double(norm)
+                state.sums.steps += 1
+                let elapsed = state.sums.seconds + Date().timeIntervalSince(epochStart)
+                let done = Double(max(state.sums.steps, 1))
+                observer(.step(epoch: epoch, epochs: options.epochs, step: stepIndex, stepsPerEpoch: batches.count,
+                               loss: state.sums.lossSum / Double(state.sums.seen),
+                               accuracy: Double(state.sums.correct) / Double(state.sums.seen),
+                               tokensPerSecond: Double(state.sums.tokensSeen) / max(elapsed, 1e-9),
+                               secondsLeftInEpoch: elapsed / done * Double(batches.count - stepIndex)))
+                var stop = false
+                if let limit = options.maxSteps, state.totalSteps >= limit { stop = true }
                 if let signal = Interruption.requestedSignal {
                     interruptedBy = signal
+                    stop = true
+                }
+                if stop {
+                    if stepIndex < batches.count {
+                        var point = state
+                        point.rng = rng
+                        point.divergence = divergence
+                        point.sums.seconds += Date().timeIntervalSince(epochStart)
+                        point.learningRate = optimizer.learningRate
+                        point.optimizerSteps = optimizer.stepCount
+                        point.seconds = state.seconds + Date().timeIntervalSince(sessionStart)
+                        point.logCount = log.count
+                        stoppedInside = point
+                    }
                     break
                 }
             }
-            let seconds = Date().timeIntervalSince(epochStart)
-            var record = TrainingRecord(epoch: epoch, step: totalSteps, trainLoss: lossSum / Double(max(seen, 1)),
-                                        trainAccuracy: Double(correct) / Double(max(seen, 1)),
-                                        gradientNorm: normSum / Double(max(stepsInEpoch, 1)),
+            let seconds = state.sums.seconds + Date().timeIntervalSince(epochStart)
+            let sums = state.sums
+            var record = TrainingRecord(epoch: epoch, step: state.totalSteps, trainLoss: sums.lossSum / Double(max(sums.seen, 1)),
+                                        trainAccuracy: Double(sums.correct) / Double(max(sums.seen, 1)),
+                                        gradientNorm: sums.normSum / Double(max(sums.steps, 1)),
                                         learningRate: Double(optimizer.learningRate),
-                                        tokensPerSecond: Double(tokensSeen) / max(seconds, 1e-9), seconds: seconds)
+                                        tokensPerSecond: Double(sums.tokensSeen) / max(seconds, 1e-9), seconds: seconds)
             if validation.count > 0 {
                 let (loss, accuracy, predictedClasses) = Self.evaluate(model, on: validation, batchSize: 256,
                                                                        maxLength: configuration.maxLength)
-                try divergence.check(validationLoss: loss, step: totalSteps, epoch: epoch, learningRate: optimizer.learningRate)
+                try divergence.check(validationLoss: loss, step: state.totalSteps, epoch: epoch,
+                                           learningRate: optimizer.learningRate)
                 record.validationLoss = loss
                 record.validationAccuracy = accuracy
-                lastPredictedClasses = predictedClasses
+                state.lastPredictedClasses = predictedClasses
             }
             log.append(record)
             let score = record.validationAccuracy ?? record.trainAccuracy ?? 0
-            let improved = best == nil || score > best!.accuracy
+            let improved = state.bestScore.map { score > $0 } ?? true
             if improved {
-                best = (epoch, score)
-                bestPredictedClasses = record.validationAccuracy == nil ? nil : lastPredictedClasses
-                epochsWithoutImprovement = 0
-                try SentimentModelFiles.save(model, vocabulary: vocabulary, log: log, to: output)
+                state.bestEpoch = epoch
+                state.bestScore = score
+                state.bestPredictedClasses = record.validationAccuracy == nil ? nil : state.lastPredictedClasses
+                state.epochsWithoutImprovement = 0
+                try SentimentModelFiles.save(model, vocabulary: vocabulary, log: log, provenance: try provenance().encoded(),
+                                             to: output)
+                saved = true
             } else {
-                epochsWithoutImprovement += 1
+                state.epochsWithoutImprovement += 1
                 try SentimentModelFiles.writeLog(log, in: output)
             }
             observer(.epochFinished(record, improved: improved))
             optimizer.learningRate *= options.learningRateDecay
+            // The next resume point: inside this epoch where it stopped, or the start of the next one.
+            state.epoch += 1
+            state.nextBatch = 0
+            state.epochStartRNG = nil
+            state.sums = SentimentEpochSums()
+            state.learningRate = optimizer.learningRate
+            state.optimizerSteps = optimizer.stepCount
+            state.seconds = initial.seconds + Date().timeIntervalSince(sessionStart)
+            state.logCount = log.count
+            state.rng = rng
+            state.divergence = divergence
+            if var point = stoppedInside {
+                // A stop inside an epoch still scores that part and may save it as the best so far: the resumed
+                // run must know it is the model on disk to beat (the rest of the position is from before).
+                point.bestEpoch = state.bestEpoch
+                point.bestScore = state.bestScore
+                point.bestPredictedClasses = state.bestPredictedClasses
+                stoppedInside = point
+            }
+            if saved {
+                try SentimentCheckpoint.write(stoppedInside ?? state, parameters: model.parameters, optimizer: optimizer, to: output)
+            }
             if interruptedBy != nil { break epochs }
-            if let limit = options.maxSteps, totalSteps >= limit { break epochs }
-            if epochsWithoutImprovement >= options.patience {
+            if let limit = options.maxSteps, state.totalSteps >= limit { stopReason = "reached \(limit) steps"; break epochs }
+            if state.epochsWithoutImprovement >= options.patience {
                 observer(.message("validation accuracy has not improved for \(options.patience) epochs; stopping early"))
+                stopReason = "no validation improvement for \(options.patience) epochs"
                 break epochs
             }
-            if let limit = options.timeLimit, Date().timeIntervalSince(started) + seconds > limit {
+            if let limit = options.timeLimit, Date().timeIntervalSince(sessionStart) + seconds > limit {
                 observer(.message("time limit reached; stopping"))
+                stopReason = "time limit"
                 break epochs
             }
+        }
+        if saved {
+            // The record of the finished run: its whole wall time and why it stopped.
+            let reason = interruptedBy.map { "interrupted by \(Interruption.name(of: $0))" } ?? stopReason
+            try output.writeFile(try provenance(reason: reason).encoded(), to: SentimentModelFiles.trainingFileName)
         }
         let majority = Double(validation.labels.reduce(into: [Int32: Int]()) { $0[$1, default: 0] += 1 }.values.max() ?? 0)
             / Double(max(validation.count, 1))
         var chanceLevel = false
-        if let best, validation.count > 0, bestPredictedClasses == 1 || best.accuracy <= majority + 0.01 {
+        if let best = state.bestScore, validation.count > 0, state.bestPredictedClasses == 1 || best <= majority + 0.01 {
             chanceLevel = true
-            observer(.message(String(format: "warning: the model is no better than always answering the most common class (validation accuracy %.3f, majority class %.3f%@). It has not learned from this data: train longer (--epochs 20 --patience 6), or for a few thousand reviews use the small-data settings (--embedding 32 --hidden 32 --min-count 1 --batch-size 16 --learning-rate 0.005).", best.accuracy, majority, bestPredictedClasses == 1 ? "; every validation review gets the same class" : "")))
+            observer(.message(String(format: "warning: the model is no better than always answering the most common class (validation accuracy %.3f, majority class %.3f%@). It has not learned from this data: train longer (--epochs 20 --patience 6), or for a few thousand reviews use the small-data settings (--embedding 32 --hidden 32 --min-count 1 --batch-size 16 --learning-rate 0.005).", best, majority, state.bestPredictedClasses == 1 ? "; every validation review gets the same class" : "")))
         }
-        return SentimentTrainingSummary(bestEpoch: best?.epoch ?? 0,
-                                        bestValidationAccuracy: validation.count > 0 ? best?.accuracy : nil, log: log,
-                                        seconds: Date().timeIntervalSince(started), classes: classes,
+        return SentimentTrainingSummary(bestEpoch: state.bestEpoch ?? 0,
+                                        bestValidationAccuracy: validation.count > 0 ? state.bestScore : nil, log: log,
+                                        seconds: Date().timeIntervalSince(sessionStart), classes: prepared.classes,
                                         vocabularySize: vocabulary.count, trainCount: train.count,
-                                        validationCount: validation.count, steps: totalSteps,
-                                        interruptedBy: interruptedBy, saved: best != nil, chanceLevel: chanceLevel)
+                                        validationCount: validation.count, steps: state.totalSteps,
+                                        interruptedBy: interruptedBy, saved: saved, chanceLevel: chanceLevel)
+    }
+
+    /// What `training.json` says of the data: paths, counts, a fingerprint of labels and texts, class counts.
+    static func describe(_ examples: [LabelledText], source: String, classes: [String], labels: [Int32], train: Int,
+                         validation: Int) -> TrainingData {
+        var hash = FNV1a()
+        for example in examples {
+            hash.add(example.label.utf8)
+            hash.add(0x09)
+            hash.add(example.text.utf8)
+            hash.add(0x0A)
+        }
+        var counts: [String: Int] = [:]
+        for label in labels { counts[classes[Int(label)], default: 0] += 1 }
+        return TrainingData(paths: [source], examples: examples.count, trainExamples: train, validationExamples: validation,
+                            fingerprint: hash.hex, classCounts: counts)
+    }
+
+    /// The saved (best) epoch's figures from the log.
+    static func metrics(of log: [TrainingRecord], best epoch: Int) -> [String: Double] {
+        guard let record = log.first(where: { $0.epoch == epoch }) else { return [:] }
+        var metrics: [String: Double] = ["bestEpoch": Double(epoch), "trainLoss": record.trainLoss, "epochs": Double(log.count),
+                                         "steps": Double(log.last?.step ?? record.step)]
+        metrics["trainAccuracy"] = record.trainAccuracy
+        metrics["validationLoss"] = record.validationLoss
+        metrics["validationAccuracy"] = record.validationAccuracy
+        return metrics
     }
 
     /// Mean loss and accuracy of `model` on `examples` without dropout.
