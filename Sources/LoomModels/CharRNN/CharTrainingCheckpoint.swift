@@ -144,19 +144,8 @@ enum CharTrainingCheckpoint {
     static func readOptimizer(from directory: ModelDirectory, parameters: [Parameter], optimizer: Adam,
                               stepCount: Int) throws {
         let source = directory.file(optimizerName)
-        let moments = try ModelDirectory.readTensors(source).tensors
-        let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.shape) })
-        for (key, tensor) in moments {
-            let name = key.hasPrefix("m.") || key.hasPrefix("v.") ? String(key.dropFirst(2)) : key
-            guard let shape = shapes[name], shape == tensor.shape else {
-                throw ModelError.mismatch(source, reason: "optimizer state '\(key)' does not match the model's parameters")
-            }
-        }
-        do {
-            try optimizer.loadState(moments, stepCount: stepCount)
-        } catch {
-            throw ModelError.corruptFile(source, reason: "\(error)")
-        }
+        try ModelDirectory.loadOptimizer(ModelDirectory.readTensors(source).tensors, into: optimizer, parameters: parameters,
+                                         stepCount: stepCount, source: source)
     }
 
     /// The carried hidden state for `batch` lanes, or nil when the next step starts a new epoch.

@@ -309,6 +309,24 @@ public struct ModelDirectory {
         }
     }
 
+    /// Loads Adam's saved moments (`m.NAME`, `v.NAME`) into `optimizer`, checking first that every one belongs
+    /// to a parameter of that shape (a resume of either model family).
+    static func loadOptimizer(_ moments: [String: Tensor], into optimizer: Adam, parameters: [Parameter], stepCount: Int,
+                              source: URL) throws {
+        let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.shape) })
+        for (key, tensor) in moments {
+            let name = key.hasPrefix("m.") || key.hasPrefix("v.") ? String(key.dropFirst(2)) : key
+            guard let shape = shapes[name], shape == tensor.shape else {
+                throw ModelError.mismatch(source, reason: "optimizer state '\(key)' does not match the model's parameters")
+            }
+        }
+        do {
+            try optimizer.loadState(moments, stepCount: stepCount)
+        } catch {
+            throw ModelError.corruptFile(source, reason: "\(error)")
+        }
+    }
+
     /// Decodes safetensors bytes, naming the file in errors.
     public static func decodeWeights(_ data: Data, source: URL) throws -> [String: Tensor] {
         do {

@@ -115,17 +115,7 @@ enum SentimentCheckpoint {
         for (meta, url) in [(weightsMeta, weightsURL), (momentsMeta, optimizerURL)] where meta["loom.step"] != String(state.totalSteps) {
             throw ModelError.mismatch(url, reason: "belongs to step \(meta["loom.step"] ?? "?"), the saved state to step \(state.totalSteps): the checkpoint was cut short; train again from the start")
         }
-        let shapes = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.value.shape) })
-        for (key, tensor) in moments {
-            let name = key.hasPrefix("m.") || key.hasPrefix("v.") ? String(key.dropFirst(2)) : key
-            guard let shape = shapes[name], shape == tensor.shape else {
-                throw ModelError.mismatch(optimizerURL, reason: "optimizer state '\(key)' does not match the model's parameters")
-            }
-        }
-        do {
-            try optimizer.loadState(moments, stepCount: state.optimizerSteps)
-        } catch {
-            throw ModelError.corruptFile(optimizerURL, reason: "\(error)")
-        }
+        try ModelDirectory.loadOptimizer(moments, into: optimizer, parameters: model.parameters,
+                                         stepCount: state.optimizerSteps, source: optimizerURL)
     }
 }
