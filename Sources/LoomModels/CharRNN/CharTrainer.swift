@@ -48,7 +48,8 @@ public struct CharTrainer {
         let state = CharTrainingState(options: options, corpus: sources.map(\.path), corpusFingerprint: corpus.fingerprint,
                                       corpusCharacters: corpus.ids.count, step: 0, epoch: 1, window: 0, layout: nil,
                                       rng: rng, optimizerSteps: 0, bestStep: nil, bestLoss: nil,
-                                      lastValidationLoss: nil, pending: CharPendingAverages(), seconds: 0)
+                                      lastValidationLoss: nil, pending: CharPendingAverages(), seconds: 0,
+                                      started: Date())
         let session = CharTrainingSession(model: model, vocabulary: vocabulary, corpus: corpus, state: state,
                                           optimizer: Adam(learningRate: options.learningRate), carried: nil,
                                           log: [], bestWeights: nil, output: output)

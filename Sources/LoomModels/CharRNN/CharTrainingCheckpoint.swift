@@ -55,6 +55,8 @@ struct CharTrainingState: Codable {
     /// The training loss every few steps, for `curves.svg` (thinned to at most `CharTrainingSession.curveLimit`
     /// points); absent in runs saved before it existed.
     var stepCurve: [CurvePoint]? = nil
+    /// When the run's first session started (absent in runs saved before it was recorded).
+    var started: Date? = nil
 }
 
 extension CharTrainingState {

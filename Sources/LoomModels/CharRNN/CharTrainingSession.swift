@@ -222,7 +222,9 @@ final class CharTrainingSession {
         var metrics: [String: Double] = ["steps": Double(state.step), "epoch": Double(state.epoch)]
         metrics["bestStep"] = state.bestStep.map(Double.init)
         metrics[corpus.validation.isEmpty ? "bestTrainLoss" : "bestValidationLoss"] = state.bestLoss
-        return TrainingProvenance(started: sessionStart.addingTimeInterval(-secondsBefore), seconds: state.seconds,
+        // Runs saved before the start was recorded: the training time before this session, counted back.
+        let started = state.started ?? sessionStart.addingTimeInterval(-secondsBefore)
+        return TrainingProvenance(started: started, seconds: state.seconds,
                                   options: options, data: data, metrics: metrics, stopReason: finalReason)
     }
 
