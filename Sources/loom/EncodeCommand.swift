@@ -145,6 +145,12 @@ struct EncodeCommand: ParsableCommand {
     }
 
     private func writeFile(_ data: Data, to url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ModelError.io(folder, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
         do {
             try AtomicFile.write(data, to: url)
         } catch {

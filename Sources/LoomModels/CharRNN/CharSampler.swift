@@ -113,7 +113,7 @@ public final class CharSampler {
                                           includeStop: includeStop, repetition: repetition)
             for position in 0..<length {
                 let logits = position == 0 ? promptLogits : stepper.logits
-                let (id, piece) = try sample.take(logits: logits[...], strategy: strategy, rng: &rng, symbols: vocabulary.symbols)
+                let (id, piece) = try sample.take(logits: logits, strategy: strategy, rng: &rng, symbols: vocabulary.symbols)
                 if !piece.isEmpty { onCharacter(sampleIndex, piece) }
                 if sample.isFinished { break }
                 if position + 1 < length { stepper.feed(Int32(id)) }
@@ -177,7 +177,7 @@ public final class CharSampler {
                 var active = false
                 for lane in group.indices where !samples[lane].isFinished && failed[lane] == nil {
                     do {
-                        let logits = batch.logits[(lane * V)..<((lane + 1) * V)]
+                        let logits = Array(batch.logits[(lane * V)..<((lane + 1) * V)])
                         let (id, _) = try samples[lane].take(logits: logits, strategy: strategy, rng: &generators[lane],
                                                              symbols: vocabulary.symbols)
                         next[lane] = Int32(id)
@@ -290,9 +290,8 @@ struct SampleInProgress {
 
     /// Draws the next character from `logits`; returns its id and the text that may be shown now (held back
     /// while it could still start a stop text).
-    mutating func take(logits: ArraySlice<Float>, strategy: SamplingStrategy, rng: inout SeededGenerator,
+    mutating func take(logits row: [Float], strategy: SamplingStrategy, rng: inout SeededGenerator,
                        symbols: [String]) throws -> (id: Int, shown: String) {
-        let row = Array(logits)
         let id = try CharSampler.draw(logits: row, strategy: strategy, rng: &rng, position: drawn,
                                       repetition: repetition, history: history[...])
         drawn += 1

@@ -26,7 +26,7 @@ struct CurvePoint: Codable, Equatable {
 /// saved as `resume/state.json`. The tensors are beside it: `resume/weights.safetensors` (the last
 /// weights, not the best), `resume/optimizer.safetensors` (Adam's moments) and `resume/hidden.safetensors`
 /// (the hidden state carried into the next window of each lane).
-struct CharTrainingState: Codable {
+struct CharTrainingState: Codable, ResumeState {
     static let currentFormatVersion = 1
 
     var formatVersion = CharTrainingState.currentFormatVersion
@@ -131,15 +131,7 @@ enum CharTrainingCheckpoint {
 
     /// Reads the state file, with a clear error when the folder holds no resumable run.
     static func readState(from directory: ModelDirectory) throws -> CharTrainingState {
-        guard FileManager.default.fileExists(atPath: directory.file(stateName).path) else {
-            throw ModelError.invalidData("\(directory.url.path): holds no resumable run (\(stateName) is missing); only folders written by `loom charrnn train` can be resumed")
-        }
-        let state = try directory.readJSON(CharTrainingState.self, from: stateName)
-        if state.formatVersion > CharTrainingState.currentFormatVersion {
-            throw ModelError.newerFormat(directory.file(stateName), found: state.formatVersion,
-                                         supported: CharTrainingState.currentFormatVersion)
-        }
-        return state
+        try directory.readResumeState(CharTrainingState.self, from: stateName, writer: "loom charrnn train")
     }
 
     /// Loads the optimizer moments of `parameters` into `optimizer`.

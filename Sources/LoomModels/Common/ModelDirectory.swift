@@ -309,6 +309,19 @@ public struct ModelDirectory {
         }
     }
 
+    /// Reads a training run's `resume/state.json` (`name`), with a clear error when the folder holds no resumable
+    /// run (`writer` names the command whose folders can be resumed) and when the file is of a newer format.
+    func readResumeState<State: ResumeState>(_ type: State.Type, from name: String, writer: String) throws -> State {
+        guard FileManager.default.fileExists(atPath: file(name).path) else {
+            throw ModelError.invalidData("\(url.path): holds no resumable run (\(name) is missing); only folders written by `\(writer)` can be resumed")
+        }
+        let state = try readJSON(State.self, from: name)
+        if state.formatVersion > State.currentFormatVersion {
+            throw ModelError.newerFormat(file(name), found: state.formatVersion, supported: State.currentFormatVersion)
+        }
+        return state
+    }
+
     /// Loads Adam's saved moments (`m.NAME`, `v.NAME`) into `optimizer`, checking first that every one belongs
     /// to a parameter of that shape (a resume of either model family).
     static func loadOptimizer(_ moments: [String: Tensor], into optimizer: Adam, parameters: [Parameter], stepCount: Int,
@@ -381,4 +394,10 @@ public struct ModelDirectory {
         let data = try readFiles(required: [name])[name]!
         try Self.assign(try Self.decodeWeights(data, source: file(name)), to: parameters, source: file(name))
     }
+}
+
+/// The state file of a resumable training run: versioned like `config.json`.
+protocol ResumeState: Decodable {
+    static var currentFormatVersion: Int { get }
+    var formatVersion: Int { get }
 }

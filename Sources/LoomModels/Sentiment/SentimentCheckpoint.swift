@@ -18,7 +18,7 @@ struct SentimentEpochSums: Codable, Equatable {
 /// stopped, saved as `resume/state.json` beside `resume/weights.safetensors` (the last weights, not the best)
 /// and `resume/optimizer.safetensors` (Adam's moments). The position is "before batch `nextBatch` of epoch
 /// `epoch`": the epoch's batches are drawn again from `epochStartRNG`, dropout continues from `rng`.
-struct SentimentRunState: Codable {
+struct SentimentRunState: Codable, ResumeState {
     static let currentFormatVersion = 1
 
     var formatVersion = SentimentRunState.currentFormatVersion
@@ -93,14 +93,7 @@ enum SentimentCheckpoint {
     }
 
     static func readState(from directory: ModelDirectory) throws -> SentimentRunState {
-        guard FileManager.default.fileExists(atPath: directory.file(stateName).path) else {
-            throw ModelError.invalidData("\(directory.url.path): holds no resumable run (\(stateName) is missing); folders written by `loom sentiment train` from this version on can be resumed")
-        }
-        let state = try directory.readJSON(SentimentRunState.self, from: stateName)
-        if state.formatVersion > SentimentRunState.currentFormatVersion {
-            throw ModelError.newerFormat(directory.file(stateName), found: state.formatVersion,
-                                         supported: SentimentRunState.currentFormatVersion)
-        }
+        let state = try directory.readResumeState(SentimentRunState.self, from: stateName, writer: "loom sentiment train")
         try state.validate(source: directory.file(stateName))
         return state
     }
