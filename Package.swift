@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "LoomTextTests", dependencies: ["LoomText"]),
         .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
         .testTarget(name: "LoomNNTests", dependencies: ["LoomNN", "LoomTensor", "CRecurrentKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomNN", "LoomTensor", "LoomText"]),
+        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomNN", "LoomTensor", "LoomText"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
         .testTarget(name: "LoomServerTests", dependencies: ["LoomServer", "LoomModels"]),
         // Fuzz targets (libFuzzer with -DFUZZING; replay tools otherwise): see scripts/fuzz.sh.

@@ -4,7 +4,7 @@
 # Benchmarks/results/<date>.jsonl.
 #
 #   Benchmarks/run.sh                 # everything
-#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | char-shape | classify | sample | explain | oneshot
+#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | char-shape | classify | sample | explain | oneshot | accuracy
 #
 # Peers: TORCH_PY (default ../venv-peers/bin/python, then .venv-peers/bin/python) and KERAS_PY
 # (default ../venv-keras/bin/python). A part whose peer is missing runs Loom alone and says so.
@@ -56,6 +56,10 @@ peer() { # peer PYTHON SCRIPT ARGS…
         peer "$TORCH_PY" scripts/captum_check.py --loom .build/release/loom --model "${EXPLAIN_MODEL:-bundled/imdb-sentiment}" \
           --reviews ../shared/datasets/imdb/test.tsv --count 20 --time ;;
       oneshot) Benchmarks/oneshot.sh ;;
+      accuracy)
+        # IMDB test accuracy against training time (about 15 minutes): Loom's default recipe and --preset
+        # fast from scratch, then the fastText and NBSVM peers on the same split (Benchmarks/accuracy.sh).
+        PEER_PY=${PEER_PY:-$TORCH_PY} Benchmarks/accuracy.sh ;;
       *) echo "unknown part $part" >&2; exit 2 ;;
     esac
   done

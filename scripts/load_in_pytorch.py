@@ -1,10 +1,12 @@
 """Loads a Loom sentiment model folder in PyTorch and prints P(pos) for token lists read from stdin
-(a JSON list of token lists, as `loom tokenize --json` gives them). Shows that the safetensors weights
+(a JSON list of token lists, as `loom tokenize --keep-punctuation --json` gives them for a model trained with
+punctuation kept, the default). Shows that the safetensors weights
 use PyTorch's names and layouts: `load_state_dict` takes them unchanged (attention pooling included:
-`attention.proj.weight`, `attention.proj.bias`, `attention.context`).
+`attention.proj.weight`, `attention.proj.bias`, `attention.context`; and the n-gram branch, `ngram.weight`,
+`ngram.bias`, `ngram.scale`: an `nn.EmbeddingBag` whose logits are averaged with the recurrent branch's).
 
     python3 -c 'import json,subprocess; print(json.dumps([json.loads(subprocess.check_output(
-        ["loom", "tokenize", "--json", "Not bad at all."]))["tokens"]]))' \
+        ["loom", "tokenize", "--keep-punctuation", "--json", "Not bad at all."]))["tokens"]]))' \
       | python scripts/load_in_pytorch.py models/imdb
 Needs: pip install torch safetensors. `scripts/captum_check.py` imports `load` from here.
 """
@@ -28,6 +30,37 @@ class AttentionPooling(nn.Module):
         return (s.weights(out, mask).unsqueeze(-1) * out).sum(0)
 
 
+MULTIPLIER = 116049371   # fastText's n-gram hash multiplier (NGramFeatures.swift)
+
+
+def ngram_features(ids, vocab_size, order, buckets):
+    """The distinct rows of a review's n-gram bag, ascending (NGramFeatures.features): each unigram is its id,
+    each bigram/trigram vocab_size + h mod buckets with h = h·116049371 + id (mod 2⁶⁴) from the first id;
+    n-grams holding the padding id 0 are skipped."""
+    rows = {i for i in ids if i != 0}
+    for n in range(2, order + 1):
+        for t in range(len(ids) - n + 1):
+            gram = ids[t:t + n]
+            if 0 in gram: continue
+            h = gram[0]
+            for i in gram[1:]: h = (h * MULTIPLIER + i) & 0xFFFFFFFFFFFFFFFF
+            rows.add(vocab_size + h % buckets)
+    return sorted(rows)
+
+
+class NGramBag(nn.Module):
+    """Loom's NGramBag: bias + Σ_f scale[f]·weight[f] over a review's distinct n-gram rows; `nn.EmbeddingBag`'s
+    sum mode with per-sample weights (`scale`, a buffer: the Naive-Bayes ratios, fixed in training)."""
+    def __init__(s, rows, outputs):
+        super().__init__()
+        s.weight = nn.Parameter(torch.zeros(rows, outputs))
+        s.bias = nn.Parameter(torch.zeros(outputs))
+        s.register_buffer("scale", torch.ones(rows))
+
+    def forward(s, rows, offsets):   # rows: all reviews' features concatenated; offsets: where each starts
+        return nn.functional.embedding_bag(rows, s.weight, offsets, mode="sum", per_sample_weights=s.scale[rows]) + s.bias
+
+
 class Sentiment(nn.Module):
     def __init__(s, cfg):
         super().__init__()
@@ -39,6 +72,9 @@ class Sentiment(nn.Module):
         if cfg["pooling"] == "attention": s.attention = AttentionPooling(features, features)
         outputs = 1 if len(cfg["classes"]) == 2 else len(cfg["classes"])   # binary: one logit, as Loom stores it
         s.fc = nn.Linear(features, outputs)
+        if cfg.get("ngrams"):
+            g = cfg["ngrams"]
+            s.ngram = NGramBag(cfg["vocabularySize"] + (g["buckets"] if g["order"] >= 2 else 0), outputs)
 
     def logits_from_embedded(s, embedded):   # embedded [B, T, E] (batch first, for Captum) -> logits [B, outputs]
         cfg = s.cfg
@@ -52,7 +88,12 @@ class Sentiment(nn.Module):
         return s.fc(pooled)
 
     def forward(s, ids):
+        ids = ids[-s.cfg["maxLength"]:]   # the last maxLength tokens, as Loom keeps them
         logits = s.logits_from_embedded(s.embedding(ids).unsqueeze(0))[0]
+        if hasattr(s, "ngram"):   # the mean of the two branches' logits
+            g = s.cfg["ngrams"]
+            rows = torch.tensor(ngram_features(ids.tolist(), s.cfg["vocabularySize"], g["order"], g["buckets"]), dtype=torch.long)
+            logits = (logits + s.ngram(rows, torch.tensor([0]))[0]) / 2
         # P(second class) for binary models (P(pos) for neg/pos), else every class's probability.
         return torch.sigmoid(logits).item() if logits.numel() == 1 else torch.softmax(logits, -1).tolist()
 

@@ -31,7 +31,7 @@ func runTrainStepBenchmark(arguments: [String]) throws {
                 let seconds = medianSeconds(warmup: 3, repeats: repeats) {
                     zeroGradients(model.parameters)
                     let logits = model.forward(batch, training: true, rng: &rng)
-                    model.backward(model.loss(logits: logits, targets: targets).gradient)
+                    model.backward(model.trainingLoss(logits: logits, targets: targets).gradient)
                     adam.step(model.parameters)
                 }
                 // Recurrent GEMM work: input projection + recurrent product, ×3 for forward + two backward products.

@@ -10,36 +10,48 @@ import Foundation
 public enum Loss {
     /// Binary cross-entropy on logits x with targets y ∈ [0, 1], mean over all N elements:
     /// ℓ = max(x, 0) − x·y + log(1 + e^(−|x|)), which never overflows (logit 100, target 0 gives 100),
-    /// and dℓ/dx = σ(x) − y.
-    public static func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Float]) -> (loss: Float, gradient: Tensor) {
+    /// and dℓ/dx = σ(x) − y. With per-element `weights` wᵢ the mean is weighted, Σ wᵢℓᵢ / Σ wᵢ (PyTorch's
+    /// `CrossEntropyLoss(weight:)` reduction, used for class weights).
+    public static func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Float], weights: [Float]? = nil) -> (loss: Float, gradient: Tensor) {
         precondition(logits.count == targets.count, "BCE: \(logits.count) logits but \(targets.count) targets")
+        precondition(weights.map { $0.count == targets.count } ?? true, "BCE: weights for another batch")
         let n = logits.count
         guard n > 0 else { return (0, logits) }
         var total = 0.0
         var grad = [Float](repeating: 0, count: n)
-        let scale = 1 / Float(n)
+        let weightSum = weights.map { $0.reduce(0.0) { $0 + Double($1) } } ?? Double(n)
+        guard weightSum > 0 else { return (0, Tensor(shape: logits.shape, data: grad)) }
+        let scale = 1 / weightSum
         for i in 0..<n {
-            let x = Double(logits.data[i]), y = Double(targets[i])
-            total += Swift.max(x, 0) - x * y + log1p(exp(-abs(x)))
+            let x = Double(logits.data[i]), y = Double(targets[i]), w = Double(weights?[i] ?? 1)
+            total += w * (Swift.max(x, 0) - x * y + log1p(exp(-abs(x))))
             let sigmoid = x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
-            grad[i] = Float(sigmoid - y) * scale
+            grad[i] = Float((sigmoid - y) * w * scale)
         }
-        return (Float(total / Double(n)), Tensor(shape: logits.shape, data: grad))
+        return (Float(total * scale), Tensor(shape: logits.shape, data: grad))
     }
 
     /// Softmax cross-entropy for logits [N, C] and class ids, mean over the rows that count:
     /// ℓ = logsumexp(x) − x[target] (computed as max + log Σ e^(x − max)); dℓ/dx = softmax(x) − onehot.
-    /// Rows whose target equals `ignoreIndex` contribute neither loss nor gradient (as in PyTorch).
+    /// Rows whose target equals `ignoreIndex` contribute neither loss nor gradient (as in PyTorch). With
+    /// `classWeights` w the mean is weighted by each row's class, Σ w[yᵢ]ℓᵢ / Σ w[yᵢ] (PyTorch's
+    /// `CrossEntropyLoss(weight:)`).
     public static func softmaxCrossEntropy(_ logits: Tensor, targets: [Int32],
-                                           ignoreIndex: Int32? = nil) -> (loss: Float, gradient: Tensor) {
+                                           ignoreIndex: Int32? = nil, classWeights: [Float]? = nil) -> (loss: Float, gradient: Tensor) {
         precondition(logits.rank >= 1, "softmaxCrossEntropy expects [N, C]")
         let c = logits.shape.last!
         let n = c == 0 ? 0 : logits.count / c
         precondition(targets.count == n, "softmaxCrossEntropy: \(n) rows but \(targets.count) targets")
         var grad = [Float](repeating: 0, count: logits.count)
-        let counted = targets.reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
+        precondition(classWeights.map { $0.count == c } ?? true, "softmaxCrossEntropy: \(classWeights?.count ?? 0) class weights for \(c) classes")
+        func weight(_ i: Int) -> Double { classWeights.map { Double($0[Int(targets[i])]) } ?? 1 }
+        var counted = 0.0
+        for i in 0..<n where targets[i] != ignoreIndex {
+            precondition(targets[i] >= 0 && Int(targets[i]) < c, "class id \(targets[i]) outside 0..<\(c)")
+            counted += weight(i)
+        }
         guard counted > 0 else { return (0, Tensor(shape: logits.shape, data: grad)) }
-        let scale = 1 / Double(counted)
+        let scale = 1 / counted
         var total = 0.0
         logits.data.withUnsafeBufferPointer { x in
             for i in 0..<n where targets[i] != ignoreIndex {
@@ -55,10 +67,11 @@ public enum Loss {
                     grad[i * c + j] = e
                     sum += Double(e)
                 }
-                total += Double(maxValue) + log(sum) - Double(row[target])
-                let rowScale = Float(scale / sum)
-                for j in 0..<c { grad[i * c + j] *= rowScale }  // softmax / counted
-                grad[i * c + target] -= Float(scale)
+                let w = weight(i)
+                total += w * (Double(maxValue) + log(sum) - Double(row[target]))
+                let rowScale = Float(w * scale / sum)
+                for j in 0..<c { grad[i * c + j] *= rowScale }  // w · softmax / Σw
+                grad[i * c + target] -= Float(w * scale)
             }
         }
         return (Float(total * scale), Tensor(shape: logits.shape, data: grad))

@@ -51,10 +51,11 @@ public final class SGD: Optimizer {
         let lr = learningRate, mu = momentum, wd = weightDecay
         for p in parameters {
             let n = p.value.count
+            let rate = lr * p.learningRateScale
             guard mu != 0 else {
                 p.grad.data.withUnsafeBufferPointer { grad in
                     p.value.data.withUnsafeMutableBufferPointer { theta in
-                        for i in 0..<n { theta[i] -= lr * (grad[i] + wd * theta[i]) }
+                        for i in 0..<n { theta[i] -= rate * (grad[i] + wd * theta[i]) }
                     }
                 }
                 continue
@@ -66,7 +67,7 @@ public final class SGD: Optimizer {
                         for i in 0..<n {
                             let g = grad[i] + wd * theta[i]
                             buffer[i] = mu * buffer[i] + g  // buffer starts at 0, so buf₁ = g as in PyTorch
-                            theta[i] -= lr * buffer[i]
+                            theta[i] -= rate * buffer[i]
                         }
                     }
                 }
@@ -121,10 +122,11 @@ public final class Adam: Optimizer {
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
         let stepSize = Float(Double(lr) / (1 - pow(Double(b1), t)))
         let sqrtBiasCorrection2 = Float((1 - pow(Double(b2), t)).squareRoot())
-        let decay: Float = decoupledWeightDecay ? 1 - lr * wd : 1
         let l2: Float = decoupledWeightDecay ? 0 : wd
         for p in parameters {
             let n = p.value.count
+            let parameterStep = stepSize * p.learningRateScale
+            let decay: Float = decoupledWeightDecay ? 1 - lr * p.learningRateScale * wd : 1
             var slots = state.take(p)
             var m = slots[0], v = slots[1]
             slots = []
@@ -140,7 +142,7 @@ public final class Adam: Optimizer {
                                     let gi = g[i] + l2 * th[i]
                                     mp[i] = b1 * mp[i] + (1 - b1) * gi
                                     vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                                    th[i] -= stepSize * mp[i] / (vp[i].squareRoot() / sqrtBiasCorrection2 + eps)
+                                    th[i] -= parameterStep * mp[i] / (vp[i].squareRoot() / sqrtBiasCorrection2 + eps)
                                 }
                             }
                         }

@@ -12,6 +12,9 @@ public final class Parameter {
     public var value: Tensor
     /// Gradient of the loss with respect to `value`, accumulated by backward passes until zeroed.
     public var grad: Tensor
+    /// Optimizers multiply their learning rate by this for this parameter (1 for almost every parameter;
+    /// `NGramBag` learns faster than the layers around it).
+    public var learningRateScale: Float = 1
 
     /// A parameter with the given value and a zero gradient of the same shape.
     public init(name: String, value: Tensor) {

@@ -12,6 +12,25 @@ final class SentimentCLITests: CLITestCase {
         return (out, result)
     }
 
+    /// Bad --class-weight, --labels and n-gram options: clear errors, the right exit status, nothing written.
+    func testClassWeightAndLabelErrors() throws {
+        for (extra, status, message) in [(["--class-weight", "good=2"], Int32(64), "unknown class 'good'; the data's classes are neg, pos"),
+                                         (["--class-weight", "pos=0"], 64, "must be a positive number"),
+                                         (["--labels", "neg"], 1, "reviews.tsv:"),
+                                         (["--ngrams", "4"], 64, "--ngrams must be 1, 2 or 3"),
+                                         (["--ngrams", "0", "--ngram-buckets", "99"], 64, "need an n-gram branch")] {
+            let (model, result) = try trainSmallModel(named: "refused", extra: extra)
+            XCTAssertEqual(result.status, status, "\(extra): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(extra): \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: model), "\(extra) wrote \(model)")
+        }
+        // And they work: balanced weights are reported, --labels sets the output order.
+        let (model, result) = try trainSmallModel(named: "weighted", extra: ["--class-weight", "balanced", "--labels", "pos,neg", "--epochs", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/config.json"))) as? [String: Any])
+        XCTAssertEqual(config["classes"] as? [String], ["pos", "neg"])
+    }
+
     func testTrainEvalClassifyRoundTrip() throws {
         let (model, result) = try trainSmallModel()
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -23,7 +42,9 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertTrue(try String(contentsOfFile: model + "/curves.svg", encoding: .utf8).hasPrefix("<svg"))
         let weights = try Data(contentsOf: URL(fileURLWithPath: model + "/model.safetensors"))
         let header = String(decoding: weights.dropFirst(8).prefix(4096), as: UTF8.self)
-        for name in ["embedding.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "fc.weight", "fc.bias"] {
+        // The default recipe: a GRU beside the n-gram bag.
+        for name in ["embedding.weight", "gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0", "fc.weight", "fc.bias",
+                     "ngram.weight", "ngram.bias", "ngram.scale"] {
             XCTAssertTrue(header.contains("\"\(name)\""), "PyTorch name \(name) missing from safetensors header")
         }
 
@@ -88,7 +109,7 @@ final class SentimentCLITests: CLITestCase {
 
         let info = try loom(["info", "--model", model])
         XCTAssertEqual(info.status, 0, info.stderr)
-        for text in ["embedding.weight", "lstm.weight_hh_l0", "fc.bias", "total parameters", "Loom 0.1.0"] {
+        for text in ["embedding.weight", "gru.weight_hh_l0", "fc.bias", "ngram.scale", "total parameters", "Loom 0.1.0"] {
             XCTAssertTrue(info.stdout.contains(text), "\(text) missing from\n\(info.stdout)")
         }
         let infoJSON = try loom(["info", "--model", model, "--json"])

@@ -11,6 +11,8 @@ public final class ClassifierHead {
     public let outputSize: Int
     var dropout: Dropout
     let output: Dense
+    /// Per-class loss weights (`--class-weight`), in class order; nil for an unweighted mean.
+    public var classWeights: [Float]?
 
     /// - Parameters:
     ///   - featureSize: width of the pooled features.
@@ -57,14 +59,16 @@ public final class ClassifierHead {
         }
     }
 
-    /// Mean loss and its gradient with respect to the logits, for class indices `targets`.
+    /// Mean loss and its gradient with respect to the logits, for class indices `targets`; with
+    /// `classWeights`, the mean weighted by each review's class (Σ w[yᵢ]ℓᵢ / Σ w[yᵢ], PyTorch's convention).
     public func loss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
         if outputSize == 1 {
             let (loss, gradient) = Loss.binaryCrossEntropyWithLogits(logits.reshaped([logits.count]),
-                                                                      targets: targets.map { Float($0) })
+                                                                      targets: targets.map { Float($0) },
+                                                                      weights: classWeights.map { w in targets.map { w[Int($0)] } })
             return (loss, gradient.reshaped(logits.shape))
         }
-        return Loss.softmaxCrossEntropy(logits, targets: targets)
+        return Loss.softmaxCrossEntropy(logits, targets: targets, classWeights: classWeights)
     }
 
     /// σ(x), computed without overflow for either sign.

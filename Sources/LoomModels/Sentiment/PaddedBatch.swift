@@ -14,6 +14,8 @@ public struct PaddedBatch {
     public let mask: Tensor
     /// Number of real tokens in the batch.
     public let tokenCount: Int
+    /// Each sequence's ids as the batch keeps them (the last `maxLength`), unpadded, in batch order.
+    public let kept: [[Int32]]
 
     /// Pads `sequences` to the longest one (at least 1 step, at most `maxLength`).
     public init(sequences: [[Int32]], maxLength: Int) {
@@ -34,5 +36,6 @@ public struct PaddedBatch {
         timeMajorIDs = ids
         self.mask = Tensor(shape: [longest, B], data: mask)
         tokenCount = padded.lengths.reduce(0, +)
+        kept = sequences.map { $0.count > longest ? Array($0.suffix(longest)) : $0 }
     }
 }

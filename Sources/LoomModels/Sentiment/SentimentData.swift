@@ -37,6 +37,22 @@ public enum SentimentData {
         return Labels.ordered(labels)
     }
 
+    /// The classes in the order `given` (`--labels`), written as the data's labels are (trimmed, lower-cased;
+    /// pos/positive/1 and neg/negative/0 as pos and neg when the data is binary). Every label of the data
+    /// must be among them (else an error naming the first review with another label, file and line).
+    public static func classes(of examples: [LabelledText], source: String, given: [String]) throws -> [String] {
+        let found = try classes(of: examples, source: source)
+        let binary = found.allSatisfy(Labels.isBinary)
+        let classes = given.map { binary ? Labels.canonical($0) : Labels.cleaned($0) }
+        try ModelError.requireOption(!classes.contains(where: \.isEmpty), "--labels: a class name is empty")
+        try ModelError.requireOption(Set(classes).count == classes.count, "--labels: \(given.joined(separator: ",")) names a class twice")
+        let known = Set(classes)
+        if let other = examples.first(where: { !known.contains($0.label) }) {
+            throw ModelError.invalidData("\(other.source): label '\(other.label)' is not among --labels \(classes.joined(separator: ","))")
+        }
+        return classes
+    }
+
     /// Class index of every example; a label outside `classes` is an error naming where it came from.
     public static func labelIndices(_ examples: [LabelledText], classes: [String]) throws -> [Int32] {
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, Int32($0)) })

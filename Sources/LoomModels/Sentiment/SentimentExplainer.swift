@@ -203,7 +203,13 @@ public final class SentimentExplainer {
             for e in 0..<E { sum += x[t * E + e] * summedGradient[t * E + e] }
             return sum
         }
-        return (attributions, scores[steps] - scores[steps + 1])
+        let difference = scores[steps] - scores[steps + 1]
+        // An n-gram model's logits are the mean of the recurrent branch's (integrated above) and the bag's,
+        // which is linear in its features: with the baseline "no feature", each token's exact share of it
+        // is `ngramTokenContributions`, and completeness still holds.
+        guard let bag = model.ngramTokenContributions(ids) else { return (attributions, difference) }
+        let shares = (0..<T).map { sign * bag[$0 * outputs + column] }
+        return (zip(attributions, shares).map { 0.5 * $0 + $1 }, 0.5 * difference + shares.reduce(0, +))
     }
 
     // MARK: Occlusion

@@ -4,6 +4,12 @@ import LoomTensor
 /// `Embedding → recurrent layers → pooling over time → head` (`ClassifierHead`: dropout and a linear layer
 /// producing one logit, sigmoid, for two classes or one per class, softmax). Parameters carry PyTorch's names
 /// (`embedding.weight`, `lstm.weight_ih_l0`, `fc.weight`, …) so weights move freely between the two.
+///
+/// With `configuration.ngrams` set, a second branch beside the recurrent one: a linear bag of the review's
+/// n-grams (`NGramBag` over `NGramFeatures`, `ngram.weight`/`ngram.bias`/`ngram.scale`). The model's logits
+/// are the mean of the two branches' logits, and each branch is trained on its own loss (`trainingLoss`):
+/// a two-model ensemble in one file, where a joint loss would let the fast-fitting bag starve the recurrent
+/// branch of gradient once the training reviews are fitted.
 public final class SentimentModel {
     public let configuration: SentimentConfiguration
     let embedding: Embedding
@@ -13,11 +19,18 @@ public final class SentimentModel {
     let attention: AttentionPooling?
     var embeddingDropout: Dropout
     let head: ClassifierHead
-    /// Every trainable parameter, named as in PyTorch's `state_dict`.
+    /// The n-gram branch and its features (both nil without one).
+    let ngram: NGramBag?
+    let ngramFeatures: NGramFeatures?
+    /// Every saved tensor, named as in PyTorch's `state_dict` (the n-gram scales included).
     public let parameters: [Parameter]
+    /// What the optimizer updates: `parameters` without the n-gram branch's fixed scales.
+    public let trainableParameters: [Parameter]
 
     // Cached by `forward` for `backward`.
     private var lastShape: (steps: Int, batch: Int) = (0, 0)
+    /// The branches' logits of the last training `forward` (n-gram models only).
+    var lastBranchLogits: (recurrent: Tensor, ngram: Tensor)?
 
     /// - Parameter randomize: false skips the random draw of the embedding table (for loading weights).
     public init(_ configuration: SentimentConfiguration, randomize: Bool = true, rng: inout SeededGenerator) throws {
@@ -39,7 +52,42 @@ public final class SentimentModel {
         embeddingDropout = Dropout(rate: configuration.embeddingDropout)
         head = ClassifierHead(featureSize: configuration.pooledSize, classes: configuration.classes.count,
                               dropout: configuration.dropout, rng: &rng)
-        parameters = embedding.parameters + recurrent.parameters + (attention?.parameters ?? []) + head.parameters
+        if let settings = configuration.ngrams {
+            let features = NGramFeatures(vocabularySize: configuration.vocabularySize, settings: settings)
+            ngramFeatures = features
+            ngram = NGramBag(rows: features.rows, outputSize: configuration.outputSize, l2: settings.l2,
+                             learningRateScale: settings.learningRateScale, name: "ngram")
+        } else {
+            ngramFeatures = nil
+            ngram = nil
+        }
+        let common = embedding.parameters + recurrent.parameters + (attention?.parameters ?? []) + head.parameters
+        parameters = common + (ngram?.parameters ?? [])
+        trainableParameters = common + (ngram?.trainableParameters ?? [])
+    }
+
+    /// The loss weight of each class in training (`ClassWeights`), nil for none.
+    public var classWeights: [Float]? {
+        get { head.classWeights }
+        set { head.classWeights = newValue }
+    }
+
+    /// Sets the n-gram branch's fixed feature scales (`NGramFeatures.naiveBayesRatios`), before training.
+    public func setNGramScale(_ scale: [Float]) {
+        guard let ngram else { return }
+        precondition(scale.count == ngram.rows, "n-gram scale of \(scale.count) rows for a bag of \(ngram.rows)")
+        ngram.scale.value = Tensor(shape: [ngram.rows], data: scale)
+    }
+
+    /// The n-gram feature rows of each kept sequence of `batch`.
+    func ngramFeatureLists(_ batch: PaddedBatch) -> [[Int32]] {
+        guard let ngramFeatures else { return [] }
+        return batch.kept.map(ngramFeatures.features)
+    }
+
+    /// (a + b) / 2, element-wise.
+    private static func mean(_ a: Tensor, _ b: Tensor) -> Tensor {
+        Tensor(shape: a.shape, data: zip(a.data, b.data).map { ($0 + $1) * 0.5 })
     }
 
     /// Logits for a batch of padded id sequences.
@@ -50,7 +98,31 @@ public final class SentimentModel {
     public func forward(_ batch: PaddedBatch, training: Bool, rng: inout SeededGenerator) -> Tensor {
         let embedded = embeddingDropout.forward(embedding.forward(batch.timeMajorIDs), training: training, rng: &rng)
             .reshaped([batch.steps, batch.batchSize, configuration.embeddingSize])
-        return forward(embedded: embedded, mask: batch.mask, training: training, rng: &rng)
+        let recurrentLogits = forward(embedded: embedded, mask: batch.mask, training: training, rng: &rng)
+        guard let ngram else { return recurrentLogits }
+        let ngramLogits = ngram.forward(ngramFeatureLists(batch))
+        lastBranchLogits = (recurrentLogits, ngramLogits)
+        return Self.mean(recurrentLogits, ngramLogits)
+    }
+
+    /// The loss to train on and its gradient, for the last `forward(batch:…)`, whose logits were `logits`:
+    /// the head's loss of `logits` and its gradient; with an n-gram branch, the loss reported is still that
+    /// of the averaged `logits`, but the gradient is each branch's own loss gradient (plus the bag's L2
+    /// penalty, in `backward`), laid out [batch, 2 × outputSize]: the recurrent branch's, then the bag's.
+    public func trainingLoss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
+        guard let (recurrentLogits, ngramLogits) = lastBranchLogits else { return loss(logits: logits, targets: targets) }
+        let reported = loss(logits: logits, targets: targets).loss
+        let recurrentGradient = loss(logits: recurrentLogits, targets: targets).gradient
+        let ngramGradient = loss(logits: ngramLogits, targets: targets).gradient
+        let batch = logits.shape[0], outputs = configuration.outputSize
+        var gradient = [Float](repeating: 0, count: batch * 2 * outputs)
+        for b in 0..<batch {
+            for j in 0..<outputs {
+                gradient[b * 2 * outputs + j] = recurrentGradient.data[b * outputs + j]
+                gradient[b * 2 * outputs + outputs + j] = ngramGradient.data[b * outputs + j]
+            }
+        }
+        return (reported + (ngram?.penalty ?? 0), Tensor(shape: [batch, 2 * outputs], data: gradient))
     }
 
     /// The embedding rows of `ids`, [ids.count, embeddingSize] (no dropout, nothing cached).
@@ -77,13 +149,41 @@ public final class SentimentModel {
         precondition(inference.network === recurrent, "inference engine of another model")
         let outputs = inference.outputs(tokens: batch.timeMajorIDs, steps: batch.steps, batch: batch.batchSize,
                                         mask: batch.mask, embedding: embedding.weight.value)
+        let logits: Tensor, weights: Tensor?
         if let attention {
-            let (pooled, weights) = attention.apply(outputs, mask: batch.mask)
-            return (head.apply(pooled), weights)
+            let (pooled, attentionWeights) = attention.apply(outputs, mask: batch.mask)
+            (logits, weights) = (head.apply(pooled), attentionWeights)
+        } else {
+            var pooling = self.pooling!
+            (logits, weights) = (head.apply(pooling.forward(outputs, mask: batch.mask)), nil)
         }
-        var pooling = self.pooling!
-        return (head.apply(pooling.forward(outputs, mask: batch.mask)), nil)
+        guard let ngram else { return (logits, weights) }
+        return (Self.mean(logits, ngram.apply(ngramFeatureLists(batch))), weights)
     }
+
+    /// The n-gram branch's share of the model's logits for one review, per token: each feature's
+    /// contribution scale·weight (halved, as the branches are averaged) split evenly over its occurrences
+    /// and, within one, over its tokens. [ids.count × outputSize]; they sum to the branch's half of the
+    /// logits minus its bias. Nil without an n-gram branch.
+    public func ngramTokenContributions(_ ids: [Int32]) -> [Float]? {
+        guard let ngram, let ngramFeatures else { return nil }
+        let outputs = configuration.outputSize
+        let occurrences = ngramFeatures.occurrences(ids)
+        var count: [Int32: Int] = [:]
+        for occurrence in occurrences { count[occurrence.row, default: 0] += 1 }
+        var result = [Float](repeating: 0, count: ids.count * outputs)
+        for occurrence in occurrences {
+            let share = ngram.contributions([occurrence.row])
+            let weight = 0.5 / Float(count[occurrence.row]!) / Float(occurrence.length)
+            for t in occurrence.start..<(occurrence.start + occurrence.length) {
+                for j in 0..<outputs { result[t * outputs + j] += weight * share[j] }
+            }
+        }
+        return result
+    }
+
+    /// The n-gram branch's half of the logits with no feature at all (its bias / 2), [outputSize]; nil without one.
+    public var ngramBaseline: [Float]? { ngram.map { $0.bias.value.data.map { $0 * 0.5 } } }
 
     /// A forward-only engine for this model's recurrent layers; see `RecurrentInference`.
     public func makeInference(precomputeInputProjections: Bool) -> RecurrentInference {
@@ -94,8 +194,23 @@ public final class SentimentModel {
 
     /// Back-propagates the loss gradient with respect to the last `forward`'s logits, accumulating
     /// into every parameter's `grad`.
+    /// With an n-gram branch, `gradLogits` is `trainingLoss`'s [batch, 2 × outputSize] gradient.
     public func backward(_ gradLogits: Tensor) {
-        let gradEmbedded = backwardToEmbedded(gradLogits)
+        var recurrentGradient = gradLogits
+        if let ngram, lastBranchLogits != nil {
+            let outputs = configuration.outputSize, batch = gradLogits.shape[0]
+            precondition(gradLogits.shape == [batch, 2 * outputs], "an n-gram model's backward takes trainingLoss's gradient")
+            var first = [Float](repeating: 0, count: batch * outputs), second = first
+            for b in 0..<batch {
+                for j in 0..<outputs {
+                    first[b * outputs + j] = gradLogits.data[b * 2 * outputs + j]
+                    second[b * outputs + j] = gradLogits.data[b * 2 * outputs + outputs + j]
+                }
+            }
+            recurrentGradient = Tensor(shape: [batch, outputs], data: first)
+            ngram.backward(Tensor(shape: [batch, outputs], data: second))
+        }
+        let gradEmbedded = backwardToEmbedded(recurrentGradient)
         embedding.backward(embeddingDropout.backward(
             gradEmbedded.reshaped([lastShape.steps * lastShape.batch, configuration.embeddingSize])))
     }

@@ -6,7 +6,7 @@ import LoomText
 
 /// How to train: optimisation and data settings (the architecture lives in `SentimentConfiguration`).
 public struct SentimentTrainingOptions: Codable, Sendable {
-    public var epochs = 8
+    public var epochs = 6
     public var batchSize = 64
     public var learningRate: Float = 2e-3
     /// The learning rate is multiplied by this after every epoch.
@@ -19,12 +19,16 @@ public struct SentimentTrainingOptions: Codable, Sendable {
     public var patience = 3
     public var seed: UInt64 = 42
     /// Vocabulary size including `<pad>` and `<unk>`.
-    public var maxVocabulary = 10_000
+    public var maxVocabulary = 30_000
     public var minCount = 3
     /// Stop after this many optimiser steps in total (for quick runs and tests); nil = no limit.
     public var maxSteps: Int?
     /// Stop starting new epochs after this many seconds; nil = no limit.
     public var timeLimit: Double?
+    /// Per-class loss weights: "balanced" or "neg=1,pos=3" (`ClassWeights`); nil = unweighted.
+    public var classWeight: String?
+    /// The class order (`--labels`); nil = found in the data (neg, pos; numbers numerically; else sorted).
+    public var labels: [String]?
 
     public init() {}
 
@@ -44,7 +48,7 @@ public struct SentimentTrainingOptions: Codable, Sendable {
 }
 
 /// The settings `loom sentiment train` uses by default below `threshold` reviews, where the IMDB recipe
-/// (128-wide embeddings and units, 8 epochs of batches of 64, tokens seen 3 times) takes too few steps
+/// (128-wide embeddings and units, 6 epochs of batches of 64, tokens seen 3 times) takes too few steps
 /// and drops too many rare words to learn; measured in BENCHMARKS.md (2,000 IMDB reviews: 0.665 with the
 /// IMDB recipe, see there for this one).
 public struct SmallDataRecipe: Sendable {
@@ -56,6 +60,8 @@ public struct SmallDataRecipe: Sendable {
     public var batchSize = 16
     public var learningRate: Float = 0.005
     public var patience = 4
+    /// Hash buckets of the n-gram branch: a small corpus has few distinct bigrams, and the model file stays small.
+    public var ngramBuckets = 1 << 16
 
     public init() {}
 }
@@ -109,6 +115,8 @@ public struct SentimentTrainer {
         var train: EncodedExamples
         var validation: EncodedExamples
         var data: TrainingData
+        /// The loss weight of each class (`options.classWeight`), nil for none.
+        var classWeights: [Float]?
         /// The generator after the split (the model's initialisation draws from it next).
         var rng: SeededGenerator
     }
@@ -120,7 +128,8 @@ public struct SentimentTrainer {
         if let empty = examples.first(where: { $0.text.allSatisfy(\.isWhitespace) }) {
             throw ModelError.invalidData("\(empty.source): empty review; remove the line or give it text")
         }
-        let classes = try SentimentData.classes(of: examples, source: source)
+        let classes = try options.labels.map { try SentimentData.classes(of: examples, source: source, given: $0) }
+            ?? SentimentData.classes(of: examples, source: source)
         let labels = try SentimentData.labelIndices(examples, classes: classes)
         var rng = SeededGenerator(seed: options.seed)
         let split = SentimentData.stratifiedSplit(labels: labels, fraction: options.validationFraction, rng: &rng)
@@ -155,12 +164,16 @@ public struct SentimentTrainer {
         let data = Self.describe(examples, source: source, classes: classes, labels: labels, train: train.count,
                                  validation: validation.count)
         observer(.message("\(classes.count) classes (\(classes.joined(separator: ", "))), \(train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
+        let classWeights = try options.classWeight.map { try ClassWeights.resolve($0, classes: classes, trainLabels: train.labels) }
+        if let classWeights {
+            observer(.message("class weights: " + zip(classes, classWeights).map { "\($0) " + String(format: "%.3g", Double($1)) }.joined(separator: ", ")))
+        }
         try configuration.validate()
         try MemoryBudget.check(MemoryBudget.trainingBytes(parameters: configuration.parameterCount,
                                                           activationsPerStep: configuration.activationsPerStep(batchSize: options.batchSize)),
                                what: "this model and batch")
         return Prepared(configuration: configuration, vocabulary: vocabulary, classes: classes, train: train,
-                        validation: validation, data: data, rng: rng)
+                        validation: validation, data: data, classWeights: classWeights, rng: rng)
     }
 
     /// - Parameter givenVocabulary: a vocabulary to train with (from `loom vocab build`) instead of one built
@@ -170,6 +183,13 @@ public struct SentimentTrainer {
         try options.validate()
         var prepared = try prepare(examples, source: source, vocabulary: givenVocabulary, observer: observer)
         let model = try SentimentModel(prepared.configuration, rng: &prepared.rng)
+        if let settings = prepared.configuration.ngrams, settings.naiveBayes, prepared.classes.count == 2,
+           let features = model.ngramFeatures {
+            // Truncated as the batches truncate them, so the ratios count the features the bag sees.
+            let lists = prepared.train.sequences.map { features.features(Array($0.suffix(prepared.configuration.maxLength))) }
+            model.setNGramScale(NGramFeatures.naiveBayesRatios(features: lists, labels: prepared.train.labels, rows: features.rows))
+            observer(.message("n-gram branch: \(features.rows) rows (vocabulary + \(settings.buckets) buckets), Naive-Bayes scaled"))
+        }
         let optimizer = Adam(learningRate: options.learningRate)
         let state = SentimentRunState(options: options, dataPath: source, dataFingerprint: prepared.data.fingerprint,
                                       rng: prepared.rng, learningRate: options.learningRate,
@@ -242,7 +262,8 @@ public struct SentimentTrainer {
         let sessionStart = Date()
         let (configuration, vocabulary, train, validation, data) =
             (prepared.configuration, prepared.vocabulary, prepared.train, prepared.validation, prepared.data)
-        let trainingStep = TrainingStep(parameters: model.parameters, optimizer: optimizer, clip: options.clip)
+        model.classWeights = prepared.classWeights
+        let trainingStep = TrainingStep(parameters: model.trainableParameters, optimizer: optimizer, clip: options.clip)
         var state = initial
         // The generator and the divergence guard live in locals while steps run (closures capture them); the
         // state gets them back at every resume point.
@@ -279,7 +300,7 @@ public struct SentimentTrainer {
                 let (loss, norm) = try trainingStep.take(step: state.totalSteps + 1, epoch: epoch, divergence: &divergence,
                                                          forward: {
                     logits = model.forward(batch, training: true, rng: &rng)
-                    return model.loss(logits: logits, targets: targets)
+                    return model.trainingLoss(logits: logits, targets: targets)
                 }, backward: model.backward)
                 state.totalSteps += 1
                 stepIndex += 1

@@ -1,0 +1,102 @@
+import Foundation
+import LoomText
+
+/// The settings of a sentiment model's n-gram branch (`NGramBag`): which features, and how they are trained.
+/// Stored in `config.json` as `"ngrams"`; absent for a model without the branch.
+public struct NGramSettings: Codable, Equatable, Sendable {
+    /// 1: unigrams (vocabulary ids); 2: and bigrams; 3: and trigrams (hashed into `buckets`).
+    public var order: Int = 2
+    /// Rows for the hashed bigrams and trigrams (fastText's `-bucket`), after the vocabulary's rows.
+    public var buckets: Int = 1 << 20
+    /// L2 penalty on the branch's weights (a sum of squares, NBSVM's regulariser).
+    public var l2: Float = 2e-4
+    /// The branch learns at this multiple of the learning rate.
+    public var learningRateScale: Float = 5
+    /// Scale each feature by its Naive-Bayes log-count ratio (two classes only; 1 otherwise).
+    public var naiveBayes: Bool = true
+
+    public init() {}
+
+    public func validate() throws {
+        try ModelError.requireOption((1...3).contains(order), "--ngrams must be 1, 2 or 3 (0 for no n-gram branch), got \(order)")
+        try ModelError.requireOption(buckets >= 1 && buckets <= 1 << 24, "--ngram-buckets must be between 1 and 16777216, got \(buckets)")
+        try ModelError.requireOption(l2 >= 0 && l2.isFinite, "--ngram-l2 must be a non-negative number, got \(l2)")
+        try ModelError.requireOption(learningRateScale > 0 && learningRateScale.isFinite && learningRateScale <= 1000,
+                                     "--ngram-lr-scale must be a positive number up to 1000, got \(learningRateScale)")
+    }
+}
+
+/// Turns a review's token ids into the distinct feature rows of its n-gram bag: each unigram is its
+/// vocabulary id (padding excluded); each bigram (a, b) is `vocabularySize + hash(a, b) mod buckets`,
+/// each trigram `vocabularySize + hash(a, b, c) mod buckets`, with fastText's multiplicative hash over ids
+/// (`h = h · 116049371 + id`, wrapping at 2⁶⁴, starting from the first id). An n-gram with a padding id in it
+/// is skipped, so occluding a token (padding it) removes every feature it is part of.
+/// `scripts/load_in_pytorch.py` computes the same rows.
+public struct NGramFeatures: Sendable {
+    public static let multiplier: UInt64 = 116_049_371
+    public let vocabularySize: Int
+    public let order: Int
+    public let buckets: Int
+
+    public init(vocabularySize: Int, settings: NGramSettings) {
+        self.vocabularySize = vocabularySize
+        order = settings.order
+        buckets = settings.buckets
+    }
+
+    /// Rows of the bag's table: the vocabulary, then the buckets (none for unigrams only).
+    public var rows: Int { vocabularySize + (order >= 2 ? buckets : 0) }
+
+    /// The row of the n-gram `ids[start..<start + length]` (length 2 or 3).
+    func hashedRow(_ ids: [Int32], start: Int, length: Int) -> Int32 {
+        var h = UInt64(UInt32(bitPattern: ids[start]))
+        for k in 1..<length { h = h &* Self.multiplier &+ UInt64(UInt32(bitPattern: ids[start + k])) }
+        return Int32(vocabularySize + Int(h % UInt64(buckets)))
+    }
+
+    /// Each n-gram occurrence in order: its row and the positions of its tokens (unigrams first, then
+    /// bigrams, then trigrams), padding skipped. The bag's input is their distinct rows (`features`).
+    public func occurrences(_ ids: [Int32]) -> [(row: Int32, start: Int, length: Int)] {
+        var result: [(row: Int32, start: Int, length: Int)] = []
+        result.reserveCapacity(ids.count * order)
+        for (t, id) in ids.enumerated() where id != Vocabulary.padID { result.append((id, t, 1)) }
+        if order >= 2 {
+            for length in 2...order where ids.count >= length {
+                for t in 0...(ids.count - length) where !ids[t..<(t + length)].contains(Vocabulary.padID) {
+                    result.append((hashedRow(ids, start: t, length: length), t, length))
+                }
+            }
+        }
+        return result
+    }
+
+    /// The distinct feature rows of one review, ascending (NBSVM's binarized counts).
+    public func features(_ ids: [Int32]) -> [Int32] {
+        var rows = occurrences(ids).map(\.row)
+        rows.sort()
+        var distinct: [Int32] = []
+        distinct.reserveCapacity(rows.count)
+        for row in rows where distinct.last != row { distinct.append(row) }
+        return distinct
+    }
+
+    /// The Naive-Bayes log-count ratio of every row (Wang & Manning 2012): r = log((p/‖p‖₁) / (q/‖q‖₁)),
+    /// p = α + the number of class-1 reviews with the feature, q the same for class 0, α = 1. Rows no
+    /// review has get log(‖q‖₁/‖p‖₁), close to 0.
+    public static func naiveBayesRatios(features: [[Int32]], labels: [Int32], rows: Int, smoothing: Double = 1) -> [Float] {
+        var positive = [Double](repeating: smoothing, count: rows), negative = positive
+        for (list, label) in zip(features, labels) {
+            if label == 1 {
+                for f in list { positive[Int(f)] += 1 }
+            } else {
+                for f in list { negative[Int(f)] += 1 }
+            }
+        }
+        let p = positive.reduce(0, +), q = negative.reduce(0, +)
+        return (0..<rows).map { Float(((positive[$0] / p) / (negative[$0] / q)).logOrZero) }
+    }
+}
+
+private extension Double {
+    var logOrZero: Double { self > 0 && isFinite ? Foundation.log(self) : 0 }
+}
