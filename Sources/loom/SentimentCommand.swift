@@ -102,7 +102,7 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
     var maxLength: Int = architectureDefaults.maxLength
 
-    @Option(help: ArgumentHelp("An n-gram branch beside the recurrent one: 1 (unigrams), 2 (and bigrams) or 3 (and trigrams) in a linear bag (fastText's, Naive-Bayes scaled as NBSVM for two classes), its logits averaged with the recurrent branch's; 0 for none.", valueName: "n"))
+    @Option(help: ArgumentHelp("An n-gram branch beside the recurrent one: 1 (unigrams), 2 (and bigrams) or 3 (and trigrams) in a linear bag (fastText's, Naive-Bayes scaled as NBSVM for two classes), its logits averaged with the recurrent branch's; 0 for none. (default: \(NGramSettings().order))", valueName: "n"))
     var ngrams: Int?
 
     @Option(help: ArgumentHelp("A named recipe: fast (a 32-wide bidirectional GRU beside a bigram bag, 30,000 tokens, 2 epochs: about a minute on two cores). Options given explicitly win.", valueName: "name"))
