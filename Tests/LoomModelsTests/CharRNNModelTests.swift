@@ -190,23 +190,4 @@ final class CharRNNModelTests: XCTestCase {
         var again = SeededGenerator(seed: 9)
         XCTAssertEqual(CharEpochLayout(trainCount: text.count, batchSize: 3, sequenceLength: 10, rng: &again), layout)
     }
-
-    /// Central differences (h = 0.01) of `loss` at about five entries of every parameter against its `grad`.
-    private func assertGradientsMatchFiniteDifferences(_ parameters: [Parameter], loss: () -> Double,
-                                                       file: StaticString = #filePath, line: UInt = #line) {
-        for parameter in parameters {
-            for index in Swift.stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 5)) {
-                let original = parameter.value.data[index]
-                let h: Float = 1e-2
-                parameter.value.data[index] = original + h
-                let plus = loss()
-                parameter.value.data[index] = original - h
-                let minus = loss()
-                parameter.value.data[index] = original
-                let numeric = (plus - minus) / Double(2 * h)
-                XCTAssertEqual(Double(parameter.grad.data[index]), numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
-                               "\(parameter.name)[\(index)]", file: file, line: line)
-            }
-        }
-    }
 }

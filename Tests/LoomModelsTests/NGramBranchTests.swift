@@ -127,20 +127,7 @@ final class NGramBranchTests: XCTestCase {
             let (reported, gradient) = model.trainingLoss(logits: logits, targets: targets)
             XCTAssertEqual(Double(reported), Double(model.loss(logits: logits, targets: targets).loss) + Double(model.ngram!.penalty), accuracy: 1e-5)
             model.backward(gradient)
-            let h: Float = 1e-2
-            for parameter in model.trainableParameters {
-                for index in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 9)) {
-                    let original = parameter.value.data[index]
-                    parameter.value.data[index] = original + h
-                    let plus = objective()
-                    parameter.value.data[index] = original - h
-                    let minus = objective()
-                    parameter.value.data[index] = original
-                    let numeric = (plus - minus) / Double(2 * h)
-                    XCTAssertEqual(Double(parameter.grad.data[index]), numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
-                                   "\(cell) classes=\(classes) \(parameter.name)[\(index)]")
-                }
-            }
+            assertGradientsMatchFiniteDifferences(model.trainableParameters, samples: 9, "\(cell) classes=\(classes)", loss: objective)
             XCTAssertFalse(model.trainableParameters.contains { $0.name == "ngram.scale" })
             XCTAssertEqual(model.parameters.suffix(3).map(\.name), ["ngram.weight", "ngram.bias", "ngram.scale"])
             XCTAssertEqual(model.parameters.reduce(0) { $0 + $1.value.count }, model.configuration.parameterCount)

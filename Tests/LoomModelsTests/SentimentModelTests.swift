@@ -35,20 +35,7 @@ final class SentimentModelTests: XCTestCase {
             // Max pooling is only piecewise smooth: a step that large can move the maximum to another time step
             // (seen with GRU), so it gets 1e-3, where rounding (≈ 1e-4) is still far inside the tolerance.
             let h: Float = pooling == .max ? 1e-3 : 1e-2
-            for parameter in model.parameters {
-                for index in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 7)) {
-                    let original = parameter.value.data[index]
-                    parameter.value.data[index] = original + h
-                    let plus = loss()
-                    parameter.value.data[index] = original - h
-                    let minus = loss()
-                    parameter.value.data[index] = original
-                    let numeric = (plus - minus) / Double(2 * h)
-                    let analytic = Double(parameter.grad.data[index])
-                    XCTAssertEqual(analytic, numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
-                                   "\(cell) \(pooling) bi=\(bidirectional) \(parameter.name)[\(index)]")
-                }
-            }
+            assertGradientsMatchFiniteDifferences(model.parameters, samples: 7, h: h, "\(cell) \(pooling) bi=\(bidirectional)", loss: loss)
             XCTAssertEqual(model.parameters.first?.name, "embedding.weight")
             XCTAssertTrue(model.parameters.contains { $0.name == "\(cell.rawValue).weight_hh_l0" })
             XCTAssertEqual(model.parameters.suffix(2).map(\.name), ["fc.weight", "fc.bias"])
