@@ -2,6 +2,7 @@
 // breaking and segment classification in one pass per text. See include/loom_icu.h.
 #include "loom_icu.h"
 #include "loom_tokentable.h"
+#include "loom_webtext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,18 +98,31 @@ static int32_t markup_length(const uint8_t *s, int32_t i, int32_t n) {
 }
 
 // The next ASCII byte at s[*i], advancing *i: a markup tag becomes one space (when
-// stripping), A–Z become a–z (when case folding).
-static inline uint8_t next_ascii(const uint8_t *s, int32_t *i, int32_t n, int strip, int lower) {
+// stripping), a character reference for an ASCII character becomes that character (when
+// decoding entities; the caller handles the others), A–Z become a–z (when case folding).
+static inline uint8_t next_ascii(const uint8_t *s, int32_t *i, int32_t n, int strip, int entities, int lower) {
     uint8_t b = s[*i];
     if (b == '<' && strip) {
         int32_t m = markup_length(s, *i, n);
         if (m > 0) { *i += m; return ' '; }
     }
-    *i += 1;
+    if (b == '&' && entities) {
+        int32_t c = 0;
+        int32_t m = loom_entity_at(s, *i, n, &c);
+        if (m > 0 && c < 0x80) { *i += m; b = (uint8_t)c; }
+        else *i += 1;
+    } else {
+        *i += 1;
+    }
     return (lower && b >= 'A' && b <= 'Z') ? (uint8_t)(b + 32) : b;
 }
 
-// UTF-8 → UTF-16 with optional markup stripping and ASCII lower-casing.
+// Whether HTML character references are decoded: in web-text mode, with markup stripping.
+static inline int decodes_entities(uint32_t flags) {
+    return (flags & LOOM_WT_STRIP_MARKUP) && (flags & LOOM_WT_WEB_TEXT);
+}
+
+// UTF-8 → UTF-16 with optional markup stripping, entity decoding and ASCII lower-casing.
 // Returns the UTF-16 length; sets *nonASCII and *zwj when such characters occur.
 // Malformed input (not produced by Swift strings) becomes U+FFFD.
 static int32_t decode_utf8(LoomWordTokenizer *t, const uint8_t *s, int32_t n, int *nonASCII, int *zwj) {
@@ -116,15 +130,24 @@ static int32_t decode_utf8(LoomWordTokenizer *t, const uint8_t *s, int32_t n, in
     int32_t o = 0;
     int strip = (t->flags & LOOM_WT_STRIP_MARKUP) != 0;
     int lower = (t->flags & LOOM_WT_CASEFOLD) != 0;
+    int entities = decodes_entities(t->flags);
     int32_t i = 0;
     while (i < n) {
         uint8_t b = s[i];
+        UChar32 c = 0xFFFD;
+        if (b == '&' && entities) {
+            int32_t m = loom_entity_at(s, i, n, &c);
+            if (m > 0 && c >= 0x80) {  // a reference for a non-ASCII character (ASCII ones: next_ascii)
+                *nonASCII = 1;
+                i += m;
+                goto append;
+            }
+        }
         if (b < 0x80) {
-            out[o++] = next_ascii(s, &i, n, strip, lower);
+            out[o++] = next_ascii(s, &i, n, strip, entities, lower);
             continue;
         }
         *nonASCII = 1;
-        UChar32 c = 0xFFFD;
         int32_t need = 0;
         if (b >= 0xC2 && b <= 0xDF) { need = 1; c = b & 0x1F; }
         else if (b >= 0xE0 && b <= 0xEF) { need = 2; c = b & 0x0F; }
@@ -148,6 +171,7 @@ static int32_t decode_utf8(LoomWordTokenizer *t, const uint8_t *s, int32_t n, in
             continue;
         }
         i += need + 1;
+    append:
         if (c == 0x200D) *zwj = 1;
         if (c == 0x2019) c = '\'';  // typographic apostrophe: "didn’t" == "didn't"
 
@@ -353,12 +377,33 @@ static inline int ascii_class(unsigned c) { return ascii_classes[c & 0x7F]; }
 
 LOOM_DEFINE_ASCII_SEGMENT(ascii_segment_utf16, UChar)
 LOOM_DEFINE_ASCII_SEGMENT(ascii_segment_bytes, uint8_t)
+LOOM_DEFINE_WEB_TOKEN(web_token_utf16, UChar)
+LOOM_DEFINE_WEB_TOKEN(web_token_bytes, uint8_t)
+
+// Defines `name(s, i, n, webText, keepPunctuation, *end)` for all-ASCII text: the segment
+// that starts at segment boundary s[i] ends at *end; returns whether it is kept. In
+// web-text mode an emoticon or URL starting there is one kept segment when it ends at a
+// boundary of the plain segmentation (as the ICU path requires of it).
+#define LOOM_DEFINE_ASCII_TOKEN(name, CharType, segment, web)                                       \
+    static inline int name(const CharType *s, int32_t i, int32_t n, int webText, int keepPunctuation, int32_t *end) { \
+        int32_t special = webText ? web(s, i, n) : 0;                                              \
+        if (special > 0) {                                                                         \
+            int32_t boundary = i;                                                                  \
+            while (boundary < i + special) segment(s, boundary, n, 1, &boundary);                  \
+            if (boundary == i + special) { *end = boundary; return 1; }                            \
+        }                                                                                          \
+        return segment(s, i, n, keepPunctuation, end);                                             \
+    }
+
+LOOM_DEFINE_ASCII_TOKEN(ascii_token_utf16, UChar, ascii_segment_utf16, web_token_utf16)
+LOOM_DEFINE_ASCII_TOKEN(ascii_token_bytes, uint8_t, ascii_segment_bytes, web_token_bytes)
 
 // Segments all-ASCII UTF-16 text (a region of a mixed text), appending kept tokens.
 static int ascii_segments(LoomWordTokenizer *t, const UChar *s, int32_t n, int keepPunctuation,
                           int32_t *byteLength, int32_t *count) {
+    int webText = (t->flags & LOOM_WT_WEB_TEXT) != 0;
     for (int32_t i = 0, end = 0; i < n; i = end) {
-        if (ascii_segment_utf16(s, i, n, keepPunctuation, &end) && !append_token(t, s, i, end, byteLength, count)) return 0;
+        if (ascii_token_utf16(s, i, n, webText, keepPunctuation, &end) && !append_token(t, s, i, end, byteLength, count)) return 0;
     }
     return 1;
 }
@@ -373,12 +418,14 @@ static int32_t ascii_run(LoomWordTokenizer *t, const uint8_t *s, int32_t n, int3
     uint8_t *text = t->bytes;
     int strip = (t->flags & LOOM_WT_STRIP_MARKUP) != 0;
     int lower = (t->flags & LOOM_WT_CASEFOLD) != 0;
+    int entities = decodes_entities(t->flags);
     int32_t length = 0;
-    for (int32_t i = 0; i < n;) text[length++] = next_ascii(s, &i, n, strip, lower);
+    for (int32_t i = 0; i < n;) text[length++] = next_ascii(s, &i, n, strip, entities, lower);
     int keepPunctuation = (t->flags & LOOM_WT_KEEP_PUNCTUATION) != 0;
+    int webText = (t->flags & LOOM_WT_WEB_TEXT) != 0;
     int32_t count = 0;
     for (int32_t i = 0, end = 0; i < length; i = end) {
-        if (!ascii_segment_bytes(text, i, length, keepPunctuation, &end)) continue;
+        if (!ascii_token_bytes(text, i, length, webText, keepPunctuation, &end)) continue;
         if (!grow((void **)&t->spans, &t->spansCapacity, 2 * (count + 1), sizeof(int32_t))) {
             *status = U_MEMORY_ALLOCATION_ERROR;
             return -1;
@@ -390,10 +437,18 @@ static int32_t ascii_run(LoomWordTokenizer *t, const uint8_t *s, int32_t n, int3
     return count;
 }
 
-static int is_all_ascii(const uint8_t *s, int32_t n) {
+// Whether the text is all ASCII and stays so after entity decoding (when `entities`).
+static int is_all_ascii(const uint8_t *s, int32_t n, int entities) {
     uint8_t any = 0;
     for (int32_t i = 0; i < n; i++) any |= s[i];
-    return any < 0x80;
+    if (any >= 0x80) return 0;
+    if (!entities) return 1;
+    for (const uint8_t *amp = memchr(s, '&', (size_t)n); amp != NULL;
+         amp = memchr(amp + 1, '&', (size_t)(n - (amp + 1 - s)))) {
+        int32_t c = 0;
+        if (loom_entity_at(s, (int32_t)(amp - s), n, &c) > 0 && c >= 0x80) return 0;
+    }
+    return 1;
 }
 
 // Normalizes source[start, end) into t->normalized (from its beginning), protecting
@@ -415,8 +470,22 @@ static int icu_segments(LoomWordTokenizer *t, const UChar *text, int32_t length,
                         int32_t *byteLength, int32_t *count, UErrorCode *error) {
     ubrk_setText(t->breaker, text, length, error);
     if (U_FAILURE(*error)) return 0;
+    int webText = (t->flags & LOOM_WT_WEB_TEXT) != 0;
     int32_t start = ubrk_first(t->breaker);
     for (int32_t end = ubrk_next(t->breaker); end != UBRK_DONE; start = end, end = ubrk_next(t->breaker)) {
+        // In web-text mode an emoticon or URL starting here is one token when it ends at a boundary.
+        int32_t special = webText ? web_token_utf16(text, start, length) : 0;
+        if (special > 0) {
+            if (ubrk_isBoundary(t->breaker, start + special)) {
+                if (!append_token(t, text, start, start + special, byteLength, count)) {
+                    *error = U_MEMORY_ALLOCATION_ERROR;
+                    return 0;
+                }
+                end = start + special;
+                continue;
+            }
+            ubrk_following(t->breaker, start);  // back to `end`, with its rule status
+        }
         int32_t rule = ubrk_getRuleStatus(t->breaker);
         int keep = (rule >= UBRK_WORD_NUMBER && rule < UBRK_WORD_IDEO_LIMIT) ||
                    keep_other_segment(text, start, end, keepPunctuation);
@@ -455,7 +524,7 @@ int32_t loom_wordtok_run(LoomWordTokenizer *t, const char *utf8, int32_t n, int3
         *status = U_MEMORY_ALLOCATION_ERROR;
         return -1;
     }
-    if (!(t->flags & LOOM_WT_NO_ASCII_FAST_PATH) && is_all_ascii((const uint8_t *)utf8, n)) {
+    if (!(t->flags & LOOM_WT_NO_ASCII_FAST_PATH) && is_all_ascii((const uint8_t *)utf8, n, decodes_entities(t->flags))) {
         return ascii_run(t, (const uint8_t *)utf8, n, status);
     }
     if (!grow((void **)&t->source, &t->sourceCapacity, n + 1, sizeof(UChar))) {
@@ -553,4 +622,8 @@ int32_t loom_wordtok_lookup(LoomWordTokenizer *t, const char *utf8, int32_t n, c
     loom_table_lookup_spans(table, t->bytes, t->spans, count, unknown_id, t->ids);
     *ids = t->ids;
     return count;
+}
+
+int32_t loom_html_entity(const uint8_t *utf8, int32_t offset, int32_t length, int32_t *codepoint) {
+    return loom_entity_at(utf8, offset, length, codepoint);
 }

@@ -11,6 +11,7 @@ final class ICUWordTokenizer {
         if options.caseFold { flags |= UInt32(LOOM_WT_CASEFOLD) }
         if options.keepPunctuation { flags |= UInt32(LOOM_WT_KEEP_PUNCTUATION) }
         if options.stripMarkup { flags |= UInt32(LOOM_WT_STRIP_MARKUP) }
+        if options.webText { flags |= UInt32(LOOM_WT_WEB_TEXT) }
         if !options.asciiFastPath { flags |= UInt32(LOOM_WT_NO_ASCII_FAST_PATH) }
         var status: Int32 = 0
         guard let handle = loom_wordtok_open(flags, options.locale, &status) else {

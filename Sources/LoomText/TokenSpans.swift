@@ -17,7 +17,8 @@ extension Tokenizer {
     ///
     /// The word breaker works on normalized text, so the positions are recovered afterwards: every
     /// grapheme cluster of the original is normalized on its own (the tokenizer's own normalization, in C),
-    /// markup tags are skipped as the tokenizer skips them, and each token is found in order in that
+    /// markup tags are skipped as the tokenizer skips them, an HTML character reference is one source of
+    /// the character it decodes to, and each token is found in order in that
     /// stream, starting at a cluster boundary after the previous token. A token that cannot be found keeps
     /// `range == nil` and does not move the search on.
     public func tokenSpans(in text: String) -> [TokenSpan] {
@@ -29,6 +30,7 @@ extension Tokenizer {
         var clusterBounds: [(start: String.Index, end: String.Index, scalars: Range<Int>)] = []
         let utf8 = Array(text.utf8)
         let stripMarkup = options.stripMarkup, caseFold = options.caseFold
+        let decodesEntities = stripMarkup && options.webText
         var scalarOffset = 0, byteOffset = 0
         var skipUntil = 0  // UTF-8 offset up to which a markup tag is being skipped
         pool.withTokenizer { tokenizer in
@@ -43,6 +45,28 @@ extension Tokenizer {
                     index = next
                 }
                 if byteStart < skipUntil { continue }
+                if decodesEntities && utf8[byteStart] == UInt8(ascii: "&") {
+                    var codepoint: Int32 = 0
+                    let reference = utf8.withUnsafeBufferPointer {
+                        Int(loom_html_entity($0.baseAddress!, Int32(byteStart), Int32($0.count), &codepoint))
+                    }
+                    if reference > 0, let scalar = Unicode.Scalar(UInt32(codepoint)) {
+                        // The whole reference is one source of the character it stands for (ASCII bytes:
+                        // one scalar each).
+                        skipUntil = byteStart + reference
+                        let end = text.utf8.index(index, offsetBy: reference)
+                        let cluster = Int32(clusterBounds.count)
+                        clusterBounds.append((index, end, scalarOffset..<(scalarOffset + reference)))
+                        var character = Array(String(Character(scalar)).utf8)
+                        let normalized = character.withUnsafeMutableBufferPointer {
+                            tokenizer.normalize(utf8: UnsafeBufferPointer($0))
+                        }
+                        if !normalized.isEmpty { character = normalized }
+                        stream.append(contentsOf: character)
+                        owner.append(contentsOf: repeatElement(cluster, count: character.count))
+                        continue
+                    }
+                }
                 if stripMarkup && utf8[byteStart] == UInt8(ascii: "<") {
                     let tag = utf8.withUnsafeBufferPointer {
                         Int(loom_markup_length($0.baseAddress!, Int32(byteStart), Int32($0.count)))

@@ -8,10 +8,11 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Split text into word (or character) tokens, as Loom's models see it.",
         discussion: """
-        Words: markup such as <br /> is removed, the text is NFKC case-folded and split \
-        with ICU's Unicode word-break rules (dictionaries for Chinese, Japanese and Thai). \
-        Words, numbers and emoji are kept; punctuation is dropped unless \
-        --keep-punctuation. Contractions stay whole ("didn't").
+        Words: markup such as <br /> is removed and HTML entities (&amp; &quot; &#39;) \
+        decoded, the text is NFKC case-folded and split with ICU's Unicode word-break \
+        rules (dictionaries for Chinese, Japanese and Thai). Words, numbers, emoji, \
+        emoticons (:) :-( <3 ^_^) and URLs (http://…, www.…) are kept; other punctuation \
+        is dropped unless --keep-punctuation. Contractions stay whole ("didn't").
 
         Characters (--chars): grapheme clusters, or Unicode scalars with --scalars; the \
         text is not normalized.
@@ -23,6 +24,7 @@ struct TokenizeCommand: ParsableCommand {
 
         Examples:
           loom tokenize "I didn't like it.<br /><br />10/10 👍"
+          loom tokenize "Loved it :) &amp; more at https://example.org/review?id=7."
           loom tokenize --keep-punctuation --no-case-fold "Hello, World!"
           loom tokenize --chars --scalars "e\\u{301}"
           loom tokenize --vocab vocab/demo.txt "The keeper wrote a log"
@@ -45,8 +47,11 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Do not case-fold (NFKC normalization only).")
     var noCaseFold = false
 
-    @Flag(help: "Do not remove markup tags such as <br />.")
+    @Flag(help: "Do not remove markup tags such as <br /> (nor decode HTML entities).")
     var keepMarkup = false
+
+    @Flag(help: "Split emoticons and URLs like other punctuation and leave HTML entities as they are (how models saved before these rules were tokenized).")
+    var noWebText = false
 
     @Option(help: "A vocabulary file: also show each word token's id (unknown words → 1, <unk>).")
     var vocab: String?
@@ -83,7 +88,8 @@ struct TokenizeCommand: ParsableCommand {
             let tokenizer = CharacterTokenizer(unit: scalars ? .scalars : .graphemes)
             return { tokenizer.tokenize($0) }
         }
-        let options = TokenizerOptions(caseFold: !noCaseFold, keepPunctuation: keepPunctuation, stripMarkup: !keepMarkup)
+        let options = TokenizerOptions(caseFold: !noCaseFold, keepPunctuation: keepPunctuation, stripMarkup: !keepMarkup,
+                                       webText: !noWebText)
         let tokenizer = try Tokenizer(options: options)
         return { tokenizer.tokenize($0) }
     }

@@ -27,6 +27,10 @@ enum {
     /// Always use ICU's break iterator, also for all-ASCII text (for tests that check the
     /// ASCII fast path against ICU).
     LOOM_WT_NO_ASCII_FAST_PATH = 8,
+    /// Web review text: with LOOM_WT_STRIP_MARKUP, decode HTML character references
+    /// (`&amp;`, `&#39;`, `&rsquo;`); keep emoticons (`:)`, `:-(`, `<3`, `^_^`) and URLs
+    /// (`http://…`, `https://…`, `www.…`) as single tokens, punctuation kept or not.
+    LOOM_WT_WEB_TEXT = 16,
 };
 
 /// Opaque word tokenizer: one ICU word-break iterator plus reusable buffers.
@@ -62,6 +66,11 @@ int32_t loom_wordtok_normalize(LoomWordTokenizer *tokenizer, const char *utf8, i
 /// Length in bytes of the markup tag that starts at `utf8[offset]` as the tokenizer's
 /// markup stripping sees it, or 0 when none starts there.
 int32_t loom_markup_length(const uint8_t *utf8, int32_t offset, int32_t length);
+
+/// Length in bytes of the HTML character reference that starts at `utf8[offset]` as the
+/// tokenizer's web-text mode decodes it, storing its code point in `*codepoint`; 0 when
+/// none starts there.
+int32_t loom_html_entity(const uint8_t *utf8, int32_t offset, int32_t length, int32_t *codepoint);
 
 /// Opaque grapheme cluster breaker: one ICU character break iterator plus a buffer.
 /// Not thread-safe: use one per thread.

@@ -27,6 +27,9 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
     public var maxLength: Int = 400
     public var caseFold: Bool = true
     public var keepPunctuation: Bool = true
+    /// The tokenizer's web-text rules (HTML entities decoded, emoticons and URLs as tokens); true for new
+    /// models, nil (read as false) in every model saved before they existed, which keeps their tokens.
+    public var webText: Bool?
     public var initialization: Initialization = .pytorch
     /// The n-gram branch (a linear bag of n-grams whose logits are averaged with the recurrent branch's);
     /// nil for none (every model saved before it existed).
@@ -35,6 +38,7 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
     public init(classes: [String], vocabularySize: Int) {
         self.classes = classes
         self.vocabularySize = vocabularySize
+        self.webText = true
     }
 
     /// Number of output units: one logit for two classes (sigmoid), one per class otherwise (softmax).
@@ -51,6 +55,7 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
         var options = TokenizerOptions()
         options.caseFold = caseFold
         options.keepPunctuation = keepPunctuation
+        options.webText = webText ?? false
         return options
     }
 
