@@ -120,3 +120,21 @@ final class SentimentModelTests: XCTestCase {
                 try Vocabulary(tokens: ["<pad>", "<unk>", "good", "bad", "film", "plot"]))
     }
 }
+
+/// A model keeps the tokenization it was trained with: the web-text rules are on for new configurations
+/// and off for a `config.json` written before they existed (no `webText` key).
+final class SentimentTokenizerRecordTests: XCTestCase {
+    func testWebTextIsOnForNewModelsAndOffForOlderConfigurations() throws {
+        let configuration = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 10)
+        XCTAssertTrue(configuration.tokenizerOptions.webText)
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any])
+        XCTAssertEqual(json["webText"] as? Bool, true)
+        json["webText"] = nil
+        let older = try JSONDecoder().decode(SentimentConfiguration.self, from: JSONSerialization.data(withJSONObject: json))
+        XCTAssertNil(older.webText)
+        XCTAssertFalse(older.tokenizerOptions.webText)
+        let tokenizer = try Tokenizer(options: older.tokenizerOptions)
+        XCTAssertEqual(tokenizer.tokenize("fun :)"), ["fun", ":", ")"])
+        XCTAssertEqual(try Tokenizer(options: configuration.tokenizerOptions).tokenize("fun :)"), ["fun", ":)"])
+    }
+}
