@@ -31,6 +31,7 @@ peer() { # peer PYTHON SCRIPT ARGS…
       blas|recurrent) $bench "$part" ;;
       tokenize)
         $bench tokenize
+        $bench tokenize --no-web-text
         peer "$KERAS_PY" ../shared/peers/peer_keras.py --which tokenize ;;
       train-step)
         $bench train-step
