@@ -13,6 +13,10 @@ import CICU
 ///   apostrophe (U+2019) is read as "'", so "didn’t" gives the same token.
 /// - "10/10" becomes "10", "10" ("/" too with `keepPunctuation`).
 /// - Emoji are kept; ZWJ sequences (👩‍💻), flags (🇫🇷) and skin tones (👍🏽) stay one token.
+/// - Web text (`TokenizerOptions.webText`, on by default): HTML entities are decoded with the markup
+///   (`don&#39;t` → "don't"), emoticons (`:)`, `:-(`, `<3`, `^_^`) and URLs (`https://…`, `www.…`) are
+///   one token each, also without `keepPunctuation`. Both paths (ASCII and ICU) recognise them the same
+///   way, and only where the plain segmentation has a boundary at both ends (`:Design` is no emoticon).
 ///
 /// Which segments become tokens: words, numbers, kana and ideographs (ICU's rule
 /// statuses) always; any other segment when it contains an emoji (Extended_Pictographic or
