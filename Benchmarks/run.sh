@@ -4,7 +4,7 @@
 # Benchmarks/results/<date>.jsonl.
 #
 #   Benchmarks/run.sh                 # everything
-#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | char-shape | classify | sample | explain | oneshot | accuracy
+#   Benchmarks/run.sh train-step      # one part: blas | tokenize | recurrent | train-step | char-shape | classify | sample | explain | oneshot | accuracy | ratings
 #
 # Peers: TORCH_PY (default ../venv-peers/bin/python, then .venv-peers/bin/python) and KERAS_PY
 # (default ../venv-keras/bin/python). A part whose peer is missing runs Loom alone and says so.
@@ -57,6 +57,10 @@ peer() { # peer PYTHON SCRIPT ARGS…
         peer "$TORCH_PY" scripts/captum_check.py --loom .build/release/loom --model "${EXPLAIN_MODEL:-bundled/imdb-sentiment}" \
           --reviews ../shared/datasets/imdb/test.tsv --count 20 --time ;;
       oneshot) Benchmarks/oneshot.sh ;;
+      ratings)
+        # IMDB star ratings (about 16 minutes): the regression head and the 8 ratings as classes, then the
+        # TF-IDF ridge peer (Benchmarks/ratings.sh).
+        Benchmarks/ratings.sh ;;
       accuracy)
         # IMDB test accuracy against training time (about 15 minutes): Loom's default recipe and --preset
         # fast from scratch, then the fastText and NBSVM peers on the same split (Benchmarks/accuracy.sh).

@@ -4,10 +4,14 @@ punctuation kept, the default). Shows that the safetensors weights
 use PyTorch's names and layouts: `load_state_dict` takes them unchanged (attention pooling included:
 `attention.proj.weight`, `attention.proj.bias`, `attention.context`; and the n-gram branch, `ngram.weight`,
 `ngram.bias`, `ngram.scale`: an `nn.EmbeddingBag` whose logits are averaged with the recurrent branch's).
+A regression model (`--task regression`, `"task": "regression"` in config.json) prints its rating instead:
+mean + standardDeviation · output, clamped to [minimum, maximum] (config.json's `ratingScale`).
 
     python3 -c 'import json,subprocess; print(json.dumps([json.loads(subprocess.check_output(
         ["loom", "tokenize", "--keep-punctuation", "--json", "Not bad at all."]))["tokens"]]))' \
       | python scripts/load_in_pytorch.py models/imdb
+(A model saved before the tokenizer's web-text rules — no "webText" in its config.json, such as the bundled
+one — needs `loom tokenize --no-web-text` for the same tokens.)
 Needs: pip install torch safetensors. `scripts/captum_check.py` imports `load` from here.
 """
 import json, sys, torch, torch.nn as nn
@@ -70,7 +74,8 @@ class Sentiment(nn.Module):
         s.embedding = nn.Embedding(cfg["vocabularySize"], cfg["embeddingSize"], padding_idx=0)
         setattr(s, cfg["cell"], Cell(cfg["embeddingSize"], cfg["hiddenSize"], cfg["layers"], bidirectional=cfg["bidirectional"]))
         if cfg["pooling"] == "attention": s.attention = AttentionPooling(features, features)
-        outputs = 1 if len(cfg["classes"]) == 2 else len(cfg["classes"])   # binary: one logit, as Loom stores it
+        regression = cfg.get("task") == "regression"
+        outputs = 1 if regression or len(cfg["classes"]) == 2 else len(cfg["classes"])   # binary: one logit, as Loom stores it
         s.fc = nn.Linear(features, outputs)
         if cfg.get("ngrams"):
             g = cfg["ngrams"]
@@ -94,6 +99,9 @@ class Sentiment(nn.Module):
             g = s.cfg["ngrams"]
             rows = torch.tensor(ngram_features(ids.tolist(), s.cfg["vocabularySize"], g["order"], g["buckets"]), dtype=torch.long)
             logits = (logits + s.ngram(rows, torch.tensor([0]))[0]) / 2
+        if s.cfg.get("task") == "regression":   # the rating: de-standardized, clamped to the training range
+            r = s.cfg["ratingScale"]
+            return min(max(r["mean"] + r["standardDeviation"] * logits.item(), r["minimum"]), r["maximum"])
         # P(second class) for binary models (P(pos) for neg/pos), else every class's probability.
         return torch.sigmoid(logits).item() if logits.numel() == 1 else torch.softmax(logits, -1).tolist()
 

@@ -32,6 +32,9 @@ final class SentimentService: Sendable {
         // thread count stays as the server set it at start (one), never toggled per request.
         let primary = try SentimentClassifier(directory: folder,
                                               parallelism: workers > 1 ? RecurrentParallelism(maximumSlices: 1) : nil)
+        guard !primary.configuration.isRegression else {
+            throw ModelError.mismatch(folder, reason: "this model predicts a rating (--task regression); loom serve answers with classes and probabilities, so serve a classifier (rate with `loom classify --model DIR`)")
+        }
         primary.prepareForThroughput()
         let classes = primary.configuration.classes
         self.classes = classes

@@ -207,10 +207,21 @@ final class PredictionWriter {
         var probabilities: [String: Float]
     }
 
-    /// Appends one output line per review; `single` prints text mode without the review's snippet.
+    /// A regression model's line: the predicted rating.
+    private struct RatingLine: Encodable {
+        var line: Int
+        var rating: Float
+    }
+
+    /// Appends one output line per review; `single` prints text mode without the review's snippet. A
+    /// regression model's predictions print their rating (two decimals in text).
     func write(_ reviews: [(line: Int, text: String)], predictions: [SentimentPrediction], single: Bool) {
         for (review, prediction) in zip(reviews, predictions) {
-            if json {
+            if let rating = prediction.rating {
+                let snippet = review.text.count > 70 ? String(review.text.prefix(67)) + "…" : review.text
+                output += json ? ((try? JSONOutput.line(RatingLine(line: review.line, rating: rating))) ?? "{}") + "\n"
+                    : String(format: "%.2f", Double(rating)) + (single ? "" : "\t" + snippet) + "\n"
+            } else if json {
                 let line = Line(line: review.line, label: prediction.label, probability: prediction.probability,
                                 probabilities: Dictionary(uniqueKeysWithValues: zip(classes, prediction.probabilities)))
                 output += ((try? JSONOutput.line(line)) ?? "{}") + "\n"

@@ -10,6 +10,7 @@ extension Pooling: ExpressibleByArgument {}
 extension CorpusSplit: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
 extension SentimentPreset: ExpressibleByArgument {}
+extension SentimentTask: ExpressibleByArgument {}
 
 /// `loom sentiment …`: train and evaluate review classifiers.
 struct SentimentCommand: ParsableCommand {
@@ -46,6 +47,10 @@ struct SentimentTrainCommand: ParsableCommand {
           loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/imdb
           loom sentiment train --data ../shared/datasets/imdb/train.tsv --out models/quick --preset fast
           loom sentiment train --data ratings.tsv --out models/stars --labels 1,2,3,4,7,8,9,10 --class-weight balanced
+          paste <(cut -f3 imdb/train.meta.tsv) <(cut -f2 imdb/train.tsv) > ratings.tsv
+          loom sentiment train --data ratings.tsv --out models/rating --task regression --preset fast
+
+        --task regression learns a number per review (a star rating) instead of classes: the same network with one linear output trained with mean squared error on the standardized ratings (rating = mean + sd · output, clamped to the training range; in config.json as ratingScale). Every label must be a number. Its epochs report the share of validation reviews within ±1 as accuracy, and the best epoch is the one with the lowest validation mean absolute error. `loom classify` prints the rating, `loom sentiment eval` MAE, RMSE, Pearson and Spearman correlation and the share within ±1. --task classes (the default) makes numeric labels classes in numeric order.
           loom sentiment train --resume models/imdb --epochs 12      # continue a stopped run, or run longer
 
         --resume DIR continues the run saved in DIR (its resume/ part, rewritten after every epoch and wherever the run stops) exactly where it stopped: the same weights, Adam state, random generator, epoch and batch, best so far, so a stopped-and-resumed run ends with the weights of an uninterrupted one. The data must be the run's own (checked by a fingerprint); options other than --epochs, --max-steps, --time-limit and --patience are refused.
@@ -108,6 +113,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A named recipe: fast (a 32-wide bidirectional GRU beside a bigram bag, 30,000 tokens, 2 epochs: about a minute on two cores). Options given explicitly win.", valueName: "name"))
     var preset: SentimentPreset?
 
+    @Option(help: ArgumentHelp("What to learn: classes (the default; numeric labels are classes in numeric order) or regression (a number per review, such as a star rating).", valueName: "classes|regression"))
+    var task: SentimentTask = .classes
+
     @Option(name: .customLong("class-weight"), help: ArgumentHelp("Weight each class's reviews in the loss: balanced (n / (classes · n_c), scikit-learn's) or CLASS=W,… (e.g. neg=1,pos=3; classes not named keep 1).", valueName: "balanced|a=1,b=3"))
     var classWeight: String?
 
@@ -117,8 +125,8 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("ngram-buckets"), help: "Hash buckets for the n-gram branch's bigrams and trigrams. (default: \(NGramSettings().buckets); \(smallData.ngramBuckets) below \(SmallDataRecipe.threshold) reviews)")
     var ngramBuckets: Int?
 
-    @Option(name: .customLong("ngram-l2"), help: "L2 penalty (sum of squares) on the n-gram branch's weights.")
-    var ngramL2: Float = NGramSettings().l2
+    @Option(name: .customLong("ngram-l2"), help: "L2 penalty (sum of squares) on the n-gram branch's weights. (default: \(NGramSettings().l2); \(NGramSettings.regressionL2) with --task regression)")
+    var ngramL2: Float?
 
     @Option(name: .customLong("ngram-lr-scale"), help: "The n-gram branch learns at this multiple of --learning-rate.")
     var ngramLearningRateScale: Float = NGramSettings().learningRateScale
@@ -192,15 +200,24 @@ struct SentimentTrainCommand: ParsableCommand {
         architecture.maxLength = maxLength
         architecture.keepPunctuation = keepPunctuation
         architecture.caseFold = !noCaseFold
+        if task == .regression {
+            architecture.task = .regression
+            // Both come from the data when training starts; these let the options be checked first.
+            architecture.classes = []
+            architecture.ratingScale = RatingScale(mean: 0, standardDeviation: 1, minimum: 0, maximum: 0)
+        }
+        if task == .regression && (classWeight != nil || labels != nil) {
+            throw UsageError(description: "--class-weight and --labels are for classes; --task regression learns a number")
+        }
         let order = ngrams ?? preset?.ngramOrder ?? NGramSettings().order
         if order != 0 {
             var settings = NGramSettings()
             settings.order = order
             settings.buckets = ngramBuckets ?? settings.buckets
-            settings.l2 = ngramL2
+            settings.l2 = ngramL2 ?? (task == .regression ? NGramSettings.regressionL2 : settings.l2)
             settings.learningRateScale = ngramLearningRateScale
             architecture.ngrams = settings
-        } else if ngramBuckets != nil || ngramL2 != NGramSettings().l2
+        } else if ngramBuckets != nil || ngramL2 != nil
                     || ngramLearningRateScale != NGramSettings().learningRateScale {
             throw UsageError(description: "--ngram-buckets, --ngram-l2 and --ngram-lr-scale need an n-gram branch: add --ngrams 2")
         }
@@ -331,6 +348,9 @@ struct SentimentTrainCommand: ParsableCommand {
             if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
                 line += ", validation loss \(String(format: "%.4f", loss)) acc \(String(format: "%.4f", accuracy))"
             }
+            if let error = record.validationMeanAbsoluteError {
+                line += " (within ±1) MAE \(String(format: "%.4f", error))"
+            }
             line += ", \(ProgressReporter.compact(record.tokensPerSecond)) tok/s, \(ProgressReporter.duration(record.seconds))"
             line += improved ? " — saved" : ""
             progress.log(line)
@@ -348,6 +368,7 @@ struct SentimentTrainCommand: ParsableCommand {
                 var model: String
                 var bestEpoch: Int
                 var bestValidationAccuracy: Double?
+                var bestValidationMeanAbsoluteError: Double?
                 var steps: Int
                 var seconds: Double
                 var classes: [String]
@@ -357,13 +378,15 @@ struct SentimentTrainCommand: ParsableCommand {
                 var chanceLevel: Bool
             }
             try printJSONLine(Summary(model: output.url.path, bestEpoch: summary.bestEpoch,
-                                      bestValidationAccuracy: summary.bestValidationAccuracy, steps: summary.steps,
+                                      bestValidationAccuracy: summary.bestValidationAccuracy,
+                                      bestValidationMeanAbsoluteError: summary.bestValidationMeanAbsoluteError, steps: summary.steps,
                                       seconds: summary.seconds, classes: summary.classes,
                                       vocabularySize: summary.vocabularySize, trainCount: summary.trainCount,
                                       validationCount: summary.validationCount, chanceLevel: summary.chanceLevel))
             return
         }
-        let best = summary.bestValidationAccuracy.map { String(format: " (validation accuracy %.4f)", $0) } ?? ""
+        let best = summary.bestValidationMeanAbsoluteError.map { String(format: " (validation MAE %.4f)", $0) }
+            ?? summary.bestValidationAccuracy.map { String(format: " (validation accuracy %.4f)", $0) } ?? ""
         print("trained in \(ProgressReporter.duration(summary.seconds)); best epoch \(summary.bestEpoch)\(best); model written to \(output.url.path)")
     }
 }
@@ -404,6 +427,7 @@ struct SentimentEvalCommand: ParsableCommand {
             let classifier = try SentimentClassifier(directory: model.folder())
             let examples = try LabelledCorpus.read(URL(commandLinePath: data), options: format.corpusOptions(split: split))
             let start = Date()
+            if classifier.configuration.isRegression { return try reportRatings(classifier, examples, start: start) }
             let metrics = try classifier.evaluate(examples, batchSize: batchSize)
             let seconds = Date().timeIntervalSince(start)
             struct Report: Encodable {
@@ -417,6 +441,7 @@ struct SentimentEvalCommand: ParsableCommand {
             }
             print("reviews    \(metrics.count)")
             print("accuracy   \(String(format: "%.4f", metrics.accuracy))")
+            if let near = metrics.withinOneAccuracy { print("within ±1  \(String(format: "%.4f", near))  (numeric classes)") }
             if let auc = metrics.rocAUC { print("ROC AUC    \(String(format: "%.4f", auc))") }
             print("class      precision  recall  F1")
             for (index, name) in metrics.classes.enumerated() {
@@ -427,6 +452,29 @@ struct SentimentEvalCommand: ParsableCommand {
             for row in metrics.confusion { print("  " + row.map { String($0).leftPadded(8) }.joined()) }
             print("throughput \(String(format: "%.0f", Double(metrics.count) / seconds)) reviews/s (\(String(format: "%.2f", seconds)) s, tokenizing included)")
         }
+    }
+
+    /// A regression model's figures: MAE, RMSE, Pearson, Spearman, the share within ±1.
+    private func reportRatings(_ classifier: SentimentClassifier, _ examples: [LabelledText], start: Date) throws {
+        let metrics = try classifier.evaluateRatings(examples, batchSize: batchSize)
+        let seconds = Date().timeIntervalSince(start)
+        struct Report: Encodable {
+            var metrics: RatingMetrics
+            var seconds: Double
+            var reviewsPerSecond: Double
+        }
+        if json {
+            try printJSONLine(Report(metrics: metrics, seconds: seconds, reviewsPerSecond: Double(metrics.count) / seconds))
+            return
+        }
+        func figure(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "n/a (constant)" }
+        print("reviews    \(metrics.count)")
+        print("MAE        \(figure(metrics.meanAbsoluteError))")
+        print("RMSE       \(figure(metrics.rootMeanSquareError))")
+        print("Pearson    \(figure(metrics.pearson))")
+        print("Spearman   \(figure(metrics.spearman))")
+        print("within ±1  \(figure(metrics.withinOne))")
+        print("throughput \(String(format: "%.0f", Double(metrics.count) / seconds)) reviews/s (\(String(format: "%.2f", seconds)) s, tokenizing included)")
     }
 }
 

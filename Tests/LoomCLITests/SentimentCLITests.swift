@@ -31,6 +31,53 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertEqual(config["classes"] as? [String], ["pos", "neg"])
     }
 
+    /// `--task regression` from the command line: ratings in, a rating out of classify (text and JSON), MAE and
+    /// correlations from eval; explanations, a text label, --class-weight and serving are refused clearly.
+    func testRegressionTaskEndToEnd() throws {
+        let data = scratch.appendingPathComponent("ratings.tsv")
+        var lines: [String] = []
+        for i in 0..<240 {
+            let good = i % 4, bad = (i / 4) % 4
+            let words = Array(repeating: "great", count: good) + Array(repeating: "awful", count: bad) + ["movie", "here"]
+            lines.append("\(5 + good - bad)\t\(words.joined(separator: " "))")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
+        let out = scratch.appendingPathComponent("rating").path
+        let common = ["sentiment", "train", "--data", data.path, "--task", "regression", "--epochs", "6", "--embedding", "8",
+                      "--hidden", "8", "--quiet"]
+        let trained = try loom(common + ["--out", out])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stdout.contains("validation MAE"), trained.stdout)
+        let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any])
+        XCTAssertEqual(config["task"] as? String, "regression")
+        XCTAssertEqual((config["ratingScale"] as? [String: Any])?["maximum"] as? Double, 8)
+        let text = try loom(["classify", "--model", out, "great great great movie here"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        let rating = try XCTUnwrap(Double(text.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), text.stdout)
+        XCTAssertTrue((2...8).contains(rating), text.stdout)
+        let json = try loom(["classify", "--model", out, "--json", "awful awful movie here"])
+        let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertNotNil(line["rating"] as? Double, json.stdout)
+        let eval = try loom(["sentiment", "eval", "--model", out, "--data", data.path, "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let metrics = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])?["metrics"] as? [String: Any])
+        for key in ["meanAbsoluteError", "rootMeanSquareError", "pearson", "spearman", "withinOne"] { XCTAssertNotNil(metrics[key], key) }
+        let explain = try loom(["classify", "--model", out, "--explain", "ig", "great movie"])
+        XCTAssertEqual(explain.status, 64, explain.stderr)
+        XCTAssertTrue(explain.stderr.contains("predicts a rating"), explain.stderr)
+        // Data a regression cannot use, options it has no use for: errors, nothing written.
+        let wordy = scratch.appendingPathComponent("wordy.tsv")
+        try "7\tfine\n8\tgood\nten\tgreat\n".write(to: wordy, atomically: true, encoding: .utf8)
+        for (arguments, status, message) in [(["--data", wordy.path], Int32(1), "wordy.tsv:3"),
+                                             (["--data", data.path, "--class-weight", "balanced"], 64, "--class-weight and --labels are for classes")] {
+            let refused = scratch.appendingPathComponent("refused-rating").path
+            let result = try loom(["sentiment", "train", "--task", "regression", "--out", refused, "--quiet"] + arguments)
+            XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: refused))
+        }
+    }
+
     func testTrainEvalClassifyRoundTrip() throws {
         let (model, result) = try trainSmallModel()
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -11,6 +11,9 @@ public struct ClassificationMetrics: Codable, Equatable, Sendable {
     public var f1: [Double]
     /// ROC AUC for binary tasks (class 1 is positive); nil otherwise or when one class is absent.
     public var rocAUC: Double?
+    /// For classes that are all numbers (star ratings as classes): the share of predictions whose class is
+    /// within 1 of the true one (|ŷ − y| ≤ 1); nil otherwise.
+    public var withinOneAccuracy: Double?
 
     /// - Parameters:
     ///   - truth: true class indices.
@@ -40,6 +43,13 @@ public struct ClassificationMetrics: Codable, Equatable, Sendable {
             let p = precision[c], r = recall[c]
             return p + r == 0 ? 0 : 2 * p * r / (p + r)
         }
+        let values = classes.map { Double($0) }
+        if k > 2, values.allSatisfy({ $0?.isFinite == true }) {
+            let near = zip(truth, predicted).filter { abs(values[$0]! - values[$1]!) <= 1 }.count
+            withinOneAccuracy = count == 0 ? 0 : Double(near) / Double(count)
+        } else {
+            withinOneAccuracy = nil
+        }
         if k == 2, let scores = positiveScores {
             rocAUC = Self.rocAUC(scores: scores, positives: truth.map { $0 == 1 })
         } else {
@@ -53,16 +63,8 @@ public struct ClassificationMetrics: Codable, Equatable, Sendable {
         let positiveCount = positives.filter { $0 }.count
         let negativeCount = positives.count - positiveCount
         guard positiveCount > 0, negativeCount > 0 else { return nil }
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
-        var rankSum = 0.0
-        var start = 0
-        while start < order.count {
-            var end = start
-            while end + 1 < order.count && scores[order[end + 1]] == scores[order[start]] { end += 1 }
-            let averageRank = Double(start + end) / 2 + 1
-            for position in start...end where positives[order[position]] { rankSum += averageRank }
-            start = end + 1
-        }
+        let ranks = RatingMetrics.averageRanks(scores.map(Double.init))
+        let rankSum = zip(ranks, positives).reduce(0.0) { $0 + ($1.1 ? $1.0 : 0) }
         let u = rankSum - Double(positiveCount) * Double(positiveCount + 1) / 2
         return u / (Double(positiveCount) * Double(negativeCount))
     }

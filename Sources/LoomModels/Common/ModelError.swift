@@ -23,6 +23,11 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         if !condition { throw ModelError.invalidOption(message()) }
     }
 
+    /// A rating (regression) model given to something that needs classes: a usage error.
+    public static func predictsRatings(what: String) -> ModelError {
+        .invalidOption("this model predicts a rating (--task regression), not classes; \(what) needs a classifier")
+    }
+
     public var description: String {
         switch self {
         case .missingFile(let url):

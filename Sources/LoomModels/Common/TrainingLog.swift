@@ -11,6 +11,8 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     public var trainAccuracy: Double?
     public var validationLoss: Double?
     public var validationAccuracy: Double?
+    /// A regression model's mean absolute error on validation (its accuracies are the share within ±1).
+    public var validationMeanAbsoluteError: Double?
     /// Mean global gradient norm before clipping, so exploding gradients show up in the log.
     public var gradientNorm: Double
     /// Learning rate in force during the period.

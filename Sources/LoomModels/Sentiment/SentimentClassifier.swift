@@ -5,12 +5,21 @@ import LoomText
 
 /// One input's verdict.
 public struct SentimentPrediction: Codable, Equatable, Sendable {
-    /// The most probable class.
+    /// The most probable class (a regression model: the rating rounded to one decimal).
     public var label: String
-    /// Its probability.
+    /// Its probability (a regression model: 0).
     public var probability: Float
-    /// Probability of every class, in the model's class order.
+    /// Probability of every class, in the model's class order (a regression model: none).
     public var probabilities: [Float]
+    /// A regression model's predicted rating; nil for a classifier.
+    public var rating: Float?
+
+    public init(label: String, probability: Float, probabilities: [Float], rating: Float? = nil) {
+        self.label = label
+        self.probability = probability
+        self.probabilities = probabilities
+        self.rating = rating
+    }
 }
 
 /// A loaded sentiment model ready to classify raw text: tokenizer, vocabulary and network together.
@@ -83,8 +92,13 @@ public final class SentimentClassifier {
         return classify(encoded: sequences, batchSize: batchSize)
     }
 
-    /// Classifies already-encoded sequences.
+    /// Classifies already-encoded sequences (a regression model: rates them, see `SentimentPrediction`).
     public func classify(encoded sequences: [[Int32]], batchSize: Int = 256) -> [SentimentPrediction] {
+        if configuration.isRegression {
+            return ratings(encoded: sequences, batchSize: batchSize).map { rating in
+                SentimentPrediction(label: String(format: "%.1f", Double(rating)), probability: 0, probabilities: [], rating: rating)
+            }
+        }
         let probabilities = self.probabilities(encoded: sequences, batchSize: batchSize)
         return probabilities.map { row in
             var best = 0
@@ -93,19 +107,37 @@ public final class SentimentClassifier {
         }
     }
 
-    /// Class probabilities of encoded sequences, [count][classes].
+    /// Class probabilities of encoded sequences, [count][classes] (a regression model: empty rows).
     public func probabilities(encoded sequences: [[Int32]], batchSize: Int = 256) -> [[Float]] {
+        if configuration.isRegression { return Array(repeating: [], count: sequences.count) }
+        return outputs(encoded: sequences, batchSize: batchSize) { self.model.probabilities(logits: $0) }
+    }
+
+    /// A regression model's ratings for encoded sequences (a classifier: empty).
+    public func ratings(encoded sequences: [[Int32]], batchSize: Int = 256) -> [Float] {
+        guard configuration.isRegression else { return [] }
+        return outputs(encoded: sequences, batchSize: batchSize) { self.model.ratings(logits: $0) ?? [] }
+    }
+
+    /// A regression model's ratings for texts (a classifier: empty).
+    public func ratings(_ texts: [String], batchSize: Int = 256) -> [Float] {
+        ratings(encoded: SentimentData.encode(texts, tokenizer: tokenizer, vocabulary: vocabulary,
+                                              maxLength: configuration.maxLength), batchSize: batchSize)
+    }
+
+    /// `readout` of the model's outputs for every sequence, batched by length; results keep the input order.
+    private func outputs<Row>(encoded sequences: [[Int32]], batchSize: Int, readout: (Tensor) -> [Row]) -> [Row] {
         let batchSize = max(batchSize, 1)
-        var results = [[Float]](repeating: [], count: sequences.count)
+        var results = [Row?](repeating: nil, count: sequences.count)
         tokensClassified += sequences.reduce(0, { $0 + $1.count })
         if tokensClassified >= projectionTableThreshold { prepareForThroughput() }
         // Longest first, so scratch buffers reach their final size at once.
         for indices in SentimentData.lengthOrderedBatches(lengths: sequences.map(\.count), batchSize: batchSize).reversed() {
             let batch = PaddedBatch(sequences: indices.map { sequences[$0] }, maxLength: configuration.maxLength)
             let logits = model.inferLogits(batch, using: inference)
-            for (row, probabilities) in zip(indices, model.probabilities(logits: logits)) { results[row] = probabilities }
+            for (row, value) in zip(indices, readout(logits)) { results[row] = value }
         }
-        return results
+        return results.map { $0! }
     }
 
     /// The attention weights of one encoded sequence, one per id, summing to 1; nil when the model does not
@@ -116,8 +148,19 @@ public final class SentimentClassifier {
         return model.infer(batch, using: inference).attention?.data
     }
 
+    /// Quality of a regression model on examples labelled with numbers (ratings); a label that is not a
+    /// number is an error naming its file and line.
+    public func evaluateRatings(_ examples: [LabelledText], batchSize: Int = 256) throws -> RatingMetrics {
+        guard configuration.isRegression else {
+            throw ModelError.invalidOption("this model predicts classes (\(configuration.classes.joined(separator: ", "))), not ratings")
+        }
+        let truth = try SentimentData.ratings(of: examples, source: examples.first?.source ?? "data")
+        return RatingMetrics(truth: truth, predicted: ratings(examples.map(\.text), batchSize: batchSize))
+    }
+
     /// Quality of the model on labelled examples.
     public func evaluate(_ examples: [LabelledText], batchSize: Int = 256) throws -> ClassificationMetrics {
+        guard !configuration.isRegression else { throw ModelError.predictsRatings(what: "class accuracy") }
         let truth = try SentimentData.labelIndices(examples, classes: configuration.classes)
         let sequences = SentimentData.encode(examples.map(\.text), tokenizer: tokenizer, vocabulary: vocabulary,
                                              maxLength: configuration.maxLength)

@@ -10,8 +10,13 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
 
     public var kind: String = SentimentConfiguration.kind
     public var formatVersion: Int = SentimentConfiguration.currentFormatVersion
-    /// Class names in output order; for two classes index 1 is the positive class (`pos`).
+    /// Class names in output order; for two classes index 1 is the positive class (`pos`). Empty for a
+    /// regression model.
     public var classes: [String]
+    /// What the model predicts; nil (every model saved before regression existed) means classes.
+    public var task: SentimentTask?
+    /// A regression model's output scale (`RatingScale`); nil for classifiers.
+    public var ratingScale: RatingScale?
     public var vocabularySize: Int
     public var cell: CellKind = .gru
     public var layers: Int = 1
@@ -41,8 +46,12 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
         self.webText = true
     }
 
-    /// Number of output units: one logit for two classes (sigmoid), one per class otherwise (softmax).
-    public var outputSize: Int { classes.count == 2 ? 1 : classes.count }
+    /// Whether the model predicts a number (`--task regression`) rather than classes.
+    public var isRegression: Bool { task == .regression }
+
+    /// Number of output units: one for a regression or for two classes (sigmoid), one per class otherwise
+    /// (softmax).
+    public var outputSize: Int { isRegression || classes.count == 2 ? 1 : classes.count }
 
     /// The recurrent layers' configuration.
     public var recurrent: RecurrentConfiguration {
@@ -84,7 +93,14 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
 
     /// Rejects settings that cannot make a model, with a message naming the option.
     public func validate() throws {
-        try ModelError.requireOption(classes.count >= 2, "a classifier needs at least two classes, got \(classes)")
+        if isRegression {
+            try ModelError.requireOption(classes.isEmpty, "a regression model has no classes, got \(classes)")
+            guard let ratingScale else { throw ModelError.invalidOption("a regression model needs its ratingScale") }
+            try ratingScale.validate()
+        } else {
+            try ModelError.requireOption(classes.count >= 2, "a classifier needs at least two classes, got \(classes)")
+            try ModelError.requireOption(ratingScale == nil, "a classifier has no ratingScale")
+        }
         try ModelError.requireOption(Set(classes).count == classes.count, "class names must be distinct, got \(classes)")
         try ModelError.requireOption(!classes.contains(where: { $0.isEmpty }), "class names must not be empty")
         try ModelError.requireOption(vocabularySize >= 2 && vocabularySize <= 50_000_000, "vocabulary size must be between 2 and 50,000,000")

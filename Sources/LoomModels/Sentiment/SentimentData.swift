@@ -7,19 +7,26 @@ import LoomText
 public struct EncodedExamples {
     /// Token ids per review, truncated to the model's maximum length (keeping the end).
     public var sequences: [[Int32]]
-    /// Class index per review.
+    /// Class index per review; for a regression, the rounded rating (strata for the validation split).
     public var labels: [Int32]
+    /// The rating per review, for a regression model; nil for classes.
+    public var ratings: [Float]?
 
     public var count: Int { sequences.count }
 
-    public init(sequences: [[Int32]], labels: [Int32]) {
+    public init(sequences: [[Int32]], labels: [Int32], ratings: [Float]? = nil) {
         self.sequences = sequences
         self.labels = labels
+        self.ratings = ratings
     }
+
+    /// What the model should give for each review: the ratings when there are, else the class indices.
+    public var targets: SentimentTargets { ratings.map { .ratings($0) } ?? .classes(labels) }
 
     /// The examples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> EncodedExamples {
-        EncodedExamples(sequences: indices.map { sequences[$0] }, labels: indices.map { labels[$0] })
+        EncodedExamples(sequences: indices.map { sequences[$0] }, labels: indices.map { labels[$0] },
+                        ratings: ratings.map { r in indices.map { r[$0] } })
     }
 }
 

@@ -91,6 +91,7 @@ public final class SentimentExplainer {
     ///   model without it; `ModelError.invalidData` when the text has no tokens.
     public func explain(_ text: String, options: ExplanationOptions = .init()) throws -> Explanation {
         let configuration = classifier.configuration
+        guard !configuration.isRegression else { throw ModelError.predictsRatings(what: "explaining a prediction") }
         guard ExplanationOptions.stepsRange.contains(options.steps) else {
             throw ModelError.invalidOption("--steps must be between \(ExplanationOptions.stepsRange.lowerBound) and \(ExplanationOptions.stepsRange.upperBound), got \(options.steps)")
         }

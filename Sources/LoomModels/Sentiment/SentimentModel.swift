@@ -51,6 +51,7 @@ public final class SentimentModel {
         }
         embeddingDropout = Dropout(rate: configuration.embeddingDropout)
         head = ClassifierHead(featureSize: configuration.pooledSize, classes: configuration.classes.count,
+                              ratingScale: configuration.isRegression ? configuration.ratingScale : nil,
                               dropout: configuration.dropout, rng: &rng)
         if let settings = configuration.ngrams {
             let features = NGramFeatures(vocabularySize: configuration.vocabularySize, settings: settings)
@@ -110,6 +111,11 @@ public final class SentimentModel {
     /// of the averaged `logits`, but the gradient is each branch's own loss gradient (plus the bag's L2
     /// penalty, in `backward`), laid out [batch, 2 × outputSize]: the recurrent branch's, then the bag's.
     public func trainingLoss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
+        trainingLoss(logits: logits, targets: .classes(targets))
+    }
+
+    /// `trainingLoss` for class indices or ratings.
+    public func trainingLoss(logits: Tensor, targets: SentimentTargets) -> (loss: Float, gradient: Tensor) {
         guard let (recurrentLogits, ngramLogits) = lastBranchLogits else { return loss(logits: logits, targets: targets) }
         let reported = loss(logits: logits, targets: targets).loss
         let recurrentGradient = loss(logits: recurrentLogits, targets: targets).gradient
@@ -233,4 +239,12 @@ public final class SentimentModel {
     public func loss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
         head.loss(logits: logits, targets: targets)
     }
+
+    /// Mean loss and its gradient for class indices or ratings (see `ClassifierHead`).
+    public func loss(logits: Tensor, targets: SentimentTargets) -> (loss: Float, gradient: Tensor) {
+        head.loss(logits: logits, targets: targets)
+    }
+
+    /// A regression model's ratings for outputs from `forward` (nil for a classifier).
+    public func ratings(logits: Tensor) -> [Float]? { head.ratings(logits: logits) }
 }

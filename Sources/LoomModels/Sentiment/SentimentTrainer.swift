@@ -77,7 +77,10 @@ public enum SentimentTrainingEvent {
 /// The outcome of a training run.
 public struct SentimentTrainingSummary {
     public var bestEpoch: Int
+    /// The best epoch's validation accuracy (a regression: the share within ±1).
     public var bestValidationAccuracy: Double?
+    /// A regression model's best validation mean absolute error.
+    public var bestValidationMeanAbsoluteError: Double?
     public var log: [TrainingRecord]
     public var seconds: Double
     public var classes: [String]
@@ -128,9 +131,19 @@ public struct SentimentTrainer {
         if let empty = examples.first(where: { $0.text.allSatisfy(\.isWhitespace) }) {
             throw ModelError.invalidData("\(empty.source): empty review; remove the line or give it text")
         }
-        let classes = try options.labels.map { try SentimentData.classes(of: examples, source: source, given: $0) }
-            ?? SentimentData.classes(of: examples, source: source)
-        let labels = try SentimentData.labelIndices(examples, classes: classes)
+        let classes: [String], labels: [Int32], ratings: [Float]?
+        if architecture.isRegression {
+            try ModelError.requireOption(options.classWeight == nil, "--class-weight is for classes; a --task regression model has none")
+            try ModelError.requireOption(options.labels == nil, "--labels is for classes; a --task regression model has none")
+            let values = try SentimentData.ratings(of: examples, source: source)
+            (classes, ratings) = ([], values)
+            labels = values.map { Int32(max(min($0.rounded(), 1e9), -1e9)) }  // strata of the validation split
+        } else {
+            classes = try options.labels.map { try SentimentData.classes(of: examples, source: source, given: $0) }
+                ?? SentimentData.classes(of: examples, source: source)
+            labels = try SentimentData.labelIndices(examples, classes: classes)
+            ratings = nil
+        }
         var rng = SeededGenerator(seed: options.seed)
         let split = SentimentData.stratifiedSplit(labels: labels, fraction: options.validationFraction, rng: &rng)
         for (index, name) in classes.enumerated() where !split.train.contains(where: { labels[$0] == Int32(index) }) {
@@ -138,6 +151,12 @@ public struct SentimentTrainer {
         }
         var configuration = architecture
         configuration.classes = classes
+        if let ratings {
+            let scale = RatingScale(of: split.train.map { ratings[$0] })
+            configuration.ratingScale = scale
+            observer(.message(String(format: "ratings from %g to %g, mean %.3g, standard deviation %.3g (the model learns them standardized)",
+                                     scale.minimum, scale.maximum, scale.mean, scale.standardDeviation)))
+        }
         let tokenizer = try Tokenizer(options: configuration.tokenizerOptions)
         observer(.message("tokenizing \(examples.count) reviews…"))
         let tokens = SentimentData.tokenize(examples.map(\.text), tokenizer: tokenizer)
@@ -159,11 +178,12 @@ public struct SentimentTrainer {
         configuration.vocabularySize = vocabulary.count
         let encoded = EncodedExamples(
             sequences: SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength),
-            labels: labels)
+            labels: labels, ratings: ratings)
         let train = encoded.subset(split.train), validation = encoded.subset(split.validation)
         let data = Self.describe(examples, source: source, classes: classes, labels: labels, train: train.count,
                                  validation: validation.count)
-        observer(.message("\(classes.count) classes (\(classes.joined(separator: ", "))), \(train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
+        let what = ratings == nil ? "\(classes.count) classes (\(classes.joined(separator: ", ")))" : "a rating (regression)"
+        observer(.message("\(what), \(train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
         let classWeights = try options.classWeight.map { try ClassWeights.resolve($0, classes: classes, trainLabels: train.labels) }
         if let classWeights {
             observer(.message("class weights: " + zip(classes, classWeights).map { "\($0) " + String(format: "%.3g", Double($1)) }.joined(separator: ", ")))
@@ -189,11 +209,21 @@ public struct SentimentTrainer {
             let lists = prepared.train.sequences.map { features.features(Array($0.suffix(prepared.configuration.maxLength))) }
             model.setNGramScale(NGramFeatures.naiveBayesRatios(features: lists, labels: prepared.train.labels, rows: features.rows))
             observer(.message("n-gram branch: \(features.rows) rows (vocabulary + \(settings.buckets) buckets), Naive-Bayes scaled"))
+        } else if prepared.configuration.isRegression, let features = model.ngramFeatures {
+            // Squared error is unbounded: with unit scales one Adam step (each weight moving by about the learning
+            // rate) would move a review's output by the rate times its hundreds of features. TF-IDF weights with
+            // a typical review at unit length (the ridge peer's features) keep the steps in proportion.
+            let lists = prepared.train.sequences.map { features.features(Array($0.suffix(prepared.configuration.maxLength))) }
+            model.setNGramScale(NGramFeatures.idfScale(features: lists, rows: features.rows))
+            observer(.message("n-gram branch: \(features.rows) rows (vocabulary + \(prepared.configuration.ngrams?.buckets ?? 0) buckets), TF-IDF scaled"))
         }
         let optimizer = Adam(learningRate: options.learningRate)
         let state = SentimentRunState(options: options, dataPath: source, dataFingerprint: prepared.data.fingerprint,
                                       rng: prepared.rng, learningRate: options.learningRate,
-                                      divergence: DivergenceGuard(classes: prepared.classes.count), started: Date())
+                                      divergence: prepared.configuration.isRegression
+                                          ? DivergenceGuard(reference: 1)  // the MSE of predicting the mean of standardized targets
+                                          : DivergenceGuard(classes: prepared.classes.count),
+                                      started: Date())
         return try run(prepared, model: model, optimizer: optimizer, state: state, log: [], output: output, observer: observer)
     }
 
@@ -295,7 +325,7 @@ public struct SentimentTrainer {
             while stepIndex < batches.count {
                 let indices = batches[stepIndex]
                 let batch = PaddedBatch(sequences: indices.map { train.sequences[$0] }, maxLength: configuration.maxLength)
-                let targets = indices.map { train.labels[$0] }
+                let targets = train.targets.subset(indices)
                 var logits = Tensor.zeros([0])
                 let (loss, norm) = try trainingStep.take(step: state.totalSteps + 1, epoch: epoch, divergence: &divergence,
                                                          forward: {
@@ -306,9 +336,7 @@ public struct SentimentTrainer {
                 stepIndex += 1
                 state.nextBatch = stepIndex
                 state.sums.lossSum += Double(loss) * Double(indices.count)
-                state.sums.correct += zip(model.probabilities(logits: logits), targets).filter { row, target in
-                    row.indices.max { row[$0] < row[$1] } == Int(target)
-                }.count
+                state.sums.correct += Self.correctCount(model, logits: logits, targets: targets)
                 state.sums.seen += indices.count
                 state.sums.tokensSeen += batch.tokenCount
                 state.sums.normSum += Double(norm)
@@ -349,16 +377,19 @@ public struct SentimentTrainer {
                                         learningRate: Double(optimizer.learningRate),
                                         tokensPerSecond: Double(sums.tokensSeen) / max(seconds, 1e-9), seconds: seconds)
             if validation.count > 0 {
-                let (loss, accuracy, predictedClasses) = Self.evaluate(model, on: validation, batchSize: 256,
-                                                                       maxLength: configuration.maxLength)
-                try divergence.check(validationLoss: loss, step: state.totalSteps, epoch: epoch,
+                let scored = Self.evaluate(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
+                try divergence.check(validationLoss: scored.loss, step: state.totalSteps, epoch: epoch,
                                            learningRate: optimizer.learningRate)
-                record.validationLoss = loss
-                record.validationAccuracy = accuracy
-                state.lastPredictedClasses = predictedClasses
+                record.validationLoss = scored.loss
+                record.validationAccuracy = scored.accuracy
+                record.validationMeanAbsoluteError = scored.meanAbsoluteError
+                state.lastPredictedClasses = scored.predictedClasses
             }
             log.append(record)
-            let score = record.validationAccuracy ?? record.trainAccuracy ?? 0
+            // Classes: the higher accuracy wins; a regression: the lower validation error (then the training loss).
+            let score = configuration.isRegression
+                ? -(record.validationMeanAbsoluteError ?? record.trainLoss)
+                : record.validationAccuracy ?? record.trainAccuracy ?? 0
             let improved = state.bestScore.map { score > $0 } ?? true
             if improved {
                 state.bestEpoch = epoch
@@ -399,7 +430,7 @@ public struct SentimentTrainer {
             if interruptedBy != nil { break epochs }
             if let limit = options.maxSteps, state.totalSteps >= limit { stopReason = "reached \(limit) steps"; break epochs }
             if state.epochsWithoutImprovement >= options.patience {
-                observer(.message("validation accuracy has not improved for \(options.patience) epochs; stopping early"))
+                observer(.message("validation \(configuration.isRegression ? "error" : "accuracy") has not improved for \(options.patience) epochs; stopping early"))
                 stopReason = "no validation improvement for \(options.patience) epochs"
                 break epochs
             }
@@ -417,12 +448,22 @@ public struct SentimentTrainer {
         let majority = Double(validation.labels.reduce(into: [Int32: Int]()) { $0[$1, default: 0] += 1 }.values.max() ?? 0)
             / Double(max(validation.count, 1))
         var chanceLevel = false
-        if let best = state.bestScore, validation.count > 0, state.bestPredictedClasses == 1 || best <= majority + 0.01 {
+        if configuration.isRegression, let best = state.bestScore, let scale = configuration.ratingScale,
+           let ratings = validation.ratings, !ratings.isEmpty {
+            // The yardstick: always answering the training mean.
+            let baseline = ratings.reduce(0.0) { $0 + abs(Double($1) - scale.mean) } / Double(ratings.count)
+            if -best >= 0.99 * baseline {
+                chanceLevel = true
+                observer(.message(String(format: "warning: the model is no better than always answering the mean rating (validation error %.3f, the mean's %.3f). It has not learned from this data: train longer (--epochs 20 --patience 6).", -best, baseline)))
+            }
+        } else if let best = state.bestScore, validation.count > 0, state.bestPredictedClasses == 1 || best <= majority + 0.01 {
             chanceLevel = true
             observer(.message(String(format: "warning: the model is no better than always answering the most common class (validation accuracy %.3f, majority class %.3f%@). It has not learned from this data: train longer (--epochs 20 --patience 6), or for a few thousand reviews use the small-data settings (--embedding 32 --hidden 32 --min-count 1 --batch-size 16 --learning-rate 0.005).", best, majority, state.bestPredictedClasses == 1 ? "; every validation review gets the same class" : "")))
         }
+        let bestRecord = log.first { $0.epoch == state.bestEpoch }
         return SentimentTrainingSummary(bestEpoch: state.bestEpoch ?? 0,
-                                        bestValidationAccuracy: validation.count > 0 ? state.bestScore : nil, log: log,
+                                        bestValidationAccuracy: validation.count > 0 ? bestRecord?.validationAccuracy : nil,
+                                        bestValidationMeanAbsoluteError: bestRecord?.validationMeanAbsoluteError, log: log,
                                         seconds: Date().timeIntervalSince(sessionStart), classes: prepared.classes,
                                         vocabularySize: vocabulary.count, trainCount: train.count,
                                         validationCount: validation.count, steps: state.totalSteps,
@@ -440,7 +481,8 @@ public struct SentimentTrainer {
             hash.add(0x0A)
         }
         var counts: [String: Int] = [:]
-        for label in labels { counts[classes[Int(label)], default: 0] += 1 }
+        // A regression counts its rounded ratings.
+        for label in labels { counts[classes.isEmpty ? String(label) : classes[Int(label)], default: 0] += 1 }
         return TrainingData(paths: [source], examples: examples.count, trainExamples: train, validationExamples: validation,
                             fingerprint: hash.hex, classCounts: counts)
     }
@@ -453,26 +495,47 @@ public struct SentimentTrainer {
         metrics["trainAccuracy"] = record.trainAccuracy
         metrics["validationLoss"] = record.validationLoss
         metrics["validationAccuracy"] = record.validationAccuracy
+        metrics["validationMeanAbsoluteError"] = record.validationMeanAbsoluteError
         return metrics
     }
 
-    /// Mean loss and accuracy of `model` on `examples` without dropout.
+    /// How many outputs of a batch are right: the most probable class is the target, or a rating is within
+    /// ±1 of it.
+    static func correctCount(_ model: SentimentModel, logits: Tensor, targets: SentimentTargets) -> Int {
+        switch targets {
+        case .classes(let labels):
+            return zip(model.probabilities(logits: logits), labels).filter { row, target in
+                row.indices.max { row[$0] < row[$1] } == Int(target)
+            }.count
+        case .ratings(let ratings):
+            return zip(model.ratings(logits: logits) ?? [], ratings).filter { abs($0 - $1) <= 1 }.count
+        }
+    }
+
+    /// Mean loss and accuracy of `model` on `examples` without dropout (a regression: the share within ±1,
+    /// and the mean absolute error), and how many distinct answers it gave (classes, or rounded ratings).
     static func evaluate(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int)
-        -> (loss: Double, accuracy: Double, predictedClasses: Int) {
+        -> (loss: Double, accuracy: Double, meanAbsoluteError: Double?, predictedClasses: Int) {
         var rng = SeededGenerator(seed: 0)
-        var lossSum = 0.0, correct = 0
+        var lossSum = 0.0, correct = 0, absoluteErrorSum = 0.0
         var predicted = Set<Int>()
         for indices in SentimentData.lengthOrderedBatches(lengths: examples.sequences.map(\.count), batchSize: batchSize) {
             let batch = PaddedBatch(sequences: indices.map { examples.sequences[$0] }, maxLength: maxLength)
-            let targets = indices.map { examples.labels[$0] }
+            let targets = examples.targets.subset(indices)
             let logits = model.forward(batch, training: false, rng: &rng)
             lossSum += Double(model.loss(logits: logits, targets: targets).loss) * Double(indices.count)
-            for (row, target) in zip(model.probabilities(logits: logits), targets) {
-                let best = row.indices.max { row[$0] < row[$1] } ?? 0
-                predicted.insert(best)
-                if best == Int(target) { correct += 1 }
+            correct += correctCount(model, logits: logits, targets: targets)
+            if case .ratings(let ratings) = targets, let answers = model.ratings(logits: logits) {
+                for (answer, rating) in zip(answers, ratings) {
+                    absoluteErrorSum += Double(abs(answer - rating))
+                    predicted.insert(Int(max(min(answer.rounded(), 1e9), -1e9)))
+                }
+            } else {
+                for row in model.probabilities(logits: logits) { predicted.insert(row.indices.max { row[$0] < row[$1] } ?? 0) }
             }
         }
-        return (lossSum / Double(max(examples.count, 1)), Double(correct) / Double(max(examples.count, 1)), predicted.count)
+        let count = Double(max(examples.count, 1))
+        return (lossSum / count, Double(correct) / count, examples.ratings == nil ? nil : absoluteErrorSum / count,
+                predicted.count)
     }
 }
