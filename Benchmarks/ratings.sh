@@ -4,7 +4,7 @@
 # end: reading, tokenizing, training, saving) and scored on test.tsv; then the TF-IDF ridge / logistic
 # regression peer (../shared/peers/ridge_ratings.py) on the same split. One JSON line per run.
 #
-#   Benchmarks/ratings.sh [RUN…]   # runs: regression-fast regression-default classes-fast (all by default)
+#   Benchmarks/ratings.sh [RUN…]   # runs: regression-fast classes-fast regression-default classes-default
 #
 # WORK=dir for the data and models; PEER_PY: a Python with scikit-learn (default .venv-peers/bin/python);
 # SKIP_PEERS=1 leaves the peer out.
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 DATA=${LOOM_DATASETS:-../shared/datasets}/imdb
 [ -f "$DATA/train.meta.tsv" ] || { echo "ratings: $DATA/train.meta.tsv not found (set LOOM_DATASETS)" >&2; exit 1; }
 WORK=${WORK:-.build/ratings}
-runs=${*:-"regression-fast classes-fast regression-default"}
+runs=${*:-"regression-fast classes-fast regression-default classes-default"}
 swift build -c release --product loom >&2
 loom=.build/release/loom
 mkdir -p "$WORK"
@@ -25,6 +25,7 @@ for run in $runs; do
     regression-fast) args=(--task regression --preset fast) ;;
     regression-default) args=(--task regression) ;;
     classes-fast) args=(--task classes --preset fast) ;;
+    classes-default) args=(--task classes) ;;
     *) echo "ratings: unknown run '$run'" >&2; exit 64 ;;
   esac
   start=$(date +%s.%N)

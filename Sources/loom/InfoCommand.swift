@@ -55,7 +55,11 @@ struct InfoCommand: ParsableCommand {
             return
         }
         print("model      \(folder.path) (\(kind))")
-        if let classes = config["classes"] as? [String] { print("classes    \(classes.joined(separator: ", "))") }
+        if config["task"] as? String == "regression", let scale = config["ratingScale"] as? [String: Any] {
+            print("predicts   a rating from \(scale["minimum"] ?? "?") to \(scale["maximum"] ?? "?") (--task regression)")
+        } else if let classes = config["classes"] as? [String] {
+            print("classes    \(classes.joined(separator: ", "))")
+        }
         let nameWidth = max(24, (parameters.map(\.name.count).max() ?? 0) + 2)
         print("")
         print("tensor".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "shape".padding(toLength: 18, withPad: " ", startingAt: 0) + "parameters")
