@@ -49,9 +49,9 @@ struct SentimentTrainCommand: ParsableCommand {
           loom sentiment train --data ratings.tsv --out models/stars --labels 1,2,3,4,7,8,9,10 --class-weight balanced
           paste <(cut -f3 imdb/train.meta.tsv) <(cut -f2 imdb/train.tsv) > ratings.tsv
           loom sentiment train --data ratings.tsv --out models/rating --task regression --preset fast
+          loom sentiment train --resume models/imdb --epochs 12      # continue a stopped run, or run longer
 
         --task regression learns a number per review (a star rating) instead of classes: the same network with one linear output trained with mean squared error on the standardized ratings (rating = mean + sd · output, clamped to the training range; in config.json as ratingScale). Every label must be a number. Its epochs report the share of validation reviews within ±1 as accuracy, and the best epoch is the one with the lowest validation mean absolute error. `loom classify` prints the rating, `loom sentiment eval` MAE, RMSE, Pearson and Spearman correlation and the share within ±1. --task classes (the default) makes numeric labels classes in numeric order.
-          loom sentiment train --resume models/imdb --epochs 12      # continue a stopped run, or run longer
 
         --resume DIR continues the run saved in DIR (its resume/ part, rewritten after every epoch and wherever the run stops) exactly where it stopped: the same weights, Adam state, random generator, epoch and batch, best so far, so a stopped-and-resumed run ends with the weights of an uninterrupted one. The data must be the run's own (checked by a fingerprint); options other than --epochs, --max-steps, --time-limit and --patience are refused.
         """
@@ -395,7 +395,7 @@ struct SentimentTrainCommand: ParsableCommand {
 struct SentimentEvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Score a sentiment model on labelled data: accuracy, precision, recall, F1, ROC AUC, confusion matrix.",
+        abstract: "Score a sentiment model on labelled data: accuracy, precision, recall, F1, ROC AUC, confusion matrix (a rating model: MAE, RMSE, Pearson, Spearman, within ±1).",
         discussion: """
         Example:
           loom sentiment eval --model models/imdb --data ../shared/datasets/imdb/test.tsv
