@@ -3,7 +3,8 @@
 punctuation kept, the default). Shows that the safetensors weights
 use PyTorch's names and layouts: `load_state_dict` takes them unchanged (attention pooling included:
 `attention.proj.weight`, `attention.proj.bias`, `attention.context`; and the n-gram branch, `ngram.weight`,
-`ngram.bias`, `ngram.scale`: an `nn.EmbeddingBag` whose logits are averaged with the recurrent branch's).
+`ngram.bias`, `ngram.scale`: an `nn.EmbeddingBag` whose logits are mixed with the recurrent branch's, (1 − w)·recurrent + w·bag, w the
+config's `ngrams.bagWeight`).
 A regression model (`--task regression`, `"task": "regression"` in config.json) prints its rating instead:
 mean + standardDeviation · output, clamped to [minimum, maximum] (config.json's `ratingScale`).
 
@@ -93,12 +94,14 @@ class Sentiment(nn.Module):
         return s.fc(pooled)
 
     def forward(s, ids):
-        ids = ids[-s.cfg["maxLength"]:]   # the last maxLength tokens, as Loom keeps them
-        logits = s.logits_from_embedded(s.embedding(ids).unsqueeze(0))[0]
-        if hasattr(s, "ngram"):   # the mean of the two branches' logits
+        # The recurrent branch reads the last maxLength tokens, as Loom keeps them.
+        logits = s.logits_from_embedded(s.embedding(ids[-s.cfg["maxLength"]:]).unsqueeze(0))[0]
+        if hasattr(s, "ngram"):   # the branches' logits mixed: (1 - w)·recurrent + w·bag (w = 0.5 in older models)
             g = s.cfg["ngrams"]
-            rows = torch.tensor(ngram_features(ids.tolist(), s.cfg["vocabularySize"], g["order"], g["buckets"]), dtype=torch.long)
-            logits = (logits + s.ngram(rows, torch.tensor([0]))[0]) / 2
+            window = g.get("maxLength") or s.cfg["maxLength"]   # the bag's own window (older models: the branch's)
+            rows = torch.tensor(ngram_features(ids[-window:].tolist(), s.cfg["vocabularySize"], g["order"], g["buckets"]), dtype=torch.long)
+            w = 0.5 if g.get("bagWeight") is None else g["bagWeight"]
+            logits = (1 - w) * logits + w * s.ngram(rows, torch.tensor([0]))[0]
         if s.cfg.get("task") == "regression":   # the rating: de-standardized, clamped to the training range
             r = s.cfg["ratingScale"]
             return min(max(r["mean"] + r["standardDeviation"] * logits.item(), r["minimum"]), r["maximum"])

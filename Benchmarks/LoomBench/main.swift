@@ -13,6 +13,7 @@ let parts: [String: ([String]) throws -> Void] = [
     "inference": runInferenceBenchmark,
     "sample": runSamplingBenchmark,
     "explain": runExplainBenchmark,
+    "branches": runBranchesBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -3,6 +3,7 @@ import Foundation
 import LoomModels
 import LoomNN
 import LoomSystem
+import LoomTensor
 import LoomText
 
 /// Loom's exit statuses, one per kind of outcome, so scripts can tell them apart (docs/ERRORS.md).
@@ -58,6 +59,15 @@ enum Stderr {
     }
 
     static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
+
+/// Without OpenBLAS every matrix product runs on Loom's reference loop, many times slower: a long run
+/// says so when it starts instead of looking hung (`loom --version` names the library in use too).
+enum BLASNotice {
+    static func warnIfUnavailable() {
+        guard let failure = BLAS.load() else { return }
+        Stderr.write("warning: \(failure); until then matrix products use a slow reference loop\n")
+    }
 }
 
 /// An error of the command line itself (bad option combination and such): exit status 64.

@@ -152,6 +152,7 @@ struct CharRNNTrainCommand: ParsableCommand {
     }
 
     private func train() throws {
+        BLASNotice.warnIfUnavailable()
         let reporter = ProgressReporter(enabled: !quiet)
         let observer = CharTrainingObserver(reporter: reporter, json: json)
         let corpusURLs = corpus.map { URL(commandLinePath: $0) }

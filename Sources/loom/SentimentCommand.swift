@@ -131,6 +131,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("ngram-lr-scale"), help: "The n-gram branch learns at this multiple of --learning-rate.")
     var ngramLearningRateScale: Float = NGramSettings().learningRateScale
 
+    @Option(name: .customLong("ngram-max-length"), help: ArgumentHelp("Tokens the n-gram branch reads per review (the last ones); its own window beside --max-length, since a bag is cheap per token and reads the whole review by default. (default: \(NGramSettings.defaultMaxLength))", valueName: "n"))
+    var ngramMaxLength: Int?
+
 
     @Option(name: .customLong("max-vocab"), help: "Vocabulary size including <pad> and <unk>. (default: \(trainingDefaults.maxVocabulary))")
     var maxVocabulary: Int?
@@ -178,6 +181,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Flag(name: .customLong("no-case-fold"), help: "Keep letter case (NFKC only).")
     var noCaseFold = !architectureDefaults.caseFold
 
+    @Flag(name: .customLong("no-web-text"), help: "Tokenize without the web-text rules (HTML entities decoded, emoticons and URLs as tokens), as models made before them did.")
+    var noWebText = false
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -200,6 +206,7 @@ struct SentimentTrainCommand: ParsableCommand {
         architecture.maxLength = maxLength
         architecture.keepPunctuation = keepPunctuation
         architecture.caseFold = !noCaseFold
+        if noWebText { architecture.webText = false }
         if task == .regression {
             architecture.task = .regression
             // Both come from the data when training starts; these let the options be checked first.
@@ -216,10 +223,11 @@ struct SentimentTrainCommand: ParsableCommand {
             settings.buckets = ngramBuckets ?? settings.buckets
             settings.l2 = ngramL2 ?? (task == .regression ? NGramSettings.regressionL2 : settings.l2)
             settings.learningRateScale = ngramLearningRateScale
+            settings.maxLength = ngramMaxLength ?? settings.maxLength
             architecture.ngrams = settings
-        } else if ngramBuckets != nil || ngramL2 != nil
+        } else if ngramBuckets != nil || ngramL2 != nil || ngramMaxLength != nil
                     || ngramLearningRateScale != NGramSettings().learningRateScale {
-            throw UsageError(description: "--ngram-buckets, --ngram-l2 and --ngram-lr-scale need an n-gram branch: add --ngrams 2")
+            throw UsageError(description: "--ngram-buckets, --ngram-l2, --ngram-lr-scale and --ngram-max-length need an n-gram branch: add --ngrams 2")
         }
         var options = SentimentTrainingOptions()
         if let preset {
@@ -257,6 +265,7 @@ struct SentimentTrainCommand: ParsableCommand {
             guard let out else { throw UsageError(description: "give the model folder to write with --out DIR") }
             let source = URL(commandLinePath: data)
             let outputURL = try OutputCheck.url(forPath: out)
+            BLASNotice.warnIfUnavailable()
             let progress = ProgressReporter(enabled: !quiet)
             if vocab != nil && (maxVocabulary != nil || minCount != nil) {
                 throw UsageError(description: "--vocab gives the vocabulary; --max-vocab and --min-count only apply to one built from the data")
@@ -316,6 +325,7 @@ struct SentimentTrainCommand: ParsableCommand {
         let source = URL(commandLinePath: dataPath)
         let outputURL = try OutputCheck.url(forPath: out ?? folder.path)
         try OutputCheck(kind: SentimentConfiguration.kind, inputs: [source], force: force).check(outputURL)
+        BLASNotice.warnIfUnavailable()
         let progress = ProgressReporter(enabled: !quiet)
         progress.log("reading \(source.path)…")
         let examples = try LabelledCorpus.load(source, options: format.corpusOptions(split: split, lossy: lossy)).items
@@ -351,6 +361,7 @@ struct SentimentTrainCommand: ParsableCommand {
             if let error = record.validationMeanAbsoluteError {
                 line += " (within ±1) MAE \(String(format: "%.4f", error))"
             }
+            if let weight = record.bagWeight { line += ", bag weight \(String(format: "%.2f", weight))" }
             line += ", \(ProgressReporter.compact(record.tokensPerSecond)) tok/s, \(ProgressReporter.duration(record.seconds))"
             line += improved ? " — saved" : ""
             progress.log(line)

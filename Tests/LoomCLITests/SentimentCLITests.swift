@@ -18,7 +18,9 @@ final class SentimentCLITests: CLITestCase {
                                          (["--class-weight", "pos=0"], 64, "must be a positive number"),
                                          (["--labels", "neg"], 1, "reviews.tsv:"),
                                          (["--ngrams", "4"], 64, "--ngrams must be 1, 2 or 3"),
-                                         (["--ngrams", "0", "--ngram-buckets", "99"], 64, "need an n-gram branch")] {
+                                         (["--ngrams", "0", "--ngram-buckets", "99"], 64, "need an n-gram branch"),
+                                         (["--ngram-max-length", "0"], 64, "--ngram-max-length must be between 1 and 1,000,000, got 0"),
+                                         (["--ngrams", "0", "--ngram-max-length", "100"], 64, "need an n-gram branch")] {
             let (model, result) = try trainSmallModel(named: "refused", extra: extra)
             XCTAssertEqual(result.status, status, "\(extra): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(extra): \(result.stderr)")
@@ -29,6 +31,26 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/config.json"))) as? [String: Any])
         XCTAssertEqual(config["classes"] as? [String], ["pos", "neg"])
+        XCTAssertEqual(config["webText"] as? Bool, true)
+        let bag = try XCTUnwrap(config["ngrams"] as? [String: Any])
+        XCTAssertEqual(bag["maxLength"] as? Int, 4000, "the bag's own window by default")
+        // The bag's weight chosen on validation is in the model and in every epoch's log line.
+        let weight = try XCTUnwrap(bag["bagWeight"] as? Double)
+        XCTAssertTrue((0...1).contains(weight), "\(weight)")
+        let log = try String(contentsOfFile: model + "/train-log.jsonl", encoding: .utf8)
+        XCTAssertTrue(log.contains("\"bagWeight\":"), log)
+        // --no-web-text and --ngram-max-length are recorded in the model, which then tokenizes without the rules.
+        let (plain, plainResult) = try trainSmallModel(named: "plain", extra: ["--no-web-text", "--ngram-max-length", "50", "--epochs", "1"])
+        XCTAssertEqual(plainResult.status, 0, plainResult.stderr)
+        let plainConfig = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plain + "/config.json"))) as? [String: Any])
+        XCTAssertEqual(plainConfig["webText"] as? Bool, false)
+        XCTAssertEqual((plainConfig["ngrams"] as? [String: Any])?["maxLength"] as? Int, 50)
+        let withRules = try loom(["encode", "--model", model, "--out", scratch.appendingPathComponent("rules.npy").path, "so good :)"])
+        let withoutRules = try loom(["encode", "--model", plain, "--out", scratch.appendingPathComponent("plain.npy").path, "so good :)"])
+        XCTAssertEqual(withRules.status, 0, withRules.stderr)
+        XCTAssertEqual(withoutRules.status, 0, withoutRules.stderr)
+        XCTAssertTrue(withRules.stderr.contains("(3 tokens"), "':)' is one token with the rules: \(withRules.stderr)")
+        XCTAssertTrue(withoutRules.stderr.contains("(4 tokens"), "':' and ')' without them: \(withoutRules.stderr)")
     }
 
     /// `--task regression` from the command line: ratings in, a rating out of classify (text and JSON), MAE and

@@ -80,12 +80,16 @@ final class NGramBranchTests: XCTestCase {
 
     static let words = ["<pad>", "<unk>", "good", "bad", "film", "plot", "the", "was", "not", "great", "dull", "."]
 
-    static func model(classes: Int, cell: CellKind = .gru, l2: Float = 0.01, seed: UInt64 = 3) throws -> SentimentModel {
+    /// A two-branch model: the recurrent branch reads the last 6 tokens, the bag the last `bagLength`
+    /// (default: its own default window, longer than any text here; nil: the recurrent branch's, as in
+    /// models saved before the bag had a window).
+    static func model(classes: Int, cell: CellKind = .gru, l2: Float = 0.01, seed: UInt64 = 3,
+                      bagLength: Int? = NGramSettings.defaultMaxLength, pooling: Pooling = .mean) throws -> SentimentModel {
         var configuration = SentimentConfiguration(classes: (0..<classes).map { "c\($0)" }, vocabularySize: words.count)
         configuration.cell = cell
         configuration.embeddingSize = 4
         configuration.hiddenSize = 3
-        configuration.pooling = .mean
+        configuration.pooling = pooling
         configuration.dropout = 0
         configuration.embeddingDropout = 0
         configuration.maxLength = 6
@@ -93,6 +97,7 @@ final class NGramBranchTests: XCTestCase {
         settings.order = 3
         settings.buckets = 5
         settings.l2 = l2
+        settings.maxLength = bagLength
         configuration.ngrams = settings
         var rng = SeededGenerator(seed: seed)
         let model = try SentimentModel(configuration, rng: &rng)
@@ -156,24 +161,116 @@ final class NGramBranchTests: XCTestCase {
 
     /// Integrated gradients stay complete with the bag: the attributions sum to the model's logit for the
     /// review minus its logit at the baseline (zero embeddings and no n-gram), computed here independently.
+    /// With the two windows apart (8 tokens: the bag reads all of them, the recurrent branch the last 6),
+    /// the first tokens' attributions are their bag shares alone, and the sum is still complete.
     func testExplanationsAreCompleteWithTheBag() throws {
-        let model = try Self.model(classes: 2, l2: 0)
-        let classifier = try SentimentClassifier(model: model, vocabulary: Vocabulary(tokens: Self.words))
-        let text = "the film was not good . not good"
-        let explanation = try SentimentExplainer(classifier: classifier).explain(text, options: ExplanationOptions(target: "c1"))
-        let ids = classifier.encode(text)
-        var rng = SeededGenerator(seed: 1)
-        func recurrentLogit(_ scale: Float) -> Double {
-            let x = model.embed(ids).data.map { $0 * scale }
-            return Double(model.forward(embedded: Tensor(shape: [ids.count, 1, 4], data: x),
-                                        mask: Tensor(shape: [ids.count, 1], repeating: 1), training: false, rng: &rng).data[0])
+        for (bagLength, weight) in [(NGramSettings.defaultMaxLength, Float(0.5)), (4, 0.5), (nil, 0.5), (NGramSettings.defaultMaxLength, 0.8)] {
+            let model = try Self.model(classes: 2, l2: 0, bagLength: bagLength)
+            model.setBagWeight(weight)
+            let classifier = try SentimentClassifier(model: model, vocabulary: Vocabulary(tokens: Self.words))
+            let text = "the film was not good . not good"
+            let explanation = try SentimentExplainer(classifier: classifier).explain(text, options: ExplanationOptions(target: "c1"))
+            let ids = classifier.encode(text)
+            let window = bagLength ?? 6
+            XCTAssertEqual(ids.count, max(6, min(window, 8)), "encoded to the longer window")
+            XCTAssertEqual(explanation.tokens.count, ids.count)
+            let recurrentIDs = Array(ids.suffix(6))
+            var rng = SeededGenerator(seed: 1)
+            func recurrentLogit(_ scale: Float) -> Double {
+                let x = model.embed(recurrentIDs).data.map { $0 * scale }
+                return Double(model.forward(embedded: Tensor(shape: [6, 1, 4], data: x),
+                                            mask: Tensor(shape: [6, 1], repeating: 1), training: false, rng: &rng).data[0])
+            }
+            let bagLogit = Double(model.ngram!.apply([model.ngramFeatures!.features(Array(ids.suffix(window)))]).data[0])
+            let bias = Double(model.ngram!.bias.value.data[0])
+            let w = Double(weight)
+            let difference = (1 - w) * (recurrentLogit(1) - recurrentLogit(0)) + w * (bagLogit - bias)
+            XCTAssertEqual(Double(explanation.logitDifference!), difference, accuracy: 1e-5, "bag window \(window)")
+            let sum = explanation.tokens.reduce(0) { $0 + Double($1.attribution) }
+            XCTAssertEqual(sum, difference, accuracy: 0.01 * abs(difference) + 1e-4, "bag window \(window)")
+            let shares = model.ngramTokenContributions(ids)!
+            for t in 0..<(ids.count - 6) {
+                XCTAssertEqual(explanation.tokens[t].attribution, shares[t], accuracy: 1e-6, "token \(t) is the bag's alone")
+            }
+            for t in 0..<max(0, ids.count - window) { XCTAssertEqual(shares[t], 0, "token \(t) is before the bag's window") }
+            XCTAssertEqual(shares.reduce(0, +), weight * Float(bagLogit - bias), accuracy: 1e-5)
         }
-        let bagLogit = Double(model.ngram!.apply([model.ngramFeatures!.features(ids)]).data[0])
-        let bias = Double(model.ngram!.bias.value.data[0])
-        let difference = (recurrentLogit(1) + bagLogit) / 2 - (recurrentLogit(0) + bias) / 2
-        XCTAssertEqual(Double(explanation.logitDifference!), difference, accuracy: 1e-5)
-        let sum = explanation.tokens.reduce(0) { $0 + Double($1.attribution) }
-        XCTAssertEqual(sum, difference, accuracy: 0.01 * abs(difference) + 1e-4)
+    }
+
+    /// The trainer's bag weight is the grid point whose mixed logits have the lowest mean loss on the given
+    /// reviews (each loss computed here from the probabilities), and the model then predicts with it, also
+    /// after a save and reload; a weight outside [0, 1] in a saved configuration is refused.
+    func testTheBagWeightIsChosenOnValidationAndKept() throws {
+        let model = try Self.model(classes: 2)
+        let sequences: [[Int32]] = [[2, 3, 4, 5], [6, 7, 8, 9, 10], [2, 2, 11], [9, 4], [3, 10, 5, 6, 7, 8, 2], [11, 9, 3]]
+        let labels: [Int32] = [1, 0, 1, 0, 0, 1]
+        let examples = EncodedExamples(sequences: sequences, labels: labels)
+        let chosen = SentimentTrainer.chooseBagWeight(model, on: examples, batchSize: 4, maxLength: 6)
+        func meanLoss(_ w: Float) -> Double {
+            model.setBagWeight(w)
+            var rng = SeededGenerator(seed: 0)
+            let p = model.probabilities(logits: model.forward(PaddedBatch(sequences: sequences, maxLength: 6), training: false, rng: &rng))
+            return zip(p, labels).map { -log(Double($0[Int($1)])) }.reduce(0, +) / Double(labels.count)
+        }
+        let losses = SentimentTrainer.bagWeightGrid.map(meanLoss)
+        let best = losses.indices.min { losses[$0] < losses[$1] }!
+        XCTAssertEqual(chosen, SentimentTrainer.bagWeightGrid[best], "losses \(losses)")
+        model.setBagWeight(chosen)
+        let vocabulary = try Vocabulary(tokens: Self.words)
+        let classifier = try SentimentClassifier(model: model, vocabulary: vocabulary)
+        let branches = classifier.branchLogits(encoded: sequences)
+        for (b, branch) in branches.enumerated() {
+            let z = (1 - chosen) * branch.recurrent[0] + chosen * branch.bag![0]
+            XCTAssertEqual(classifier.probabilities(encoded: [sequences[b]])[0][1], 1 / (1 + exp(-z)), accuracy: 1e-5)
+        }
+        let folder = ModelDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("loom-bagweight-\(UUID())"))
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        try SentimentModelFiles.save(model, vocabulary: vocabulary, log: [], to: folder)
+        let reloaded = try SentimentClassifier(directory: folder.url)
+        XCTAssertEqual(reloaded.configuration.bagWeight, chosen)
+        XCTAssertEqual(reloaded.probabilities(encoded: sequences), classifier.probabilities(encoded: sequences))
+        var bad = NGramSettings()
+        bad.bagWeight = 1.5
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("bagWeight"), "\($0)") }
+    }
+
+    /// The bag reads its own window of each review, the recurrent branch the last `maxLength` tokens:
+    /// the classifier's probabilities are those of the two branches computed apart, for a window longer
+    /// than the recurrent one, a shorter one, and none (a model saved before the window existed reads the
+    /// recurrent branch's 6 tokens and encodes no more).
+    func testTheBagReadsItsOwnWindow() throws {
+        let text = "the film was not good . not good at all . dull plot"  // 13 tokens
+        for bagLength in [10, 3, nil] {
+            let model = try Self.model(classes: 2, bagLength: bagLength)
+            let classifier = try SentimentClassifier(model: model, vocabulary: Vocabulary(tokens: Self.words))
+            let ids = classifier.encode(text)
+            let window = bagLength ?? 6
+            XCTAssertEqual(model.configuration.bagLength, window)
+            XCTAssertEqual(ids.count, max(6, window))
+            var rng = SeededGenerator(seed: 0)
+            let recurrent = model.forward(PaddedBatch(sequences: [Array(ids.suffix(6))], maxLength: 6), training: false, rng: &rng)
+            let recurrentLogit = model.lastBranchLogits!.recurrent.data[0]
+            XCTAssertNotNil(recurrent)
+            let bagLogit = model.ngram!.apply([model.ngramFeatures!.features(Array(ids.suffix(window)))]).data[0]
+            let expected = 1 / (1 + exp(-(recurrentLogit + bagLogit) / 2))
+            XCTAssertEqual(classifier.probabilities(encoded: [ids])[0][1], expected, accuracy: 1e-5, "bag window \(window)")
+            XCTAssertEqual(classifier.classify([text])[0].probabilities[1], expected, accuracy: 1e-5, "bag window \(window)")
+        }
+        // Attention weights cover every token the model encodes: 0 for those only the bag reads.
+        let attending = try SentimentClassifier(model: Self.model(classes: 2, bagLength: 10, pooling: .attention),
+                                                vocabulary: Vocabulary(tokens: Self.words))
+        let weights = try XCTUnwrap(attending.attentionWeights(encoded: attending.encode(text)))
+        XCTAssertEqual(weights.count, 10)
+        XCTAssertEqual(Array(weights.prefix(4)), [0, 0, 0, 0])
+        XCTAssertEqual(weights.reduce(0, +), 1, accuracy: 1e-5)
+        // A saved configuration without the key decodes to nil (the old behaviour); a new one keeps its window.
+        let old = #"{"order": 2, "buckets": 16, "l2": 0.0002, "learningRateScale": 5, "naiveBayes": true}"#
+        XCTAssertNil(try JSONDecoder().decode(NGramSettings.self, from: Data(old.utf8)).maxLength)
+        let saved = try JSONEncoder().encode(NGramSettings())
+        XCTAssertEqual(try JSONDecoder().decode(NGramSettings.self, from: saved).maxLength, NGramSettings.defaultMaxLength)
+        var bad = NGramSettings()
+        bad.maxLength = 0
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("--ngram-max-length")) }
     }
 
     /// A task no unigram solves: "not good" is negative, "good" alone positive. Trained with --ngrams 2 the

@@ -123,10 +123,12 @@ final class SentimentExplainerTests: XCTestCase {
     }
 
     /// Occlusion against its definition: each review with one token replaced by padding, classified alone.
+    /// In batches of 3 occluded reviews (fewer than the tokens) and in one.
     func testOcclusionMatchesClassifyingEachOccludedReviewAlone() throws {
-        for pooling in [Pooling.max, .attention] {
+        for (pooling, batch) in [(Pooling.max, 64), (.attention, 64), (.max, 3)] {
             let classifier = try Self.classifier(cell: .gru, pooling: pooling, bidirectional: true)
             let explainer = SentimentExplainer(classifier: classifier)
+            explainer.pointsPerBatch = batch
             let text = "the plot was not great . good film"
             let explanation = try explainer.explain(text, options: ExplanationOptions(method: .occlusion, target: "c1"))
             let ids = classifier.encode(text)
@@ -135,7 +137,7 @@ final class SentimentExplainerTests: XCTestCase {
                 var occluded = ids
                 occluded[t] = Vocabulary.padID
                 let expected = full - classifier.probabilities(encoded: [occluded])[0][1]
-                XCTAssertEqual(token.attribution, expected, accuracy: 1e-5, "\(pooling) token \(t)")
+                XCTAssertEqual(token.attribution, expected, accuracy: 1e-5, "\(pooling) batch \(batch) token \(t)")
             }
         }
     }

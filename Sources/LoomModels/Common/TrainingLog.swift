@@ -13,6 +13,9 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     public var validationAccuracy: Double?
     /// A regression model's mean absolute error on validation (its accuracies are the share within ±1).
     public var validationMeanAbsoluteError: Double?
+    /// A two-branch sentiment model: the n-gram bag's weight in the logits chosen on validation after this
+    /// epoch (`NGramSettings.bagWeight`).
+    public var bagWeight: Double?
     /// Mean global gradient norm before clipping, so exploding gradients show up in the log.
     public var gradientNorm: Double
     /// Learning rate in force during the period.

@@ -14,10 +14,12 @@ public struct PaddedBatch {
     public let mask: Tensor
     /// Number of real tokens in the batch.
     public let tokenCount: Int
-    /// Each sequence's ids as the batch keeps them (the last `maxLength`), unpadded, in batch order.
-    public let kept: [[Int32]]
+    /// Each sequence's ids as given (before truncation to `maxLength`), in batch order: what the n-gram
+    /// bag reads, through its own window.
+    public let sequences: [[Int32]]
 
-    /// Pads `sequences` to the longest one (at least 1 step, at most `maxLength`).
+    /// Pads `sequences` to the longest one (at least 1 step, at most `maxLength`); longer ones keep their
+    /// last `maxLength` ids in `timeMajorIDs`.
     public init(sequences: [[Int32]], maxLength: Int) {
         let longest = min(max(sequences.map(\.count).max() ?? 1, 1), maxLength)
         let padded = padSequences(sequences, maxLength: longest, padding: .pre, truncating: .pre,
@@ -36,6 +38,6 @@ public struct PaddedBatch {
         timeMajorIDs = ids
         self.mask = Tensor(shape: [longest, B], data: mask)
         tokenCount = padded.lengths.reduce(0, +)
-        kept = sequences.map { $0.count > longest ? Array($0.suffix(longest)) : $0 }
+        self.sequences = sequences
     }
 }

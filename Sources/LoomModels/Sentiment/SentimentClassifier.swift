@@ -80,15 +80,16 @@ public final class SentimentClassifier {
         try self.init(model: model, vocabulary: vocabulary)
     }
 
-    /// Token ids for `text` as the model sees them (last `maxLength` tokens).
+    /// Token ids for `text` as the model sees them: the last `encodedLength` tokens (the n-gram bag's window
+    /// when it is longer than the recurrent branch's `maxLength`).
     public func encode(_ text: String) -> [Int32] {
-        SentimentData.encode([text], tokenizer: tokenizer, vocabulary: vocabulary, maxLength: configuration.maxLength)[0]
+        SentimentData.encode([text], tokenizer: tokenizer, vocabulary: vocabulary, maxLength: configuration.encodedLength)[0]
     }
 
     /// Classifies texts, batching by length internally; results keep the input order.
     public func classify(_ texts: [String], batchSize: Int = 256) -> [SentimentPrediction] {
         let sequences = SentimentData.encode(texts, tokenizer: tokenizer, vocabulary: vocabulary,
-                                             maxLength: configuration.maxLength)
+                                             maxLength: configuration.encodedLength)
         return classify(encoded: sequences, batchSize: batchSize)
     }
 
@@ -122,11 +123,29 @@ public final class SentimentClassifier {
     /// A regression model's ratings for texts (a classifier: empty).
     public func ratings(_ texts: [String], batchSize: Int = 256) -> [Float] {
         ratings(encoded: SentimentData.encode(texts, tokenizer: tokenizer, vocabulary: vocabulary,
-                                              maxLength: configuration.maxLength), batchSize: batchSize)
+                                              maxLength: configuration.encodedLength), batchSize: batchSize)
+    }
+
+    /// Each branch's logits per sequence: the recurrent branch's and the n-gram bag's (nil without one), whose
+    /// mean is the model's. To see which branch carries a prediction (`loom-bench branches`).
+    public func branchLogits(encoded sequences: [[Int32]], batchSize: Int = 256) -> [(recurrent: [Float], bag: [Float]?)] {
+        let outputs = configuration.outputSize
+        return self.outputs(encoded: sequences, batchSize: batchSize, infer: { self.model.inferBranches($0, using: self.inference) }) { branches in
+            (0..<branches.recurrent.shape[0]).map { b in
+                (Array(branches.recurrent.data[b * outputs ..< (b + 1) * outputs]),
+                 branches.bag.map { Array($0.data[b * outputs ..< (b + 1) * outputs]) })
+            }
+        }
     }
 
     /// `readout` of the model's outputs for every sequence, batched by length; results keep the input order.
     private func outputs<Row>(encoded sequences: [[Int32]], batchSize: Int, readout: (Tensor) -> [Row]) -> [Row] {
+        outputs(encoded: sequences, batchSize: batchSize, infer: { self.model.inferLogits($0, using: self.inference) }, readout: readout)
+    }
+
+    /// `readout` of `infer`'s result for every batch of sequences, batched by length; results keep the input order.
+    private func outputs<Inferred, Row>(encoded sequences: [[Int32]], batchSize: Int, infer: (PaddedBatch) -> Inferred,
+                                        readout: (Inferred) -> [Row]) -> [Row] {
         let batchSize = max(batchSize, 1)
         var results = [Row?](repeating: nil, count: sequences.count)
         tokensClassified += sequences.reduce(0, { $0 + $1.count })
@@ -134,18 +153,18 @@ public final class SentimentClassifier {
         // Longest first, so scratch buffers reach their final size at once.
         for indices in SentimentData.lengthOrderedBatches(lengths: sequences.map(\.count), batchSize: batchSize).reversed() {
             let batch = PaddedBatch(sequences: indices.map { sequences[$0] }, maxLength: configuration.maxLength)
-            let logits = model.inferLogits(batch, using: inference)
-            for (row, value) in zip(indices, readout(logits)) { results[row] = value }
+            for (row, value) in zip(indices, readout(infer(batch))) { results[row] = value }
         }
         return results.map { $0! }
     }
 
     /// The attention weights of one encoded sequence, one per id, summing to 1; nil when the model does not
-    /// pool with attention.
+    /// pool with attention. Ids before the recurrent branch's last `maxLength` (read by the bag alone) get 0.
     public func attentionWeights(encoded ids: [Int32]) -> [Float]? {
         guard !ids.isEmpty else { return [] }
         let batch = PaddedBatch(sequences: [ids], maxLength: configuration.maxLength)
-        return model.infer(batch, using: inference).attention?.data
+        guard let weights = model.infer(batch, using: inference).attention?.data else { return nil }
+        return [Float](repeating: 0, count: ids.count - weights.count) + weights
     }
 
     /// Quality of a regression model on examples labelled with numbers (ratings); a label that is not a
@@ -163,7 +182,7 @@ public final class SentimentClassifier {
         guard !configuration.isRegression else { throw ModelError.predictsRatings(what: "class accuracy") }
         let truth = try SentimentData.labelIndices(examples, classes: configuration.classes)
         let sequences = SentimentData.encode(examples.map(\.text), tokenizer: tokenizer, vocabulary: vocabulary,
-                                             maxLength: configuration.maxLength)
+                                             maxLength: configuration.encodedLength)
         let probabilities = self.probabilities(encoded: sequences, batchSize: batchSize)
         let predicted = probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         return ClassificationMetrics(classes: configuration.classes, truth: truth.map { Int($0) }, predicted: predicted,

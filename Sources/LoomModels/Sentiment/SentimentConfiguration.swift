@@ -36,7 +36,7 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
     /// models, nil (read as false) in every model saved before they existed, which keeps their tokens.
     public var webText: Bool?
     public var initialization: Initialization = .pytorch
-    /// The n-gram branch (a linear bag of n-grams whose logits are averaged with the recurrent branch's);
+    /// The n-gram branch (a linear bag of n-grams whose logits are mixed with the recurrent branch's);
     /// nil for none (every model saved before it existed).
     public var ngrams: NGramSettings?
 
@@ -90,6 +90,18 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
         } ?? 0
         return Checked.sum(Checked.sum(Checked.sum(Checked.sum(Checked.product(vocabularySize, embeddingSize), recurrent.parameterCount), head), attention), bag)
     }
+
+    /// Tokens the n-gram bag reads (the last ones): its own window, or the recurrent branch's in models
+    /// saved before the bag had one.
+    public var bagLength: Int { ngrams.map { $0.maxLength ?? maxLength } ?? 0 }
+
+    /// The n-gram bag's weight w in the logits, (1 − w)·recurrent + w·bag (`NGramSettings.bagWeight`; 0.5
+    /// when not chosen); 0 without a bag.
+    public var bagWeight: Float { ngrams.map { $0.bagWeight ?? 0.5 } ?? 0 }
+
+    /// Tokens of a review the model reads at all (the last ones): the longer of the two branches' windows.
+    /// Reviews are encoded to this length; `PaddedBatch` gives the recurrent branch its last `maxLength`.
+    public var encodedLength: Int { max(maxLength, bagLength) }
 
     /// Rejects settings that cannot make a model, with a message naming the option.
     public func validate() throws {

@@ -62,7 +62,7 @@ public struct Explanation: Codable, Equatable, Sendable {
     public var targetProbability: Float
     /// The tokens the model read, in order, with their attributions.
     public var tokens: [AttributedToken]
-    /// How many tokens at the start of the text were cut because the model reads at most `maxLength`.
+    /// How many tokens at the start of the text were cut because the model reads at most its last `encodedLength`.
     public var truncatedTokens: Int
     /// Integrated gradients only: the steps used, the target logit's difference between the review and the
     /// baseline, and |Σ attributions − that difference| (the completeness gap, 0 for exact integration).
@@ -102,7 +102,7 @@ public final class SentimentExplainer {
         guard !spans.isEmpty else {
             throw ModelError.invalidData("nothing to explain: the text has no tokens the model reads")
         }
-        let seen = Array(spans.suffix(configuration.maxLength))
+        let seen = Array(spans.suffix(configuration.encodedLength))
         let ids = classifier.vocabulary.encode(seen.map(\.token))
         let prediction = classifier.classify(encoded: [ids])[0]
         let targetIndex: Int
@@ -157,9 +157,13 @@ public final class SentimentExplainer {
     /// so Σₜ aₜ ≈ F(x) − F(0). All points run as one batch (in chunks of `pointsPerBatch`), each row's
     /// logit gradient set to its weight, so one backward pass sums the weighted gradients; F(x) and F(0) ride
     /// along as two rows of weight 0.
+    ///
+    /// The recurrent branch reads the last `maxLength` ids; earlier ones (read by the n-gram bag alone,
+    /// whose window may be longer) get only their bag share.
     func integratedGradients(ids: [Int32], targetIndex: Int, steps: Int) -> (attributions: [Float], logitDifference: Float) {
-        let T = ids.count, E = model.configuration.embeddingSize, outputs = model.configuration.outputSize
-        let x = model.embed(ids).data  // [T, E]
+        let recurrentIDs = Array(ids.suffix(model.configuration.maxLength))
+        let T = recurrentIDs.count, E = model.configuration.embeddingSize, outputs = model.configuration.outputSize
+        let x = model.embed(recurrentIDs).data  // [T, E]
         let rule = GaussLegendre(count: steps)
         // Points: the rule's nodes, then α = 1 (the review) and α = 0 (the baseline).
         let alphas = rule.nodes.map(Float.init) + [1, 0]
@@ -199,33 +203,39 @@ public final class SentimentExplainer {
             }
             first += B
         }
-        let attributions = (0..<T).map { t in
+        let attributions = [Float](repeating: 0, count: ids.count - T) + (0..<T).map { t in
             var sum: Float = 0
             for e in 0..<E { sum += x[t * E + e] * summedGradient[t * E + e] }
             return sum
         }
         let difference = scores[steps] - scores[steps + 1]
-        // An n-gram model's logits are the mean of the recurrent branch's (integrated above) and the bag's,
-        // which is linear in its features: with the baseline "no feature", each token's exact share of it
+        // An n-gram model's logits mix the recurrent branch's (integrated above, weight 1 − w) and the bag's
+        // (weight w), which is linear in its features: with the baseline "no feature", each token's exact share of it
         // is `ngramTokenContributions`, and completeness still holds.
         guard let bag = model.ngramTokenContributions(ids) else { return (attributions, difference) }
-        let shares = (0..<T).map { sign * bag[$0 * outputs + column] }
-        return (zip(attributions, shares).map { 0.5 * $0 + $1 }, 0.5 * difference + shares.reduce(0, +))
+        let shares = ids.indices.map { sign * bag[$0 * outputs + column] }
+        let recurrentWeight = 1 - model.configuration.bagWeight
+        return (zip(attributions, shares).map { recurrentWeight * $0 + $1 }, recurrentWeight * difference + shares.reduce(0, +))
     }
 
     // MARK: Occlusion
 
     /// For each position, p(target | review) − p(target | review with that token's id replaced by the padding
-    /// id, still read as a real step), all reviews in one inference batch.
+    /// id, still read as a real step), in inference batches of `pointsPerBatch` occluded reviews (a long
+    /// review's T copies are never all held at once).
     func occlusion(ids: [Int32], targetIndex: Int) -> [Float] {
-        var sequences = [ids]
-        for t in ids.indices {
-            var occluded = ids
-            occluded[t] = Vocabulary.padID
-            sequences.append(occluded)
+        let full = classifier.probabilities(encoded: [ids], batchSize: 1)[0][targetIndex]
+        var result: [Float] = []
+        result.reserveCapacity(ids.count)
+        for first in stride(from: 0, to: ids.count, by: pointsPerBatch) {
+            let sequences = (first..<min(first + pointsPerBatch, ids.count)).map { t -> [Int32] in
+                var occluded = ids
+                occluded[t] = Vocabulary.padID
+                return occluded
+            }
+            let probabilities = classifier.probabilities(encoded: sequences, batchSize: sequences.count)
+            result += probabilities.map { full - $0[targetIndex] }
         }
-        let probabilities = classifier.probabilities(encoded: sequences, batchSize: sequences.count)
-        let full = probabilities[0][targetIndex]
-        return ids.indices.map { full - probabilities[$0 + 1][targetIndex] }
+        return result
     }
 }

@@ -7,11 +7,13 @@ import LoomTensor
 ///
 /// With `configuration.ngrams` set, a second branch beside the recurrent one: a linear bag of the review's
 /// n-grams (`NGramBag` over `NGramFeatures`, `ngram.weight`/`ngram.bias`/`ngram.scale`). The model's logits
-/// are the mean of the two branches' logits, and each branch is trained on its own loss (`trainingLoss`):
+/// are the branches' logits mixed, (1 − w)·recurrent + w·bag with w = `configuration.bagWeight` (the mean
+/// until the trainer chooses w on validation), and each branch is trained on its own loss (`trainingLoss`):
 /// a two-model ensemble in one file, where a joint loss would let the fast-fitting bag starve the recurrent
 /// branch of gradient once the training reviews are fitted.
 public final class SentimentModel {
-    public let configuration: SentimentConfiguration
+    /// Fixed at creation but for the n-gram bag's weight (`setBagWeight`).
+    public private(set) var configuration: SentimentConfiguration
     let embedding: Embedding
     let recurrent: RecurrentNetwork
     /// The pooling over time: a fixed rule, or learned attention (exactly one is set).
@@ -80,15 +82,28 @@ public final class SentimentModel {
         ngram.scale.value = Tensor(shape: [ngram.rows], data: scale)
     }
 
-    /// The n-gram feature rows of each kept sequence of `batch`.
-    func ngramFeatureLists(_ batch: PaddedBatch) -> [[Int32]] {
+    /// The distinct n-gram feature rows the bag reads in one review: those of its last `bagLength` ids.
+    /// Empty without an n-gram branch.
+    func bagFeatureRows(_ ids: [Int32]) -> [Int32] {
         guard let ngramFeatures else { return [] }
-        return batch.kept.map(ngramFeatures.features)
+        let window = configuration.bagLength
+        return ngramFeatures.features(ids.count > window ? Array(ids.suffix(window)) : ids)
     }
 
-    /// (a + b) / 2, element-wise.
-    private static func mean(_ a: Tensor, _ b: Tensor) -> Tensor {
-        Tensor(shape: a.shape, data: zip(a.data, b.data).map { ($0 + $1) * 0.5 })
+    /// The n-gram feature rows of each sequence of `batch` (`bagFeatureRows`).
+    func ngramFeatureLists(_ batch: PaddedBatch) -> [[Int32]] {
+        ngramFeatures == nil ? [] : batch.sequences.map(bagFeatureRows)
+    }
+
+    /// Sets the n-gram bag's weight in the logits (`NGramSettings.bagWeight`); no effect without a bag.
+    public func setBagWeight(_ weight: Float) {
+        precondition(weight >= 0 && weight <= 1, "bag weight \(weight) outside [0, 1]")
+        configuration.ngrams?.bagWeight = weight
+    }
+
+    /// The model's logits from its branches': (1 − w)·recurrent + w·bag, element-wise.
+    static func mix(_ recurrent: Tensor, _ bag: Tensor, bagWeight w: Float) -> Tensor {
+        Tensor(shape: recurrent.shape, data: zip(recurrent.data, bag.data).map { (1 - w) * $0 + w * $1 })
     }
 
     /// Logits for a batch of padded id sequences.
@@ -103,12 +118,12 @@ public final class SentimentModel {
         guard let ngram else { return recurrentLogits }
         let ngramLogits = ngram.forward(ngramFeatureLists(batch))
         lastBranchLogits = (recurrentLogits, ngramLogits)
-        return Self.mean(recurrentLogits, ngramLogits)
+        return Self.mix(recurrentLogits, ngramLogits, bagWeight: configuration.bagWeight)
     }
 
     /// The loss to train on and its gradient, for the last `forward(batch:…)`, whose logits were `logits`:
     /// the head's loss of `logits` and its gradient; with an n-gram branch, the loss reported is still that
-    /// of the averaged `logits`, but the gradient is each branch's own loss gradient (plus the bag's L2
+    /// of the mixed `logits`, but the gradient is each branch's own loss gradient (plus the bag's L2
     /// penalty, in `backward`), laid out [batch, 2 × outputSize]: the recurrent branch's, then the bag's.
     public func trainingLoss(logits: Tensor, targets: [Int32]) -> (loss: Float, gradient: Tensor) {
         trainingLoss(logits: logits, targets: .classes(targets))
@@ -152,6 +167,15 @@ public final class SentimentModel {
 
     /// Logits and, for attention pooling, the attention weights [steps, batch] (nil otherwise); see `inferLogits`.
     public func infer(_ batch: PaddedBatch, using inference: RecurrentInference) -> (logits: Tensor, attention: Tensor?) {
+        let branches = inferBranches(batch, using: inference)
+        guard let bag = branches.bag else { return (branches.recurrent, branches.attention) }
+        return (Self.mix(branches.recurrent, bag, bagWeight: configuration.bagWeight), branches.attention)
+    }
+
+    /// Each branch's logits apart — the recurrent one's and the n-gram bag's (nil without one), which
+    /// `infer` mixes — and the attention weights as in `infer`.
+    public func inferBranches(_ batch: PaddedBatch, using inference: RecurrentInference)
+        -> (recurrent: Tensor, bag: Tensor?, attention: Tensor?) {
         precondition(inference.network === recurrent, "inference engine of another model")
         let outputs = inference.outputs(tokens: batch.timeMajorIDs, steps: batch.steps, batch: batch.batchSize,
                                         mask: batch.mask, embedding: embedding.weight.value)
@@ -163,24 +187,27 @@ public final class SentimentModel {
             var pooling = self.pooling!
             (logits, weights) = (head.apply(pooling.forward(outputs, mask: batch.mask)), nil)
         }
-        guard let ngram else { return (logits, weights) }
-        return (Self.mean(logits, ngram.apply(ngramFeatureLists(batch))), weights)
+        return (logits, ngram?.apply(ngramFeatureLists(batch)), weights)
     }
 
     /// The n-gram branch's share of the model's logits for one review, per token: each feature's
-    /// contribution scale·weight (halved, as the branches are averaged) split evenly over its occurrences
-    /// and, within one, over its tokens. [ids.count × outputSize]; they sum to the branch's half of the
-    /// logits minus its bias. Nil without an n-gram branch.
+    /// contribution scale·weight (times the bag's weight w in the mix) split evenly over its occurrences
+    /// and, within one, over its tokens. [ids.count × outputSize]; they sum to the branch's w-share of the
+    /// logits minus its bias. Ids before the bag's window (the last `bagLength`) get 0. Nil without an
+    /// n-gram branch.
     public func ngramTokenContributions(_ ids: [Int32]) -> [Float]? {
         guard let ngram, let ngramFeatures else { return nil }
         let outputs = configuration.outputSize
-        let occurrences = ngramFeatures.occurrences(ids)
+        let skipped = max(0, ids.count - configuration.bagLength)
+        let occurrences = ngramFeatures.occurrences(Array(ids.dropFirst(skipped))).map {
+            (row: $0.row, start: $0.start + skipped, length: $0.length)
+        }
         var count: [Int32: Int] = [:]
         for occurrence in occurrences { count[occurrence.row, default: 0] += 1 }
         var result = [Float](repeating: 0, count: ids.count * outputs)
         for occurrence in occurrences {
             let share = ngram.contributions([occurrence.row])
-            let weight = 0.5 / Float(count[occurrence.row]!) / Float(occurrence.length)
+            let weight = configuration.bagWeight / Float(count[occurrence.row]!) / Float(occurrence.length)
             for t in occurrence.start..<(occurrence.start + occurrence.length) {
                 for j in 0..<outputs { result[t * outputs + j] += weight * share[j] }
             }
@@ -188,8 +215,9 @@ public final class SentimentModel {
         return result
     }
 
-    /// The n-gram branch's half of the logits with no feature at all (its bias / 2), [outputSize]; nil without one.
-    public var ngramBaseline: [Float]? { ngram.map { $0.bias.value.data.map { $0 * 0.5 } } }
+    /// The n-gram branch's share of the logits with no feature at all (its bias times w), [outputSize]; nil
+    /// without one.
+    public var ngramBaseline: [Float]? { ngram.map { $0.bias.value.data.map { $0 * configuration.bagWeight } } }
 
     /// A forward-only engine for this model's recurrent layers; see `RecurrentInference`.
     public func makeInference(precomputeInputProjections: Bool) -> RecurrentInference {

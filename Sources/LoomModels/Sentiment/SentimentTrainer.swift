@@ -177,7 +177,7 @@ public struct SentimentTrainer {
         }
         configuration.vocabularySize = vocabulary.count
         let encoded = EncodedExamples(
-            sequences: SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.maxLength),
+            sequences: SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.encodedLength),
             labels: labels, ratings: ratings)
         let train = encoded.subset(split.train), validation = encoded.subset(split.validation)
         let data = Self.describe(examples, source: source, classes: classes, labels: labels, train: train.count,
@@ -205,15 +205,15 @@ public struct SentimentTrainer {
         let model = try SentimentModel(prepared.configuration, rng: &prepared.rng)
         if let settings = prepared.configuration.ngrams, settings.naiveBayes, prepared.classes.count == 2,
            let features = model.ngramFeatures {
-            // Truncated as the batches truncate them, so the ratios count the features the bag sees.
-            let lists = prepared.train.sequences.map { features.features(Array($0.suffix(prepared.configuration.maxLength))) }
+            // The features the bag sees (its window of each review).
+            let lists = prepared.train.sequences.map(model.bagFeatureRows)
             model.setNGramScale(NGramFeatures.naiveBayesRatios(features: lists, labels: prepared.train.labels, rows: features.rows))
             observer(.message("n-gram branch: \(features.rows) rows (vocabulary + \(settings.buckets) buckets), Naive-Bayes scaled"))
         } else if prepared.configuration.isRegression, let features = model.ngramFeatures {
             // Squared error is unbounded: with unit scales one Adam step (each weight moving by about the learning
             // rate) would move a review's output by the rate times its hundreds of features. TF-IDF weights with
             // a typical review at unit length (the ridge peer's features) keep the steps in proportion.
-            let lists = prepared.train.sequences.map { features.features(Array($0.suffix(prepared.configuration.maxLength))) }
+            let lists = prepared.train.sequences.map(model.bagFeatureRows)
             model.setNGramScale(NGramFeatures.idfScale(features: lists, rows: features.rows))
             observer(.message("n-gram branch: \(features.rows) rows (vocabulary + \(prepared.configuration.ngrams?.buckets ?? 0) buckets), TF-IDF scaled"))
         }
@@ -377,6 +377,11 @@ public struct SentimentTrainer {
                                         learningRate: Double(optimizer.learningRate),
                                         tokensPerSecond: Double(sums.tokensSeen) / max(seconds, 1e-9), seconds: seconds)
             if validation.count > 0 {
+                if model.ngram != nil {
+                    let weight = Self.chooseBagWeight(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
+                    model.setBagWeight(weight)
+                    record.bagWeight = Double(weight)
+                }
                 let scored = Self.evaluate(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
                 try divergence.check(validationLoss: scored.loss, step: state.totalSteps, epoch: epoch,
                                            learningRate: optimizer.learningRate)
@@ -510,6 +515,31 @@ public struct SentimentTrainer {
         case .ratings(let ratings):
             return zip(model.ratings(logits: logits) ?? [], ratings).filter { abs($0 - $1) <= 1 }.count
         }
+    }
+
+    /// The candidate weights of the n-gram bag in the logits: 0, 0.05, …, 1.
+    static let bagWeightGrid: [Float] = (0...20).map { Float($0) / 20 }
+
+    /// The bag's weight w (`NGramSettings.bagWeight`) for which the mixed logits (1 − w)·recurrent + w·bag
+    /// have the lowest mean loss on `examples` (the validation split): the two branches stacked on reviews
+    /// neither was trained on. Ties go to the w nearest 0.5 (the plain mean).
+    static func chooseBagWeight(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int) -> Float {
+        var rng = SeededGenerator(seed: 0)
+        var lossSums = [Double](repeating: 0, count: bagWeightGrid.count)
+        for indices in SentimentData.lengthOrderedBatches(lengths: examples.sequences.map(\.count), batchSize: batchSize) {
+            let batch = PaddedBatch(sequences: indices.map { examples.sequences[$0] }, maxLength: maxLength)
+            let targets = examples.targets.subset(indices)
+            _ = model.forward(batch, training: false, rng: &rng)
+            guard let (recurrent, bag) = model.lastBranchLogits else { return model.configuration.bagWeight }
+            for (k, w) in bagWeightGrid.enumerated() {
+                let loss = model.loss(logits: SentimentModel.mix(recurrent, bag, bagWeight: w), targets: targets).loss
+                lossSums[k] += Double(loss) * Double(indices.count)
+            }
+        }
+        let best = bagWeightGrid.indices.min { a, b in
+            lossSums[a] != lossSums[b] ? lossSums[a] < lossSums[b] : abs(bagWeightGrid[a] - 0.5) < abs(bagWeightGrid[b] - 0.5)
+        }!
+        return lossSums[best].isFinite ? bagWeightGrid[best] : model.configuration.bagWeight
     }
 
     /// Mean loss and accuracy of `model` on `examples` without dropout (a regression: the share within ±1,
