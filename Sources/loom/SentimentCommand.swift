@@ -38,7 +38,7 @@ struct SentimentTrainCommand: ParsableCommand {
 
         The vocabulary comes from the training split only. A stratified --validation fraction is held out; after each epoch the model is scored on it and, when validation accuracy improves, the model folder is rewritten atomically: config.json, model.safetensors (PyTorch names), vocab.txt, train-log.jsonl and curves.svg. Training stops early after --patience epochs without improvement.
 
-        The defaults are the recipe measured on IMDB (25,000 training reviews → 0.913 accuracy on the 25,000 test reviews in 11 minutes on two cores, see BENCHMARKS.md): two branches whose logits are averaged, each trained on its own loss — a bidirectional GRU of 128 per direction over 128-wide embeddings with max pooling over time, dropout 0.5 (0.3 on the embedded tokens); and a linear bag of the review's unigrams and hashed bigrams (--ngrams 2, fastText's features with NBSVM's Naive-Bayes scaling for two classes, L2 2e-4, learning at 5× the rate). A 30,000-token vocabulary with punctuation kept, the last 400 tokens of each review, Adam at 2e-3 decaying ×0.7 per epoch, up to 6 epochs. --ngrams 0 gives the recurrent model alone; --preset fast trains in under a minute (0.90 on IMDB).
+        The defaults are the recipe measured on IMDB (25,000 training reviews → 0.920 accuracy on the 25,000 test reviews in 7 minutes on two cores, see BENCHMARKS.md): two branches, each trained on its own loss, whose logits are mixed by a weight chosen on the validation reviews after each epoch — a bidirectional GRU of 128 per direction over 128-wide embeddings of the last 400 tokens with max pooling over time, dropout 0.5 (0.3 on the embedded tokens); and a linear bag of the whole review's unigrams and hashed bigrams and trigrams (--ngrams 3 in 4M buckets: fastText's features with NBSVM's Naive-Bayes scaling for two classes, L2 2e-4, learning at 1.5× the rate). A 30,000-token vocabulary with punctuation kept, Adam at 2e-3 decaying ×0.7 per epoch, up to 6 epochs. --ngrams 0 gives the recurrent model alone; --preset fast trains in under a minute (0.917 on IMDB in 22 s).
 
         For a few hundred reviews those defaults take too few steps and drop too many rare words; something like --epochs 12 --patience 4 --min-count 1 --batch-size 16 --learning-rate 0.005 --embedding 32 --hidden 32 (what scripts/demo.sh uses on corpora/reviews.tsv) learns within seconds.
 
@@ -107,10 +107,10 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("max-length"), help: "Tokens kept per review (the last ones, as Keras truncates).")
     var maxLength: Int = architectureDefaults.maxLength
 
-    @Option(help: ArgumentHelp("An n-gram branch beside the recurrent one: 1 (unigrams), 2 (and bigrams) or 3 (and trigrams) in a linear bag (fastText's, Naive-Bayes scaled as NBSVM for two classes), its logits averaged with the recurrent branch's; 0 for none. (default: \(NGramSettings().order))", valueName: "n"))
+    @Option(help: ArgumentHelp("An n-gram branch beside the recurrent one: 1 (unigrams), 2 (and bigrams) or 3 (and trigrams) in a linear bag (fastText's, Naive-Bayes scaled as NBSVM for two classes), its logits mixed with the recurrent branch's by a weight chosen on the validation reviews after each epoch; 0 for none. (default: \(NGramSettings().order))", valueName: "n"))
     var ngrams: Int?
 
-    @Option(help: ArgumentHelp("A named recipe: fast (a 32-wide bidirectional GRU beside a bigram bag, 30,000 tokens, 2 epochs: about a minute on two cores). Options given explicitly win.", valueName: "name"))
+    @Option(help: ArgumentHelp("A named recipe: fast (a 32-wide bidirectional GRU beside a bigram bag in 1M buckets, 30,000 tokens, 2 epochs: under a minute on two cores). Options given explicitly win.", valueName: "name"))
     var preset: SentimentPreset?
 
     @Option(help: ArgumentHelp("What to learn: classes (the default; numeric labels are classes in numeric order) or regression (a number per review, such as a star rating).", valueName: "classes|regression"))
@@ -220,7 +220,7 @@ struct SentimentTrainCommand: ParsableCommand {
         if order != 0 {
             var settings = NGramSettings()
             settings.order = order
-            settings.buckets = ngramBuckets ?? settings.buckets
+            settings.buckets = ngramBuckets ?? preset?.ngramBuckets ?? settings.buckets
             settings.l2 = ngramL2 ?? (task == .regression ? NGramSettings.regressionL2 : settings.l2)
             settings.learningRateScale = ngramLearningRateScale
             settings.maxLength = ngramMaxLength ?? settings.maxLength

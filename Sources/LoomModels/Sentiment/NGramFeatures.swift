@@ -4,10 +4,12 @@ import LoomText
 /// The settings of a sentiment model's n-gram branch (`NGramBag`): which features, and how they are trained.
 /// Stored in `config.json` as `"ngrams"`; absent for a model without the branch.
 public struct NGramSettings: Codable, Equatable, Sendable {
-    /// 1: unigrams (vocabulary ids); 2: and bigrams; 3: and trigrams (hashed into `buckets`).
-    public var order: Int = 2
+    /// 1: unigrams (vocabulary ids); 2: and bigrams; 3: and trigrams (hashed into `buckets`). Trigrams gain
+    /// on IMDB only with enough buckets for them (0.9202 with 4M against 0.9186 for bigrams in 1M; 0.9142 for
+    /// trigrams in 1M, BENCHMARKS.md).
+    public var order: Int = 3
     /// Rows for the hashed bigrams and trigrams (fastText's `-bucket`), after the vocabulary's rows.
-    public var buckets: Int = 1 << 20
+    public var buckets: Int = 1 << 22
     /// L2 penalty on the branch's weights (a sum of squares, NBSVM's regulariser).
     public var l2: Float = 2e-4
     /// The penalty for a regression's bag: the ridge peer's α = 1 on the summed squared error of 25,000

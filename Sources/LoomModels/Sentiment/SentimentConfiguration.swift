@@ -129,13 +129,15 @@ public struct SentimentConfiguration: Codable, Equatable, Sendable {
 /// Named recipes for `loom sentiment train --preset`; each setting applies unless the option is given.
 /// Measured on IMDB in BENCHMARKS.md.
 public enum SentimentPreset: String, CaseIterable, Sendable {
-    /// About a minute on two cores: a small bidirectional GRU (32 wide) beside the bigram bag, two epochs.
+    /// Under a minute on two cores: a small bidirectional GRU (32 wide) beside a bigram bag in 1M buckets,
+    /// two epochs (trigrams in 4M buckets: 0.920 instead of 0.917 on IMDB, for half as long again).
     case fast
 
     public var embeddingSize: Int { 32 }
     public var hiddenSize: Int { 32 }
     public var cell: CellKind { .gru }
     public var ngramOrder: Int { 2 }
+    public var ngramBuckets: Int { 1 << 20 }
     public var maxVocabulary: Int { 30_000 }
     public var epochs: Int { 2 }
 }

@@ -380,7 +380,7 @@ public struct SentimentTrainer {
                 if model.ngram != nil {
                     let weight = Self.chooseBagWeight(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
                     model.setBagWeight(weight)
-                    record.bagWeight = Double(weight)
+                    record.bagWeight = (Double(weight) * 100).rounded() / 100  // the grid's decimal, not Float's binary tail
                 }
                 let scored = Self.evaluate(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
                 try divergence.check(validationLoss: scored.loss, step: state.totalSteps, epoch: epoch,
