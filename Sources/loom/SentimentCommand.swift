@@ -128,8 +128,8 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(name: .customLong("ngram-l2"), help: "L2 penalty (sum of squares) on the n-gram branch's weights. (default: \(NGramSettings().l2); \(NGramSettings.regressionL2) with --task regression)")
     var ngramL2: Float?
 
-    @Option(name: .customLong("ngram-lr-scale"), help: "The n-gram branch learns at this multiple of --learning-rate.")
-    var ngramLearningRateScale: Float = NGramSettings().learningRateScale
+    @Option(name: .customLong("ngram-lr-scale"), help: "The n-gram branch learns at this multiple of --learning-rate. (default: \(NGramSettings().learningRateScale); \(NGramSettings.regressionLearningRateScale) with --task regression)")
+    var ngramLearningRateScale: Float?
 
     @Option(name: .customLong("ngram-max-length"), help: ArgumentHelp("Tokens the n-gram branch reads per review (the last ones); its own window beside --max-length, since a bag is cheap per token and reads the whole review by default. (default: \(NGramSettings.defaultMaxLength))", valueName: "n"))
     var ngramMaxLength: Int?
@@ -223,10 +223,10 @@ struct SentimentTrainCommand: ParsableCommand {
             settings.buckets = ngramBuckets ?? preset?.ngramBuckets ?? settings.buckets
             settings.l2 = ngramL2 ?? (task == .regression ? NGramSettings.regressionL2 : settings.l2)
             settings.learningRateScale = ngramLearningRateScale
+                ?? (task == .regression ? NGramSettings.regressionLearningRateScale : settings.learningRateScale)
             settings.maxLength = ngramMaxLength ?? settings.maxLength
             architecture.ngrams = settings
-        } else if ngramBuckets != nil || ngramL2 != nil || ngramMaxLength != nil
-                    || ngramLearningRateScale != NGramSettings().learningRateScale {
+        } else if ngramBuckets != nil || ngramL2 != nil || ngramMaxLength != nil || ngramLearningRateScale != nil {
             throw UsageError(description: "--ngram-buckets, --ngram-l2, --ngram-lr-scale and --ngram-max-length need an n-gram branch: add --ngrams 2")
         }
         var options = SentimentTrainingOptions()

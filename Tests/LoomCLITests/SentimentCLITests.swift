@@ -73,6 +73,10 @@ final class SentimentCLITests: CLITestCase {
         let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any])
         XCTAssertEqual(config["task"] as? String, "regression")
         XCTAssertEqual((config["ratingScale"] as? [String: Any])?["maximum"] as? Double, 8)
+        // A regression's bag gets its own defaults: the ridge peer's L2 and 5× the learning rate.
+        let bag = try XCTUnwrap(config["ngrams"] as? [String: Any])
+        XCTAssertEqual(bag["learningRateScale"] as? Double, 5)
+        XCTAssertEqual((bag["l2"] as? Double).map { Float($0) }, 4e-6)
         let text = try loom(["classify", "--model", out, "great great great movie here"])
         XCTAssertEqual(text.status, 0, text.stderr)
         let rating = try XCTUnwrap(Double(text.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), text.stdout)
