@@ -205,7 +205,7 @@ final class NGramBranchTests: XCTestCase {
         let sequences: [[Int32]] = [[2, 3, 4, 5], [6, 7, 8, 9, 10], [2, 2, 11], [9, 4], [3, 10, 5, 6, 7, 8, 2], [11, 9, 3]]
         let labels: [Int32] = [1, 0, 1, 0, 0, 1]
         let examples = EncodedExamples(sequences: sequences, labels: labels)
-        let chosen = SentimentTrainer.chooseBagWeight(model, on: examples, batchSize: 4, maxLength: 6)
+        let chosen = SentimentTrainer.chooseBagWeight(model, outputs: SentimentTrainer.branchOutputs(model, on: examples, batchSize: 4, maxLength: 6))
         func meanLoss(_ w: Float) -> Double {
             model.setBagWeight(w)
             var rng = SeededGenerator(seed: 0)

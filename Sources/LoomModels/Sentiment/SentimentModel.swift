@@ -215,10 +215,6 @@ public final class SentimentModel {
         return result
     }
 
-    /// The n-gram branch's share of the logits with no feature at all (its bias times w), [outputSize]; nil
-    /// without one.
-    public var ngramBaseline: [Float]? { ngram.map { $0.bias.value.data.map { $0 * configuration.bagWeight } } }
-
     /// A forward-only engine for this model's recurrent layers; see `RecurrentInference`.
     public func makeInference(precomputeInputProjections: Bool) -> RecurrentInference {
         let inference = RecurrentInference(network: recurrent)

@@ -377,12 +377,14 @@ public struct SentimentTrainer {
                                         learningRate: Double(optimizer.learningRate),
                                         tokensPerSecond: Double(sums.tokensSeen) / max(seconds, 1e-9), seconds: seconds)
             if validation.count > 0 {
+                // One pass over the validation reviews serves both the bag's weight and the scores.
+                let outputs = Self.branchOutputs(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
                 if model.ngram != nil {
-                    let weight = Self.chooseBagWeight(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
+                    let weight = Self.chooseBagWeight(model, outputs: outputs)
                     model.setBagWeight(weight)
                     record.bagWeight = (Double(weight) * 100).rounded() / 100  // the grid's decimal, not Float's binary tail
                 }
-                let scored = Self.evaluate(model, on: validation, batchSize: 256, maxLength: configuration.maxLength)
+                let scored = Self.evaluate(model, outputs: outputs, count: validation.count, isRegression: validation.ratings != nil)
                 try divergence.check(validationLoss: scored.loss, step: state.totalSteps, epoch: epoch,
                                            learningRate: optimizer.learningRate)
                 record.validationLoss = scored.loss
@@ -520,20 +522,30 @@ public struct SentimentTrainer {
     /// The candidate weights of the n-gram bag in the logits: 0, 0.05, …, 1.
     static let bagWeightGrid: [Float] = (0...20).map { Float($0) / 20 }
 
-    /// The bag's weight w (`NGramSettings.bagWeight`) for which the mixed logits (1 − w)·recurrent + w·bag
-    /// have the lowest mean loss on `examples` (the validation split): the two branches stacked on reviews
-    /// neither was trained on. Ties go to the w nearest 0.5 (the plain mean).
-    static func chooseBagWeight(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int) -> Float {
+    /// Each branch's logits for `examples` without dropout, in length-ordered batches with their targets
+    /// (`bag` nil without an n-gram branch): what choosing the bag's weight and scoring both read.
+    static func branchOutputs(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int)
+        -> [(targets: SentimentTargets, recurrent: Tensor, bag: Tensor?)] {
         var rng = SeededGenerator(seed: 0)
-        var lossSums = [Double](repeating: 0, count: bagWeightGrid.count)
-        for indices in SentimentData.lengthOrderedBatches(lengths: examples.sequences.map(\.count), batchSize: batchSize) {
+        return SentimentData.lengthOrderedBatches(lengths: examples.sequences.map(\.count), batchSize: batchSize).map { indices in
             let batch = PaddedBatch(sequences: indices.map { examples.sequences[$0] }, maxLength: maxLength)
+            let logits = model.forward(batch, training: false, rng: &rng)
             let targets = examples.targets.subset(indices)
-            _ = model.forward(batch, training: false, rng: &rng)
-            guard let (recurrent, bag) = model.lastBranchLogits else { return model.configuration.bagWeight }
+            guard let (recurrent, bag) = model.lastBranchLogits, model.ngram != nil else { return (targets, logits, nil) }
+            return (targets, recurrent, bag)
+        }
+    }
+
+    /// The bag's weight w (`NGramSettings.bagWeight`) for which the mixed logits (1 − w)·recurrent + w·bag
+    /// have the lowest mean loss on `outputs` (`branchOutputs` of the validation split): the two branches
+    /// stacked on reviews neither was trained on. Ties go to the w nearest 0.5 (the plain mean).
+    static func chooseBagWeight(_ model: SentimentModel, outputs: [(targets: SentimentTargets, recurrent: Tensor, bag: Tensor?)]) -> Float {
+        var lossSums = [Double](repeating: 0, count: bagWeightGrid.count)
+        for output in outputs {
+            guard let bag = output.bag else { return model.configuration.bagWeight }
             for (k, w) in bagWeightGrid.enumerated() {
-                let loss = model.loss(logits: SentimentModel.mix(recurrent, bag, bagWeight: w), targets: targets).loss
-                lossSums[k] += Double(loss) * Double(indices.count)
+                let loss = model.loss(logits: SentimentModel.mix(output.recurrent, bag, bagWeight: w), targets: output.targets).loss
+                lossSums[k] += Double(loss) * Double(output.recurrent.shape[0])
             }
         }
         let best = bagWeightGrid.indices.min { a, b in
@@ -542,18 +554,18 @@ public struct SentimentTrainer {
         return lossSums[best].isFinite ? bagWeightGrid[best] : model.configuration.bagWeight
     }
 
-    /// Mean loss and accuracy of `model` on `examples` without dropout (a regression: the share within ±1,
-    /// and the mean absolute error), and how many distinct answers it gave (classes, or rounded ratings).
-    static func evaluate(_ model: SentimentModel, on examples: EncodedExamples, batchSize: Int, maxLength: Int)
+    /// Mean loss and accuracy of `model` on `outputs` (`branchOutputs` of `count` examples, the branches mixed
+    /// with the model's bag weight; a regression: the share within ±1, and the mean absolute error), and how
+    /// many distinct answers it gave (classes, or rounded ratings).
+    static func evaluate(_ model: SentimentModel, outputs: [(targets: SentimentTargets, recurrent: Tensor, bag: Tensor?)],
+                         count examples: Int, isRegression: Bool)
         -> (loss: Double, accuracy: Double, meanAbsoluteError: Double?, predictedClasses: Int) {
-        var rng = SeededGenerator(seed: 0)
         var lossSum = 0.0, correct = 0, absoluteErrorSum = 0.0
         var predicted = Set<Int>()
-        for indices in SentimentData.lengthOrderedBatches(lengths: examples.sequences.map(\.count), batchSize: batchSize) {
-            let batch = PaddedBatch(sequences: indices.map { examples.sequences[$0] }, maxLength: maxLength)
-            let targets = examples.targets.subset(indices)
-            let logits = model.forward(batch, training: false, rng: &rng)
-            lossSum += Double(model.loss(logits: logits, targets: targets).loss) * Double(indices.count)
+        for output in outputs {
+            let targets = output.targets
+            let logits = output.bag.map { SentimentModel.mix(output.recurrent, $0, bagWeight: model.configuration.bagWeight) } ?? output.recurrent
+            lossSum += Double(model.loss(logits: logits, targets: targets).loss) * Double(logits.shape[0])
             correct += correctCount(model, logits: logits, targets: targets)
             if case .ratings(let ratings) = targets, let answers = model.ratings(logits: logits) {
                 for (answer, rating) in zip(answers, ratings) {
@@ -564,8 +576,7 @@ public struct SentimentTrainer {
                 for row in model.probabilities(logits: logits) { predicted.insert(row.indices.max { row[$0] < row[$1] } ?? 0) }
             }
         }
-        let count = Double(max(examples.count, 1))
-        return (lossSum / count, Double(correct) / count, examples.ratings == nil ? nil : absoluteErrorSum / count,
-                predicted.count)
+        let count = Double(max(examples, 1))
+        return (lossSum / count, Double(correct) / count, isRegression ? absoluteErrorSum / count : nil, predicted.count)
     }
 }
