@@ -5,6 +5,9 @@ model folder is rebuilt in PyTorch (scripts/load_in_pytorch.py, in float64) and 
 `IntegratedGradients` (method "gausslegendre", Captum's default, which Loom's rule reproduces) attributes
 the same target score — the logit for a softmax model; z for the positive class and −z for the negative
 one of a one-logit model — from the all-zero embedding baseline, summed over the embedding dimension.
+For a model with an n-gram bag, Captum attributes the recurrent branch's part of the logits, (1 − w)·z over
+the last maxLength tokens, and each token's exact share of the linear bag, w·(bag − bias), is added to it
+(`bag_token_shares` in load_in_pytorch.py).
 
     python scripts/captum_check.py --loom .build/release/loom --model bundled/imdb-sentiment \
         --reviews ../shared/datasets/imdb/test.tsv --count 5
@@ -59,14 +62,22 @@ def main():
         sign = -1.0 if len(classes) == 2 and target == 0 else 1.0
         column = 0 if len(classes) == 2 else target
 
-        def score(embedded):
-            return sign * model.logits_from_embedded(embedded)[:, column]
+        # The recurrent branch reads the last maxLength tokens and enters the logits with weight 1 − w; an
+        # n-gram bag (weight w) is linear, so each token's exact share of it is added to Captum's attributions.
+        recurrent_ids = ids[-cfg["maxLength"]:]
+        recurrent_weight = 1 - model.bag_weight()
 
-        embedded = model.embedding(ids).unsqueeze(0).detach()
+        def score(embedded):
+            return sign * recurrent_weight * model.logits_from_embedded(embedded)[:, column]
+
+        embedded = model.embedding(recurrent_ids).unsqueeze(0).detach()
         ig = IntegratedGradients(score)
         attributions, delta = ig.attribute(embedded, baselines=torch.zeros_like(embedded), n_steps=args.steps,
                                            method="gausslegendre", return_convergence_delta=True)
-        theirs = attributions.sum(-1)[0].detach()
+        theirs = torch.zeros(len(ids), dtype=torch.float64)
+        theirs[len(ids) - len(recurrent_ids):] = attributions.sum(-1)[0].detach()
+        if hasattr(model, "ngram"):
+            with torch.no_grad(): theirs += sign * model.bag_token_shares(ids.tolist())[:, column]
         scale = theirs.abs().max().item()
         error = (ours - theirs).abs().max().item() / scale
         worst = max(worst, error)

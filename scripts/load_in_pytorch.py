@@ -38,19 +38,24 @@ class AttentionPooling(nn.Module):
 MULTIPLIER = 116049371   # fastText's n-gram hash multiplier (NGramFeatures.swift)
 
 
-def ngram_features(ids, vocab_size, order, buckets):
-    """The distinct rows of a review's n-gram bag, ascending (NGramFeatures.features): each unigram is its id,
-    each bigram/trigram vocab_size + h mod buckets with h = h·116049371 + id (mod 2⁶⁴) from the first id;
-    n-grams holding the padding id 0 are skipped."""
-    rows = {i for i in ids if i != 0}
+def ngram_occurrences(ids, vocab_size, order, buckets):
+    """Each n-gram occurrence of a review as (row, start, length), unigrams first, then bigrams, then trigrams
+    (NGramFeatures.occurrences): a unigram's row is its id, a bigram's/trigram's vocab_size + h mod buckets with
+    h = h·116049371 + id (mod 2⁶⁴) from the first id; n-grams holding the padding id 0 are skipped."""
+    found = [(i, t, 1) for t, i in enumerate(ids) if i != 0]
     for n in range(2, order + 1):
         for t in range(len(ids) - n + 1):
             gram = ids[t:t + n]
             if 0 in gram: continue
             h = gram[0]
             for i in gram[1:]: h = (h * MULTIPLIER + i) & 0xFFFFFFFFFFFFFFFF
-            rows.add(vocab_size + h % buckets)
-    return sorted(rows)
+            found.append((vocab_size + h % buckets, t, n))
+    return found
+
+
+def ngram_features(ids, vocab_size, order, buckets):
+    """The distinct rows of a review's n-gram bag, ascending (NGramFeatures.features: binarized counts)."""
+    return sorted({row for row, _, _ in ngram_occurrences(ids, vocab_size, order, buckets)})
 
 
 class NGramBag(nn.Module):
@@ -93,14 +98,37 @@ class Sentiment(nn.Module):
         else: pooled = out[-1]
         return s.fc(pooled)
 
+    def bag_weight(s):
+        """w in (1 − w)·recurrent + w·bag: the config's ngrams.bagWeight (0.5 in older models, 0 without a bag)."""
+        g = s.cfg.get("ngrams")
+        if not g: return 0.0
+        return 0.5 if g.get("bagWeight") is None else g["bagWeight"]
+
+    def bag_window(s):   # tokens the bag reads: its own window (older models: the recurrent branch's)
+        return s.cfg["ngrams"].get("maxLength") or s.cfg["maxLength"]
+
+    def bag_token_shares(s, ids):
+        """Each token's exact share of w·(bag − bias), [T, outputs] (SentimentModel.ngramTokenContributions):
+        every occurrence of a row gets 1/count of w·scale·weight of that row, split evenly over its tokens;
+        tokens before the bag's window get none. They sum to the bag's logits less its bias."""
+        g, ids = s.cfg["ngrams"], list(ids)
+        skipped = max(0, len(ids) - s.bag_window())
+        found = ngram_occurrences(ids[skipped:], s.cfg["vocabularySize"], g["order"], g["buckets"])
+        count = {}
+        for row, _, _ in found: count[row] = count.get(row, 0) + 1
+        shares = torch.zeros(len(ids), s.ngram.weight.shape[1], dtype=s.ngram.weight.dtype)
+        for row, start, length in found:
+            share = s.bag_weight() * s.ngram.scale[row] * s.ngram.weight[row] / count[row] / length
+            shares[skipped + start:skipped + start + length] += share
+        return shares
+
     def forward(s, ids):
         # The recurrent branch reads the last maxLength tokens, as Loom keeps them.
         logits = s.logits_from_embedded(s.embedding(ids[-s.cfg["maxLength"]:]).unsqueeze(0))[0]
-        if hasattr(s, "ngram"):   # the branches' logits mixed: (1 - w)·recurrent + w·bag (w = 0.5 in older models)
+        if hasattr(s, "ngram"):   # the branches' logits mixed: (1 - w)·recurrent + w·bag
             g = s.cfg["ngrams"]
-            window = g.get("maxLength") or s.cfg["maxLength"]   # the bag's own window (older models: the branch's)
-            rows = torch.tensor(ngram_features(ids[-window:].tolist(), s.cfg["vocabularySize"], g["order"], g["buckets"]), dtype=torch.long)
-            w = 0.5 if g.get("bagWeight") is None else g["bagWeight"]
+            rows = torch.tensor(ngram_features(ids[-s.bag_window():].tolist(), s.cfg["vocabularySize"], g["order"], g["buckets"]), dtype=torch.long)
+            w = s.bag_weight()
             logits = (1 - w) * logits + w * s.ngram(rows, torch.tensor([0]))[0]
         if s.cfg.get("task") == "regression":   # the rating: de-standardized, clamped to the training range
             r = s.cfg["ratingScale"]
