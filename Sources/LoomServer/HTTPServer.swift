@@ -32,7 +32,7 @@ public struct LoomHTTPServer: Sendable {
             configuration.models, workers: scheduling.classifyWorkers,
             batching: .init(maxBatch: scheduling.maxBatch, maxWait: scheduling.maxBatchWait,
                             maxQueued: scheduling.maxQueuedTexts, deadline: scheduling.deadline),
-            metrics: metrics)
+            maxQueuedExplanations: scheduling.maxQueuedExplanations, metrics: metrics)
         scheduler = GenerationScheduler(threads: scheduling.generationThreads, maxActive: scheduling.maxGenerations,
                                         chunkCharacters: scheduling.generationChunk)
     }

@@ -25,7 +25,7 @@ final class SentimentService: Sendable {
     let batcher: MicroBatcher<ClassifyResult>
 
     init(name: String, folder: URL, workers: Int, batching: MicroBatcher<ClassifyResult>.Settings,
-         metrics: ServerMetrics) throws {
+         maxQueuedExplanations: Int, metrics: ServerMetrics) throws {
         self.name = name
         // One worker spreads each batch (or a lone review's hidden units) over the cores itself; several
         // workers each run alone on their thread, the workers being the parallelism. Either way the BLAS
@@ -48,7 +48,7 @@ final class SentimentService: Sendable {
                 }
             }
         }, onBatch: { report in metrics.recordBatch(report) })
-        explainer = try ExplainWorker(folder: folder, name: name)
+        explainer = try ExplainWorker(folder: folder, name: name, capacity: maxQueuedExplanations, deadline: batching.deadline)
     }
 
     func classify(_ texts: [String]) async throws -> [ClassifyResult] {
@@ -63,24 +63,23 @@ final class SentimentService: Sendable {
     private let explainer: ExplainWorker
 }
 
-/// Runs explanations one at a time on a queue of their own, over a model instance of their own: an
+/// Runs explanations one at a time on a bounded queue of their own (`BoundedSerialQueue`: at most `capacity`
+/// waiting or running, 503 beyond it or past the deadline), over a model instance of their own: an
 /// explanation runs the training forward and backward passes, whose caches cannot be shared with the
 /// classifiers (or with another explanation).
 final class ExplainWorker: @unchecked Sendable {
-    /// Touched only on `queue`.
+    /// Touched only on `queue`'s thread.
     private let explainer: SentimentExplainer
-    private let queue: DispatchQueue
+    private let queue: BoundedSerialQueue
 
-    init(folder: URL, name: String) throws {
+    init(folder: URL, name: String, capacity: Int, deadline: Double) throws {
         let classifier = try SentimentClassifier(directory: folder, parallelism: RecurrentParallelism(maximumSlices: 1))
         explainer = SentimentExplainer(classifier: classifier)
-        queue = DispatchQueue(label: "explain-\(name)")
+        queue = BoundedSerialQueue(name: "explain-\(name)", capacity: capacity, deadline: deadline)
     }
 
     func explain(_ text: String, options: ExplanationOptions) async throws -> Explanation {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try self.explainer.explain(text, options: options) }) }
-        }
+        try await queue.run { try self.explainer.explain(text, options: options) }
     }
 }
 
@@ -116,13 +115,14 @@ struct ModelRegistry: Sendable {
 
     /// Loads every model of `configuration`; a model of another kind than sentiment/charrnn is an error.
     init(_ models: [(name: String, folder: URL)], workers: Int, batching: MicroBatcher<ClassifyResult>.Settings,
-         metrics: ServerMetrics) throws {
+         maxQueuedExplanations: Int, metrics: ServerMetrics) throws {
         for (name, folder) in models {
             struct Header: Decodable { var kind: String }
             let kind = try ModelDirectory(folder).readJSON(Header.self, from: "config.json").kind
             switch kind {
             case SentimentConfiguration.kind: sentiment[name] = try SentimentService(name: name, folder: folder, workers: workers,
-                                                                                     batching: batching, metrics: metrics)
+                                                                                     batching: batching, maxQueuedExplanations: maxQueuedExplanations,
+                                                                                     metrics: metrics)
             case CharModelConfiguration.kind: generation[name] = try GenerationService(name: name, folder: folder)
             default: throw ModelError.wrongModelKind(folder, found: kind, expected: "sentiment or charrnn")
             }

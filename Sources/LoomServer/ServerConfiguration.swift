@@ -57,6 +57,9 @@ public struct ServerConfiguration: Sendable {
         public var maxQueuedTexts = 4_096
         /// Most generations at once; beyond it requests get 503 with Retry-After.
         public var maxGenerations = 64
+        /// Most explain requests waiting or running per sentiment model (they run one at a time); beyond it
+        /// requests get 503 with Retry-After.
+        public var maxQueuedExplanations = 16
         /// Characters a generation produces per turn before the next one runs.
         public var generationChunk = 16
         /// A request still queued, or a generation still running, after this many seconds ends with 503 (or,

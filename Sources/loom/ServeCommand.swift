@@ -21,7 +21,7 @@ struct ServeCommand: ParsableCommand {
           GET  /openapi.json                              OpenAPI 3.1 description of the API
           GET  /                                          the web playground (open it in a browser)
         Concurrent classify requests are batched (--max-batch, --batch-wait-ms); generations take turns on
-        --generation-threads threads. Full queues answer 503 with Retry-After at once (--max-queue, --max-generations).
+        --generation-threads threads. Full queues answer 503 with Retry-After at once (--max-queue, --max-generations, --max-explanations).
         "model" may be left out when one model of the needed kind is loaded. Errors are JSON
         {"error": {"code", "message"}} with a 4xx/5xx status. Without --model the bundled models are served.
         Binds to 127.0.0.1 unless --host says otherwise; SIGINT/SIGTERM drain in-flight requests and exit 0.
@@ -69,6 +69,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-generations"), help: "Most generations at once; beyond it 503 with Retry-After.")
     var maxGenerations = 64
 
+    @Option(name: .customLong("max-explanations"), help: ArgumentHelp("Most explain requests waiting or running per sentiment model (one runs at a time); beyond it 503 with Retry-After.", valueName: "n"))
+    var maxExplanations = ServerConfiguration.Scheduling().maxQueuedExplanations
+
     @Option(name: .customLong("classify-workers"), help: ArgumentHelp("Classify workers per sentiment model: 1 spreads each batch over the cores; more run one thread each.", valueName: "n"))
     var classifyWorkers = ServerConfiguration.Scheduling().classifyWorkers
 
@@ -92,6 +95,7 @@ struct ServeCommand: ParsableCommand {
         if maxQueue < 1 || maxQueue > 1_000_000 { throw ValidationError("--max-queue must be between 1 and 1000000, got \(maxQueue)") }
         if maxQueue < maxTexts { throw ValidationError("--max-queue (\(maxQueue)) must hold at least one request of --max-texts (\(maxTexts)) texts") }
         if maxGenerations < 1 || maxGenerations > 10_000 { throw ValidationError("--max-generations must be between 1 and 10000, got \(maxGenerations)") }
+        if maxExplanations < 1 || maxExplanations > 10_000 { throw ValidationError("--max-explanations must be between 1 and 10000, got \(maxExplanations)") }
         if classifyWorkers < 1 || classifyWorkers > 256 { throw ValidationError("--classify-workers must be between 1 and 256, got \(classifyWorkers)") }
         if generationThreads < 1 || generationThreads > 256 { throw ValidationError("--generation-threads must be between 1 and 256, got \(generationThreads)") }
         if !(deadline > 0 && deadline <= 86_400) { throw ValidationError("--deadline must be between 0 and 86400 seconds, got \(deadline)") }
@@ -115,6 +119,7 @@ struct ServeCommand: ParsableCommand {
             configuration.scheduling.maxBatchWait = batchWaitMilliseconds / 1000
             configuration.scheduling.maxQueuedTexts = maxQueue
             configuration.scheduling.maxGenerations = maxGenerations
+            configuration.scheduling.maxQueuedExplanations = maxExplanations
             configuration.scheduling.classifyWorkers = classifyWorkers
             configuration.scheduling.generationThreads = generationThreads
             configuration.scheduling.deadline = deadline

@@ -231,6 +231,27 @@ final class ServeCLITests: CLITestCase {
         XCTAssertEqual(try request("/v1/classify", body: #"{"texts": ["Dull."]}"#).0, 200)
     }
 
+    func testExplanationsBeyondTheirQueueAnswer503AtOnce() throws {
+        let refusedOption = try loom(["serve", "--port", "0", "--max-explanations", "0"])
+        XCTAssertEqual(refusedOption.status, 64, refusedOption.stderr)
+        XCTAssertTrue(refusedOption.stderr.contains("--max-explanations"), refusedOption.stderr)
+        try startServer(["--max-explanations", "1"])
+        // Explanations run one at a time; with room for one, those that arrive while one runs are refused
+        // at once. A 150-token review at 128 fixed steps keeps one running for far longer than curl's start.
+        let review = String(repeating: "A wonderful, moving film with a superb cast, dull in the middle. ", count: 12)
+        let answers = try requestMany("/v1/explain", body: "{\"text\": \"\(review)\", \"steps\": 128}", count: 6)
+        XCTAssertEqual(answers.count, 6)
+        XCTAssertEqual(Set(answers.map(\.status)).subtracting([200, 503]), [], "\(answers.map(\.status))")
+        let refused = answers.filter { $0.status == 503 }
+        XCTAssertGreaterThan(refused.count, 0, "six explanations at once fit a queue of one")
+        XCTAssertGreaterThan(answers.count - refused.count, 0)
+        for answer in refused {
+            XCTAssertEqual(answer.retryAfter, "1")
+            XCTAssertEqual((object(answer.body)["error"] as? [String: Any])?["code"] as? String, "overloaded", answer.body)
+        }
+        XCTAssertEqual(try request("/v1/explain", body: #"{"text": "Dull."}"#).0, 200, "the queue drains and admits again")
+    }
+
     func testStopTextsEndTheTextAndStreamsHoldBackTheirStart() throws {
         try startServer()
         var (status, body) = try request("/v1/generate", body: #"{"prompt": "ROMEO:", "length": 400, "seed": 7}"#)
