@@ -176,9 +176,11 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertNotNil(training["stopReason"] as? String)
 
         let csv = try String(contentsOfFile: model + "/train-log.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv.first, "epoch,accuracy,gradient_norm,learning_rate,loss,seconds,step,tokens_per_second,val_accuracy,val_loss")
+        XCTAssertEqual(csv.first, "epoch,accuracy,bag_weight,gradient_norm,learning_rate,loss,seconds,step,tokens_per_second,val_accuracy,val_loss")
         XCTAssertEqual(csv.count, 4)
         XCTAssertTrue(csv[1].hasPrefix("1,"), String(csv[1]))
+        let bagWeights = csv.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[2]) }
+        XCTAssertEqual(bagWeights, lines.dropLast().map { $0["bagWeight"] as? Double }, "the CSV's bag_weight is the log's")
 
         let info = try loom(["info", "--model", model])
         XCTAssertEqual(info.status, 0, info.stderr)

@@ -62,17 +62,32 @@ public enum TrainingLog {
     /// The records as CSV in Keras' `CSVLogger` layout: a header, then one row per record, `epoch` first and the
     /// other columns in alphabetical order (Keras sorts its log keys), Keras' names where it has one (`loss`,
     /// `accuracy`, `val_loss`, `val_accuracy`, `learning_rate`); an empty cell where a value was not measured.
-    /// Epochs count from 1, as Loom's log does (Keras counts from 0).
+    /// `bag_weight` (a two-branch model's chosen n-gram weight) and `val_mae` (a regression's validation mean
+    /// absolute error) appear only when some record has them. Epochs count from 1, as Loom's log does (Keras
+    /// counts from 0).
     public static func csv(_ records: [TrainingRecord]) -> String {
-        let columns = ["epoch", "accuracy", "gradient_norm", "learning_rate", "loss", "seconds", "step",
-                       "tokens_per_second", "val_accuracy", "val_loss"]
         func cell(_ value: Double?) -> String { value.map { String($0) } ?? "" }
-        var text = columns.joined(separator: ",") + "\n"
-        for r in records {
-            let row = [String(r.epoch), cell(r.trainAccuracy), cell(r.gradientNorm), cell(r.learningRate), cell(r.trainLoss),
-                       cell(r.seconds), String(r.step), cell(r.tokensPerSecond), cell(r.validationAccuracy),
-                       cell(r.validationLoss)]
-            text += row.joined(separator: ",") + "\n"
+        let hasBag = records.contains { $0.bagWeight != nil }
+        let hasMAE = records.contains { $0.validationMeanAbsoluteError != nil }
+        // (column, value) in the header's order; the optional columns where their names sort.
+        let columns: [(name: String, value: (TrainingRecord) -> String)?] = [
+            ("epoch", { String($0.epoch) }),
+            ("accuracy", { cell($0.trainAccuracy) }),
+            hasBag ? ("bag_weight", { cell($0.bagWeight) }) : nil,
+            ("gradient_norm", { cell($0.gradientNorm) }),
+            ("learning_rate", { cell($0.learningRate) }),
+            ("loss", { cell($0.trainLoss) }),
+            ("seconds", { cell($0.seconds) }),
+            ("step", { String($0.step) }),
+            ("tokens_per_second", { cell($0.tokensPerSecond) }),
+            ("val_accuracy", { cell($0.validationAccuracy) }),
+            ("val_loss", { cell($0.validationLoss) }),
+            hasMAE ? ("val_mae", { cell($0.validationMeanAbsoluteError) }) : nil,
+        ]
+        let present = columns.compactMap { $0 }
+        var text = present.map(\.name).joined(separator: ",") + "\n"
+        for record in records {
+            text += present.map { $0.value(record) }.joined(separator: ",") + "\n"
         }
         return text
     }
