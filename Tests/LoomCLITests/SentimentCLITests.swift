@@ -174,6 +174,10 @@ final class SentimentCLITests: CLITestCase {
         XCTAssertNotNil(training["blasCore"] as? String)
         XCTAssertNotNil((training["metrics"] as? [String: Any])?["validationAccuracy"])
         XCTAssertNotNil(training["stopReason"] as? String)
+        // The run's wall time, counted once: the summary line's seconds (this run's loop) and training.json's agree.
+        let loopSeconds = try XCTUnwrap(lines.last?["seconds"] as? Double)
+        let recordedSeconds = try XCTUnwrap(training["seconds"] as? Double)
+        XCTAssertEqual(recordedSeconds, loopSeconds, accuracy: 0.1 * loopSeconds + 0.05, "training.json's seconds")
 
         let csv = try String(contentsOfFile: model + "/train-log.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.first, "epoch,accuracy,bag_weight,gradient_norm,learning_rate,loss,seconds,step,tokens_per_second,val_accuracy,val_loss")

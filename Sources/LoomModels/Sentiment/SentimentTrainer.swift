@@ -303,7 +303,9 @@ public struct SentimentTrainer {
         var stopReason = "finished \(options.epochs) epochs"
         var saved = state.bestEpoch != nil
         func provenance(reason: String? = nil) -> TrainingProvenance<SentimentTrainingOptions> {
-            TrainingProvenance(started: state.started, seconds: state.seconds + Date().timeIntervalSince(sessionStart),
+            // The run's wall time: before this session (a resumed run) plus this session's so far. (`state.seconds`
+            // already holds this session's time up to the last epoch, so it must not be added again.)
+            TrainingProvenance(started: state.started, seconds: initial.seconds + Date().timeIntervalSince(sessionStart),
                                options: options, data: data, metrics: state.bestEpoch.map { Self.metrics(of: log, best: $0) } ?? [:],
                                stopReason: reason)
         }
