@@ -66,6 +66,12 @@ final class BundledModelCLITests: CLITestCase {
             XCTAssertLessThan(Double(try size(out)), 0.55 * Double(try size(model)))
             let header = String(decoding: try Data(contentsOf: URL(fileURLWithPath: out + "/model.safetensors")).prefix(600), as: UTF8.self)
             XCTAssertTrue(header.contains("\"dtype\":\"\(dtype.uppercased())\""), header)
+            for file in ["config.json", "vocab.txt", "train-log.jsonl", "train-log.csv", "training.json", "curves.svg"] {
+                let original = FileManager.default.contents(atPath: model + "/" + file)
+                XCTAssertNotNil(original, "training wrote \(file)")
+                XCTAssertEqual(FileManager.default.contents(atPath: out + "/" + file), original, "\(file) is carried over unchanged")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/resume"), "the F32 run's resume state stays behind")
             let converted = try loom(["classify", "--model", out, "--json"], stdin: texts)
             XCTAssertEqual(converted.status, 0, converted.stderr)
             for (a, b) in zip(probabilities(reference.stdout), probabilities(converted.stdout)) {

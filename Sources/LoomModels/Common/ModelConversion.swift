@@ -4,11 +4,13 @@ import LoomTensor
 
 /// Rewrites a model folder with its weights stored in another element type (`loom convert`): the model
 /// is loaded and checked first (so a damaged folder is never copied), the weights are written as
-/// `dtype`, and config, vocabulary, log, curves and card are copied unchanged. A `resume/` part is not
-/// carried over: it holds training state that belongs to the F32 run.
+/// `dtype`, and config, vocabulary, logs, curves, the training record and card are copied unchanged (the
+/// record says how the weights were trained; `loom info` shows it). A `resume/` part is not carried over: it
+/// holds training state that belongs to the F32 run.
 public enum ModelConversion {
     /// Files copied as they are when present.
-    static let copied = ["config.json", "vocab.txt", "train-log.jsonl", "curves.svg", "card.json", "MODEL_CARD.md"]
+    static let copied = ["config.json", "vocab.txt", "train-log.jsonl", "train-log.csv", "curves.svg", "training.json",
+                         "card.json", "MODEL_CARD.md"]
 
     /// Converts `source` into `output` (replaced atomically); returns the model kind and the largest
     /// change any weight underwent.
