@@ -32,25 +32,32 @@ final class BoundedSerialQueue: @unchecked Sendable {
         return admitted
     }
 
-    func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
-        lock.lock()
-        guard admitted < capacity else {
-            let waiting = admitted
-            lock.unlock()
-            throw ServerBusy(message: "\(waiting) requests are queued or running here (at most \(capacity)); retry shortly")
-        }
+    /// Takes a place, or says how many are taken when none is free.
+    private func admit() -> (admitted: Bool, taken: Int) {
+        lock.lock(); defer { lock.unlock() }
+        guard admitted < capacity else { return (false, admitted) }
         admitted += 1
-        lock.unlock()
+        return (true, admitted)
+    }
+
+    private func release() {
+        lock.lock(); admitted -= 1; lock.unlock()
+    }
+
+    func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+        let place = admit()
+        guard place.admitted else {
+            throw ServerBusy(message: "\(place.taken) requests are queued or running here (at most \(capacity)); retry shortly")
+        }
         let queued = DispatchTime.now()
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                defer { self.lock.lock(); self.admitted -= 1; self.lock.unlock() }
                 let waited = Double(DispatchTime.now().uptimeNanoseconds - queued.uptimeNanoseconds) / 1e9
-                guard waited <= self.deadline else {
-                    continuation.resume(throwing: DeadlineExceeded(seconds: self.deadline))
-                    return
-                }
-                continuation.resume(with: Result { try job() })
+                let result: Result<T, Error> = waited <= self.deadline
+                    ? Result { try job() } : .failure(DeadlineExceeded(seconds: self.deadline))
+                // The place is freed before the caller resumes, so a caller that saw its job end sees the room.
+                self.release()
+                continuation.resume(with: result)
             }
         }
     }

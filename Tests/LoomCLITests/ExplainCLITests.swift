@@ -100,17 +100,18 @@ final class ExplainCLITests: CLITestCase {
         XCTAssertEqual(skipping.status, 0, skipping.stderr)
         XCTAssertEqual(skipping.stdout.split(separator: "\n").count, 2)
         XCTAssertTrue(skipping.stderr.contains("line 2 skipped: nothing to explain"), skipping.stderr)
-        // A long review: the model reads its last 400 tokens, and the output says the rest was cut.
-        let long = Array(repeating: "a fine film", count: 200).joined(separator: " ")
-        let result = try loom(["classify", "--explain", "occlusion", "--json", long])
+        // A long review: the bundled model reads its last 4,000 tokens (its n-gram bag's window; the GRU reads
+        // the last 400 of them), and the output says the rest was cut.
+        let long = Array(repeating: "a fine film", count: 1500).joined(separator: " ")
+        let result = try loom(["classify", "--explain", "ig", "--steps", "32", "--json", long])
         XCTAssertEqual(result.status, 0, result.stderr)
         let line = try JSONDecoder().decode(Line.self, from: Data(result.stdout.utf8))
-        XCTAssertEqual(line.explanation.tokens.count, 400)
-        XCTAssertEqual(line.explanation.truncatedTokens, 200)
-        // The first token read is the 201st: "a fine film " × 66 and "a fine " before it.
-        XCTAssertEqual(line.explanation.tokens.first?.start, 66 * 12 + 7)
+        XCTAssertEqual(line.explanation.tokens.count, 4000)
+        XCTAssertEqual(line.explanation.truncatedTokens, 500)
+        // The first token read is the 501st: "a fine film " × 166 and "a fine " before it.
+        XCTAssertEqual(line.explanation.tokens.first?.start, 166 * 12 + 7)
         XCTAssertEqual(line.explanation.tokens.first?.token, "film")
-        XCTAssertTrue(try loom(["classify", "--explain", long]).stdout.contains("the first 200 tokens were cut"))
+        XCTAssertTrue(try loom(["classify", "--explain", "--steps", "32", long]).stdout.contains("the first 500 tokens were cut"))
     }
 
     func testAttentionModelTrainsSavesAndExplainsWithItsWeights() throws {
