@@ -219,16 +219,22 @@ final class ServeCLITests: CLITestCase {
         // most are refused at once, the rest answered.
         let review = String(repeating: "A wonderful, moving film with a superb cast. ", count: 2000)
         let answers = try requestMany("/v1/classify", body: "{\"texts\": [\"\(review)\"]}", count: 32)
-        XCTAssertEqual(answers.count, 32)
-        XCTAssertEqual(Set(answers.map(\.status)).subtracting([200, 503]), [], "\(answers.map(\.status))")
-        let refused = answers.filter { $0.status == 503 }
-        XCTAssertGreaterThan(refused.count, 0, "a queue of one text never filled")
-        XCTAssertGreaterThan(answers.count - refused.count, 0)
-        for answer in refused {
-            XCTAssertEqual(answer.retryAfter, "1")
-            XCTAssertEqual((object(answer.body)["error"] as? [String: Any])?["code"] as? String, "overloaded", answer.body)
-        }
+        assertSomeAnsweredAndTheRestRefusedAsOverloaded(answers, count: 32, because: "a queue of one text never filled")
         XCTAssertEqual(try request("/v1/classify", body: #"{"texts": ["Dull."]}"#).0, 200)
+    }
+
+    /// Every one of `count` answers is a 200 or a 503 `overloaded` with `Retry-After: 1`, and there are both.
+    func assertSomeAnsweredAndTheRestRefusedAsOverloaded(_ answers: [(status: Int, retryAfter: String, body: String)], count: Int,
+                                                         because reason: String, line: UInt = #line) {
+        XCTAssertEqual(answers.count, count, line: line)
+        XCTAssertEqual(Set(answers.map(\.status)).subtracting([200, 503]), [], "\(answers.map(\.status))", line: line)
+        let refused = answers.filter { $0.status == 503 }
+        XCTAssertGreaterThan(refused.count, 0, reason, line: line)
+        XCTAssertGreaterThan(answers.count - refused.count, 0, "none was answered", line: line)
+        for answer in refused {
+            XCTAssertEqual(answer.retryAfter, "1", line: line)
+            XCTAssertEqual((object(answer.body)["error"] as? [String: Any])?["code"] as? String, "overloaded", answer.body, line: line)
+        }
     }
 
     func testExplanationsBeyondTheirQueueAnswer503AtOnce() throws {
@@ -240,15 +246,7 @@ final class ServeCLITests: CLITestCase {
         // at once. A 150-token review at 128 fixed steps keeps one running for far longer than curl's start.
         let review = String(repeating: "A wonderful, moving film with a superb cast, dull in the middle. ", count: 12)
         let answers = try requestMany("/v1/explain", body: "{\"text\": \"\(review)\", \"steps\": 128}", count: 6)
-        XCTAssertEqual(answers.count, 6)
-        XCTAssertEqual(Set(answers.map(\.status)).subtracting([200, 503]), [], "\(answers.map(\.status))")
-        let refused = answers.filter { $0.status == 503 }
-        XCTAssertGreaterThan(refused.count, 0, "six explanations at once fit a queue of one")
-        XCTAssertGreaterThan(answers.count - refused.count, 0)
-        for answer in refused {
-            XCTAssertEqual(answer.retryAfter, "1")
-            XCTAssertEqual((object(answer.body)["error"] as? [String: Any])?["code"] as? String, "overloaded", answer.body)
-        }
+        assertSomeAnsweredAndTheRestRefusedAsOverloaded(answers, count: 6, because: "six explanations at once fit a queue of one")
         XCTAssertEqual(try request("/v1/explain", body: #"{"text": "Dull."}"#).0, 200, "the queue drains and admits again")
     }
 
