@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `loom serve` under load, beside the Python server a user would otherwise write (../shared/peers/
 # peer_flask_server.py: Flask + the same model in PyTorch), same review, same concurrency, same run.
+# Since 2026-12-07 the bundled model is a BiGRU beside an n-gram bag; the peer script loads only its GRU
+# and output layer (`gru.*`, `fc.*`), so it serves the recurrent branch alone, a little less work per
+# review than Loom does (the bag's features and the mix). Figures before that date compare equal models.
 # Prints one JSON line per figure (wrk's figures, generation timings, overload memory).
 #
 #   Benchmarks/serve.sh                 # everything (about 4 minutes)
