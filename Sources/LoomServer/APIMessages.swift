@@ -17,10 +17,13 @@ struct ClassifyRequest: Decodable, Sendable {
     var texts: [String]
 }
 
+/// One text's prediction: a classifier's label and probabilities, or a rating model's (`--task regression`)
+/// rating alone.
 struct ClassifyResult: Codable, Sendable {
-    var label: String
-    var probability: Float
-    var probabilities: [String: Float]
+    var label: String?
+    var probability: Float?
+    var probabilities: [String: Float]?
+    var rating: Float?
 }
 
 struct ClassifyResponse: Codable, Sendable {
@@ -81,6 +84,8 @@ struct GenerateResponse: Codable, Sendable {
 struct ModelEntry: Codable, Sendable {
     var name: String
     var kind: String
+    /// A sentiment model's task: "classes" or "regression" (a rating per text); nil for a character model.
+    var task: String?
     var card: ModelCard?
 }
 

@@ -87,9 +87,14 @@ public struct LoomHTTPServer: Sendable {
             let name = try modelName(context)
             guard let kind = registry.kind(of: name) else { throw APIError.modelNotFound(name) }
             let texts = ModelMetadata.Tensor(name: "text", datatype: "BYTES", shape: [-1])
-            let outputs = kind == SentimentConfiguration.kind
-                ? [ModelMetadata.Tensor(name: "label", datatype: "BYTES", shape: [-1]), .init(name: "probability", datatype: "FP32", shape: [-1])]
-                : [ModelMetadata.Tensor(name: "text", datatype: "BYTES", shape: [-1])]
+            let outputs: [ModelMetadata.Tensor]
+            if kind != SentimentConfiguration.kind {
+                outputs = [.init(name: "text", datatype: "BYTES", shape: [-1])]
+            } else if try registry.sentimentModel(name).isRegression {
+                outputs = [.init(name: "rating", datatype: "FP32", shape: [-1])]
+            } else {
+                outputs = [.init(name: "label", datatype: "BYTES", shape: [-1]), .init(name: "probability", datatype: "FP32", shape: [-1])]
+            }
             return try json(ModelMetadata(name: name, inputs: [texts], outputs: outputs))
         }
         router.get("/v2/models/:name/ready") { _, context in
@@ -109,13 +114,21 @@ public struct LoomHTTPServer: Sendable {
             let service = try registry.sentimentModel(name)
             let results = try await service.classify(try checkedTexts(input.data, limits: limits))
             if logTexts { context.logger.info("texts", metadata: ["texts": "\(input.data)"]) }
+            if service.isRegression {
+                return try json(InferResponse(model_name: name, id: body.id, outputs: [
+                    .init(name: "rating", datatype: "FP32", shape: [results.count], data: .floats(results.map { $0.rating ?? .nan })),
+                ]))
+            }
             return try json(InferResponse(model_name: name, id: body.id, outputs: [
-                .init(name: "label", datatype: "BYTES", shape: [results.count], data: .strings(results.map(\.label))),
-                .init(name: "probability", datatype: "FP32", shape: [results.count], data: .floats(results.map(\.probability))),
+                .init(name: "label", datatype: "BYTES", shape: [results.count], data: .strings(results.map { $0.label ?? "" })),
+                .init(name: "probability", datatype: "FP32", shape: [results.count], data: .floats(results.map { $0.probability ?? .nan })),
             ]))
         }
         router.get("/v1/models") { _, _ in
-            try json(ModelList(models: registry.order.map { ModelEntry(name: $0, kind: registry.kind(of: $0) ?? "", card: registry.cards[$0]) }))
+            try json(ModelList(models: registry.order.map { name in
+                ModelEntry(name: name, kind: registry.kind(of: name) ?? "",
+                           task: registry.sentiment[name].map { $0.isRegression ? "regression" : "classes" }, card: registry.cards[name])
+            }))
         }
         router.post("/v1/classify") { request, context in
             let body = try await decode(ClassifyRequest.self, from: request, limits: limits)

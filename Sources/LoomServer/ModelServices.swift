@@ -18,10 +18,12 @@ struct APIError: Error, Sendable {
 }
 
 /// One loaded sentiment model: its weights loaded once and shared read-only by `workers` classifiers, each
-/// with its own tokenizer and scratch on its own thread, fed by a `MicroBatcher`.
+/// with its own tokenizer and scratch on its own thread, fed by a `MicroBatcher`. A rating model (`--task
+/// regression`) answers each text with its rating; it cannot be explained (explanations need classes).
 final class SentimentService: Sendable {
     let name: String
     let classes: [String]
+    let isRegression: Bool
     let batcher: MicroBatcher<ClassifyResult>
 
     init(name: String, folder: URL, workers: Int, batching: MicroBatcher<ClassifyResult>.Settings,
@@ -32,23 +34,24 @@ final class SentimentService: Sendable {
         // thread count stays as the server set it at start (one), never toggled per request.
         let primary = try SentimentClassifier(directory: folder,
                                               parallelism: workers > 1 ? RecurrentParallelism(maximumSlices: 1) : nil)
-        guard !primary.configuration.isRegression else {
-            throw ModelError.mismatch(folder, reason: "this model predicts a rating (--task regression); loom serve answers with classes and probabilities, so serve a classifier (rate with `loom classify --model DIR`)")
-        }
         primary.prepareForThroughput()
         let classes = primary.configuration.classes
         self.classes = classes
+        let isRegression = primary.configuration.isRegression
+        self.isRegression = isRegression
         var classifiers = [primary]
         for _ in 1..<max(1, workers) { classifiers.append(try primary.makeSibling()) }
         batcher = MicroBatcher(settings: batching, name: "classify-\(name)", workers: classifiers.map { classifier in
             { texts in
                 classifier.classify(texts).map { prediction in
-                    ClassifyResult(label: prediction.label, probability: prediction.probability,
-                                   probabilities: Dictionary(uniqueKeysWithValues: zip(classes, prediction.probabilities)))
+                    if isRegression { return ClassifyResult(rating: prediction.rating) }
+                    return ClassifyResult(label: prediction.label, probability: prediction.probability,
+                                          probabilities: Dictionary(uniqueKeysWithValues: zip(classes, prediction.probabilities)))
                 }
             }
         }, onBatch: { report in metrics.recordBatch(report) })
-        explainer = try ExplainWorker(folder: folder, name: name, capacity: maxQueuedExplanations, deadline: batching.deadline)
+        explainer = isRegression ? nil
+            : try ExplainWorker(folder: folder, name: name, capacity: maxQueuedExplanations, deadline: batching.deadline)
     }
 
     func classify(_ texts: [String]) async throws -> [ClassifyResult] {
@@ -57,10 +60,14 @@ final class SentimentService: Sendable {
 
     /// Explains one text (`SentimentExplainer`, the code behind `loom classify --explain`).
     func explain(_ text: String, options: ExplanationOptions) async throws -> Explanation {
-        try await explainer.explain(text, options: options)
+        guard let explainer else {
+            throw APIError.badRequest("model '\(name)' predicts a rating (--task regression); explanations need a classifier")
+        }
+        return try await explainer.explain(text, options: options)
     }
 
-    private let explainer: ExplainWorker
+    /// nil for a rating model.
+    private let explainer: ExplainWorker?
 }
 
 /// Runs explanations one at a time on a bounded queue of their own (`BoundedSerialQueue`: at most `capacity`

@@ -36,11 +36,13 @@ enum OpenAPIDocument {
       },
       "ClassifyResult": {
         "type": "object",
-        "required": ["label", "probability", "probabilities"],
+        "description": "A classifier's label and probabilities, or a rating model's rating (task regression in /v1/models).",
+        "anyOf": [{"required": ["label", "probability", "probabilities"]}, {"required": ["rating"]}],
         "properties": {
           "label": {"type": "string"},
           "probability": {"type": "number", "minimum": 0, "maximum": 1},
-          "probabilities": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}
+          "probabilities": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+          "rating": {"type": "number", "description": "A rating model's prediction, within its training labels' range."}
         }
       },
       "ClassifyResponse": {
@@ -182,6 +184,7 @@ enum OpenAPIDocument {
               "properties": {
                 "name": {"type": "string"},
                 "kind": {"type": "string", "enum": ["sentiment", "charrnn"]},
+                "task": {"type": "string", "enum": ["classes", "regression"], "description": "A sentiment model's: classes, or a rating per text."},
                 "card": {"type": "object", "description": "The model card's figures (bundled models)."}
               }
             }

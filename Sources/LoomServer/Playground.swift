@@ -116,7 +116,7 @@ async function loadModels() {
       const card = model.card || {};
       const figures = Object.entries(card.metrics || {}).slice(0, 2).map(([k, v]) => `${k} ${v}`).join(", ");
       const figure = figures ? ` — ${figures}` : "";
-      li.textContent = `${model.name} (${model.kind})${figure}`;
+      li.textContent = `${model.name} (${model.kind}${model.task === "regression" ? ", ratings" : ""})${figure}`;
       list.appendChild(li);
       const option = document.createElement("option");
       option.value = model.name; option.textContent = model.name;
@@ -126,6 +126,12 @@ async function loadModels() {
 }
 function showVerdict(result) {
     const label = $("label");
+    if (typeof result.rating === "number") {   // a rating model (--task regression): its number, nothing else
+      label.textContent = "rating " + result.rating.toFixed(1);
+      label.className = "verdict";
+      show($("probability"), "");
+      return;
+    }
     label.textContent = result.label;
     label.className = "verdict " + (/^(pos|positive|1)$/i.test(result.label) ? "pos" : /^(neg|negative|0)$/i.test(result.label) ? "neg" : "");
     show($("probability"), "probability " + result.probability.toFixed(3));

@@ -4,7 +4,6 @@ import XCTest
 /// The bundled models (bundled/ in the repository) and `loom convert`, as a new user meets them.
 final class BundledModelCLITests: CLITestCase {
     var reviews: String { repositoryRoot.appendingPathComponent("corpora/reviews.tsv").path }
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
     func testClassifyAndModelsWorkWithoutTrainingOrModelOption() throws {
         let positive = try loom(["classify", "A wonderful, moving film."])

@@ -81,10 +81,31 @@ class CLITestCase: XCTestCase {
         return Running(process: process, input: input, output: out, error: err)
     }
 
+    /// The path of `name` in the scratch folder.
+    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
+
     /// Writes `text` to a file in the scratch folder and returns its path.
     func write(_ text: String, to name: String) throws -> String {
         let url = scratch.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
         return url.path
+    }
+
+    /// 240 rated reviews, `rating<TAB>text`, whose rating is 5 + (number of "great") − (number of "awful"),
+    /// 2…8: data a rating model (`--task regression`) learns within seconds. Returns the file's path.
+    func writeRatings(to name: String = "ratings.tsv") throws -> String {
+        var lines: [String] = []
+        for i in 0..<240 {
+            let good = i % 4, bad = (i / 4) % 4
+            let words = Array(repeating: "great", count: good) + Array(repeating: "awful", count: bad) + ["movie", "here"]
+            lines.append("\(5 + good - bad)\t\(words.joined(separator: " "))")
+        }
+        return try write(lines.joined(separator: "\n") + "\n", to: name)
+    }
+
+    /// The `loom sentiment train` arguments that fit a small rating model to `writeRatings`' data.
+    func smallRatingModelArguments(data: String, out: String) -> [String] {
+        ["sentiment", "train", "--data", data, "--task", "regression", "--epochs", "6", "--embedding", "8",
+         "--hidden", "8", "--quiet", "--out", out]
     }
 }

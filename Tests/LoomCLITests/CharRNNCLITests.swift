@@ -3,7 +3,6 @@ import XCTest
 
 /// `loom charrnn train` and `loom sample` run as a user runs them: the built binary, exit codes, stdout, stderr.
 final class CharRNNCLITests: CLITestCase {
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
     /// Trains a tiny model on a repetitive text and returns its folder.
     func trainTiny(_ name: String = "model", steps: Int = 120, extra: [String] = []) throws -> String {

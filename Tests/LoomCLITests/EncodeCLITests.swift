@@ -3,7 +3,6 @@ import XCTest
 
 /// `loom encode`: the padded id matrix as NumPy reads it, Keras' padding rules, and bad input.
 final class EncodeCLITests: CLITestCase {
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
     /// Parses an int32 .npy file: its shape and values.
     func readNPY(_ path: String) throws -> (shape: [Int], values: [Int32]) {

@@ -3,7 +3,6 @@ import XCTest
 
 /// `loom classify --explain`: what a user sees in a terminal, pipe, JSON and HTML, and the refusals.
 final class ExplainCLITests: CLITestCase {
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
     struct Line: Decodable {
         struct Token: Decodable { var token: String; var id: Int; var start: Int?; var end: Int?; var attribution: Float }

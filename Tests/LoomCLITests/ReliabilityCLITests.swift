@@ -5,7 +5,6 @@ import XCTest
 /// to crash, inputs people pass, signals and kills at every step of a save.
 final class ReliabilityCLITests: CLITestCase {
     var reviews: String { repositoryRoot.appendingPathComponent("corpora/reviews.tsv").path }
-    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
     /// Every file under `directory` with its bytes, keyed by relative path.
     func snapshot(_ directory: String) -> [String: Data] {

@@ -54,20 +54,12 @@ final class SentimentCLITests: CLITestCase {
     }
 
     /// `--task regression` from the command line: ratings in, a rating out of classify (text and JSON), MAE and
-    /// correlations from eval; explanations, a text label, --class-weight and serving are refused clearly.
+    /// correlations from eval; explanations, a text label and --class-weight are refused clearly. (Serving
+    /// one: ServeCLITests.)
     func testRegressionTaskEndToEnd() throws {
-        let data = scratch.appendingPathComponent("ratings.tsv")
-        var lines: [String] = []
-        for i in 0..<240 {
-            let good = i % 4, bad = (i / 4) % 4
-            let words = Array(repeating: "great", count: good) + Array(repeating: "awful", count: bad) + ["movie", "here"]
-            lines.append("\(5 + good - bad)\t\(words.joined(separator: " "))")
-        }
-        try (lines.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
+        let data = try writeRatings()
         let out = scratch.appendingPathComponent("rating").path
-        let common = ["sentiment", "train", "--data", data.path, "--task", "regression", "--epochs", "6", "--embedding", "8",
-                      "--hidden", "8", "--quiet"]
-        let trained = try loom(common + ["--out", out])
+        let trained = try loom(smallRatingModelArguments(data: data, out: out))
         XCTAssertEqual(trained.status, 0, trained.stderr)
         XCTAssertTrue(trained.stdout.contains("validation MAE"), trained.stdout)
         let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any])
@@ -84,7 +76,7 @@ final class SentimentCLITests: CLITestCase {
         let json = try loom(["classify", "--model", out, "--json", "awful awful movie here"])
         let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertNotNil(line["rating"] as? Double, json.stdout)
-        let eval = try loom(["sentiment", "eval", "--model", out, "--data", data.path, "--json"])
+        let eval = try loom(["sentiment", "eval", "--model", out, "--data", data, "--json"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let metrics = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])?["metrics"] as? [String: Any])
         for key in ["meanAbsoluteError", "rootMeanSquareError", "pearson", "spearman", "withinOne"] { XCTAssertNotNil(metrics[key], key) }
@@ -95,7 +87,7 @@ final class SentimentCLITests: CLITestCase {
         let wordy = scratch.appendingPathComponent("wordy.tsv")
         try "7\tfine\n8\tgood\nten\tgreat\n".write(to: wordy, atomically: true, encoding: .utf8)
         for (arguments, status, message) in [(["--data", wordy.path], Int32(1), "wordy.tsv:3"),
-                                             (["--data", data.path, "--class-weight", "balanced"], 64, "--class-weight and --labels are for classes")] {
+                                             (["--data", data, "--class-weight", "balanced"], 64, "--class-weight and --labels are for classes")] {
             let refused = scratch.appendingPathComponent("refused-rating").path
             let result = try loom(["sentiment", "train", "--task", "regression", "--out", refused, "--quiet"] + arguments)
             XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")

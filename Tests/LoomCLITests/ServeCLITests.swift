@@ -237,6 +237,45 @@ final class ServeCLITests: CLITestCase {
         }
     }
 
+    /// A rating model (`--task regression`) is served too: each text gets its rating (the same number as
+    /// `loom classify`), in the JSON API and KServe v2 alike; explaining one is a clear 400.
+    func testARatingModelAnswersWithRatings() throws {
+        let model = path("stars")
+        let trained = try loom(smallRatingModelArguments(data: try writeRatings(), out: model))
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        try startServer(["--model", "stars=" + model])
+        let texts = ["great great great movie here", "awful awful awful movie here"]
+        var (status, body) = try request("/v1/classify", body: #"{"texts": ["great great great movie here", "awful awful awful movie here"]}"#)
+        XCTAssertEqual(status, 200, body)
+        let results = try XCTUnwrap(object(body)["results"] as? [[String: Any]], body)
+        let ratings = results.compactMap { $0["rating"] as? Double }
+        XCTAssertEqual(ratings.count, 2, body)
+        XCTAssertTrue(results.allSatisfy { $0["label"] == nil && $0["probabilities"] == nil }, "a rating has no classes: \(body)")
+        XCTAssertGreaterThan(ratings[0], ratings[1], "three 'great' rate above three 'awful'")
+        let cli = try loom(["classify", "--model", model, "--json"], stdin: texts.joined(separator: "\n") + "\n")
+        let cliRatings = cli.stdout.split(separator: "\n").compactMap { object(String($0))["rating"] as? Double }
+        XCTAssertEqual(cliRatings.count, 2, cli.stdout + cli.stderr)
+        for (served, printed) in zip(ratings, cliRatings) { XCTAssertEqual(served, printed, accuracy: 1e-5) }
+
+        (status, body) = try request("/v2/models/stars/infer",
+                                     body: #"{"inputs": [{"name": "text", "datatype": "BYTES", "shape": [2], "data": ["great great great movie here", "awful awful awful movie here"]}]}"#)
+        XCTAssertEqual(status, 200, body)
+        let outputs = try XCTUnwrap(object(body)["outputs"] as? [[String: Any]], body)
+        XCTAssertEqual(outputs.map { $0["name"] as? String }, ["rating"])
+        XCTAssertEqual(outputs.first?["datatype"] as? String, "FP32")
+        for (served, v2) in zip(ratings, outputs.first?["data"] as? [Double] ?? []) { XCTAssertEqual(served, v2, accuracy: 1e-5) }
+        (status, body) = try request("/v2/models/stars")
+        XCTAssertEqual(status, 200, body)
+        XCTAssertEqual((object(body)["outputs"] as? [[String: Any]])?.map { $0["name"] as? String }, ["rating"], body)
+        (status, body) = try request("/v1/models")
+        XCTAssertEqual((object(body)["models"] as? [[String: Any]])?.first?["task"] as? String, "regression", body)
+
+        (status, body) = try request("/v1/explain", body: #"{"text": "great movie here"}"#)
+        XCTAssertEqual(status, 400, body)
+        XCTAssertEqual((object(body)["error"] as? [String: Any])?["code"] as? String, "invalid_request", body)
+        XCTAssertTrue(body.contains("predicts a rating"), body)
+    }
+
     func testExplanationsBeyondTheirQueueAnswer503AtOnce() throws {
         let refusedOption = try loom(["serve", "--port", "0", "--max-explanations", "0"])
         XCTAssertEqual(refusedOption.status, 64, refusedOption.stderr)
