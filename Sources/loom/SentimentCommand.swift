@@ -306,7 +306,7 @@ struct SentimentTrainCommand: ParsableCommand {
             let output = ModelDirectory(outputURL)
             Interruption.install()
             let summary = try trainer.train(examples, source: source.path, output: output, vocabulary: givenVocabulary) {
-                report($0, to: progress)
+                report($0, to: progress, regression: task == .regression)
             }
             try finish(summary, output: output)
         }
@@ -321,6 +321,8 @@ struct SentimentTrainCommand: ParsableCommand {
             throw UsageError(description: "cannot change \(changed.joined(separator: ", ")) when resuming: a resumed run keeps its settings (only --epochs, --max-steps, --time-limit and --patience may change)")
         }
         let directory = ModelDirectory(folder)
+        struct Task: Decodable { var task: SentimentTask? }
+        let regression = (try? directory.readJSON(Task.self, from: "config.json"))?.task == .regression
         let dataPath = try data ?? SentimentTrainer.resumableDataPath(in: directory)
         let source = URL(commandLinePath: dataPath)
         let outputURL = try OutputCheck.url(forPath: out ?? folder.path)
@@ -333,12 +335,14 @@ struct SentimentTrainCommand: ParsableCommand {
         Interruption.install()
         let limits = SentimentTrainer.ResumeLimits(epochs: epochs, maxSteps: maxSteps, timeLimit: timeLimit, patience: patience)
         let summary = try SentimentTrainer.resume(from: directory, examples: examples, source: source.path, limits: limits,
-                                                  output: output) { report($0, to: progress) }
+                                                  output: output) { report($0, to: progress, regression: regression) }
         try finish(summary, output: output)
     }
 
-    /// Progress on stderr, and with --json each epoch's line on stdout.
-    private func report(_ event: SentimentTrainingEvent, to progress: ProgressReporter) {
+    /// Progress on stderr, and with --json each epoch's line on stdout. A regression's accuracy is the share
+    /// within ±1 of the rating, and its step line says so.
+    private func report(_ event: SentimentTrainingEvent, to progress: ProgressReporter, regression: Bool) {
+        let accuracyName = regression ? "±1" : "acc"
         switch event {
         case .message(let text) where text.hasPrefix("warning:"):
             progress.warn(text)
@@ -347,19 +351,19 @@ struct SentimentTrainCommand: ParsableCommand {
         case let .step(epoch, epochs, step, steps, loss, accuracy, tokensPerSecond, secondsLeft):
             progress.update(
                 fraction: Double(step) / Double(steps), label: "epoch \(epoch)/\(epochs)",
-                status: "step \(step)/\(steps) loss \(String(format: "%.4f", loss)) acc \(String(format: "%.3f", accuracy)) \(ProgressReporter.compact(tokensPerSecond)) tok/s ETA \(ProgressReporter.duration(secondsLeft))",
+                status: "step \(step)/\(steps) loss \(String(format: "%.4f", loss)) \(accuracyName) \(String(format: "%.3f", accuracy)) \(ProgressReporter.compact(tokensPerSecond)) tok/s ETA \(ProgressReporter.duration(secondsLeft))",
                 force: step == steps)
         case let .epochFinished(record, improved):
             if json {
                 print((try? JSONOutput.line(TrainingEventLine(event: "epoch", improved: improved, record: record))) ?? "")
                 fflush(stdout)
             }
-            var line = "epoch \(record.epoch): train loss \(String(format: "%.4f", record.trainLoss)) acc \(String(format: "%.4f", record.trainAccuracy ?? 0))"
+            var line = "epoch \(record.epoch): train loss \(String(format: "%.4f", record.trainLoss)) \(accuracyName) \(String(format: "%.4f", record.trainAccuracy ?? 0))"
             if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
-                line += ", validation loss \(String(format: "%.4f", loss)) acc \(String(format: "%.4f", accuracy))"
+                line += ", validation loss \(String(format: "%.4f", loss)) \(accuracyName) \(String(format: "%.4f", accuracy))"
             }
             if let error = record.validationMeanAbsoluteError {
-                line += " (within ±1) MAE \(String(format: "%.4f", error))"
+                line += " MAE \(String(format: "%.4f", error))"
             }
             if let weight = record.bagWeight { line += ", bag weight \(String(format: "%.2f", weight))" }
             line += ", \(ProgressReporter.compact(record.tokensPerSecond)) tok/s, \(ProgressReporter.duration(record.seconds))"

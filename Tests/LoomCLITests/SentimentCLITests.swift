@@ -61,6 +61,10 @@ final class SentimentCLITests: CLITestCase {
         let out = scratch.appendingPathComponent("rating").path
         let trained = try loom(smallRatingModelArguments(data: data, out: out))
         XCTAssertEqual(trained.status, 0, trained.stderr)
+        // Progress names a regression's accuracy for what it is: the share within ±1.
+        let shown = try loom(smallRatingModelArguments(data: data, out: path("rating-progress")).filter { $0 != "--quiet" } + ["--epochs", "1"])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        XCTAssertTrue(shown.stderr.contains(" ±1 0.") && !shown.stderr.contains(" acc 0."), shown.stderr)
         XCTAssertTrue(trained.stdout.contains("validation MAE"), trained.stdout)
         let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any])
         XCTAssertEqual(config["task"] as? String, "regression")
