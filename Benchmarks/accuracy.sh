@@ -4,6 +4,8 @@
 # split. One JSON line per run.
 #
 #   Benchmarks/accuracy.sh [RECIPE…]   # recipes: fast default (both by default); WORK=dir for the models
+#   Benchmarks/accuracy.sh default "--max-vocab 10000 --ngram-buckets 262144"   # any other argument: one
+#                                       # recipe, its words passed as options
 #
 # Extra options for every Loom run: LOOM_TRAIN_ARGS="--seed 7". Peers need a Python with fasttext-wheel and
 # scikit-learn (PEER_PY, default TORCH_PY or .venv-peers/bin/python); missing ones are reported and skipped.
@@ -12,15 +14,15 @@ cd "$(dirname "$0")/.."
 DATA=${LOOM_DATASETS:-../shared/datasets}/imdb
 [ -f "$DATA/train.tsv" ] || { echo "accuracy: $DATA/train.tsv not found (set LOOM_DATASETS)" >&2; exit 1; }
 WORK=${WORK:-.build/accuracy}
-recipes=${*:-"fast default"}
+[ $# -gt 0 ] || set -- fast default
 swift build -c release --product loom >&2
 loom=.build/release/loom
 mkdir -p "$WORK"
-for recipe in $recipes; do
+for recipe in "$@"; do
   case $recipe in
     fast) args=(--preset fast) ;;
     default) args=() ;;
-    *) args=($recipe) ;;   # any other word: passed as options, e.g. "--ngrams=0"
+    *) read -r -a args <<< "$recipe" ;;   # one argument, one recipe: its words are the options
   esac
   name=$(echo "$recipe" | tr -c 'a-zA-Z0-9\n' '_')
   start=$(date +%s.%N)
