@@ -122,6 +122,9 @@ struct SentimentTrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The classes in output order, comma-separated (default: neg,pos for binary data, numbers in numeric order, other labels sorted). Every label of the data must be listed.", valueName: "a,b,…"))
     var labels: String?
 
+    @Option(help: ArgumentHelp("Also train on N windows of \(SnippetAugmentation.lengths.lowerBound)–\(SnippetAugmentation.lengths.upperBound) consecutive tokens cut from each training review, with its label, so that the model reads texts of a sentence or two as well (0–\(SnippetAugmentation.maximumPerReview); validation reviews stay whole). (default: 0)", valueName: "n"))
+    var snippets: Int?
+
     @Option(name: .customLong("ngram-buckets"), help: "Hash buckets for the n-gram branch's bigrams and trigrams. (default: \(NGramSettings().buckets); \(smallData.ngramBuckets) below \(SmallDataRecipe.threshold) reviews)")
     var ngramBuckets: Int?
 
@@ -250,6 +253,7 @@ struct SentimentTrainCommand: ParsableCommand {
         options.timeLimit = timeLimit
         options.classWeight = classWeight
         options.labels = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        options.snippets = snippets
         return (architecture, options)
     }
 

@@ -20,15 +20,21 @@ final class SentimentCLITests: CLITestCase {
                                          (["--ngrams", "4"], 64, "--ngrams must be 1, 2 or 3"),
                                          (["--ngrams", "0", "--ngram-buckets", "99"], 64, "need an n-gram branch"),
                                          (["--ngram-max-length", "0"], 64, "--ngram-max-length must be between 1 and 1,000,000, got 0"),
-                                         (["--ngrams", "0", "--ngram-max-length", "100"], 64, "need an n-gram branch")] {
+                                         (["--ngrams", "0", "--ngram-max-length", "100"], 64, "need an n-gram branch"),
+                                         (["--snippets", "17"], 64, "--snippets must be between 0 and 16, got 17"),
+                                         (["--snippets=-1"], 64, "--snippets must be between 0 and 16, got -1")] {
             let (model, result) = try trainSmallModel(named: "refused", extra: extra)
             XCTAssertEqual(result.status, status, "\(extra): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(extra): \(result.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: model), "\(extra) wrote \(model)")
         }
-        // And they work: balanced weights are reported, --labels sets the output order.
-        let (model, result) = try trainSmallModel(named: "weighted", extra: ["--class-weight", "balanced", "--labels", "pos,neg", "--epochs", "1"])
+        // And they work: balanced weights are reported, --labels sets the output order; --snippets says what it
+        // added and the run records it.
+        let (model, result) = try trainSmallModel(named: "weighted", extra: ["--class-weight", "balanced", "--labels", "pos,neg", "--epochs", "1",
+                                                                              "--snippets", "2"])
         XCTAssertEqual(result.status, 0, result.stderr)
+        let training = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/training.json"))) as? [String: Any])
+        XCTAssertEqual((training["options"] as? [String: Any])?["snippets"] as? Int, 2)
         let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/config.json"))) as? [String: Any])
         XCTAssertEqual(config["classes"] as? [String], ["pos", "neg"])
         XCTAssertEqual(config["webText"] as? Bool, true)

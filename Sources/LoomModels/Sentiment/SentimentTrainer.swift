@@ -29,6 +29,10 @@ public struct SentimentTrainingOptions: Codable, Sendable {
     public var classWeight: String?
     /// The class order (`--labels`); nil = found in the data (neg, pos; numbers numerically; else sorted).
     public var labels: [String]?
+    /// Extra training examples per training review (`--snippets`): windows of consecutive tokens cut from it
+    /// with its label (`SnippetAugmentation`), so that the model also learns from texts of a sentence or two.
+    /// nil or 0 = none. (Optional so that options saved before it existed still decode.)
+    public var snippets: Int?
 
     public init() {}
 
@@ -44,6 +48,7 @@ public struct SentimentTrainingOptions: Codable, Sendable {
         try ModelError.requireOption(minCount >= 1, "--min-count must be at least 1, got \(minCount)")
         if let maxSteps { try ModelError.requireOption(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
         if let timeLimit { try ModelError.requireOption(timeLimit > 0 && timeLimit.isFinite, "--time-limit must be a positive number of seconds, got \(timeLimit)") }
+        if let snippets { try ModelError.requireOption(snippets >= 0 && snippets <= SnippetAugmentation.maximumPerReview, "--snippets must be between 0 and \(SnippetAugmentation.maximumPerReview), got \(snippets)") }
     }
 }
 
@@ -179,11 +184,16 @@ public struct SentimentTrainer {
         let encoded = EncodedExamples(
             sequences: SentimentData.encode(tokens, vocabulary: vocabulary, maxLength: configuration.encodedLength),
             labels: labels, ratings: ratings)
-        let train = encoded.subset(split.train), validation = encoded.subset(split.validation)
-        let data = Self.describe(examples, source: source, classes: classes, labels: labels, train: train.count,
+        var train = encoded.subset(split.train)
+        let validation = encoded.subset(split.validation)
+        if let snippets = options.snippets, snippets > 0 {
+            let added = SnippetAugmentation(perReview: snippets, seed: options.seed).append(to: &train)
+            observer(.message("\(added) snippets of \(SnippetAugmentation.lengths.lowerBound)–\(SnippetAugmentation.lengths.upperBound) tokens cut from the training reviews (--snippets \(snippets))"))
+        }
+        let data = Self.describe(examples, source: source, classes: classes, labels: labels, train: split.train.count,
                                  validation: validation.count)
         let what = ratings == nil ? "\(classes.count) classes (\(classes.joined(separator: ", ")))" : "a rating (regression)"
-        observer(.message("\(what), \(train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
+        observer(.message("\(what), \(split.train.count) training and \(validation.count) validation reviews, vocabulary \(vocabulary.count) tokens"))
         let classWeights = try options.classWeight.map { try ClassWeights.resolve($0, classes: classes, trainLabels: train.labels) }
         if let classWeights {
             observer(.message("class weights: " + zip(classes, classWeights).map { "\($0) " + String(format: "%.3g", Double($1)) }.joined(separator: ", ")))
