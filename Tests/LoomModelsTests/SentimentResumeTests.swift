@@ -18,7 +18,7 @@ final class SentimentResumeTests: XCTestCase {
         return items
     }
 
-    private func trainer(epochs: Int, maxSteps: Int? = nil) -> SentimentTrainer {
+    private func trainer(epochs: Int, maxSteps: Int? = nil, snippets: Int? = nil) -> SentimentTrainer {
         var architecture = SentimentConfiguration(classes: ["neg", "pos"], vocabularySize: 2)
         architecture.embeddingSize = 6
         architecture.hiddenSize = 5
@@ -30,7 +30,28 @@ final class SentimentResumeTests: XCTestCase {
         options.minCount = 1
         options.patience = 100
         options.maxSteps = maxSteps
+        options.snippets = snippets
         return SentimentTrainer(architecture: architecture, options: options)
+    }
+
+    /// `--snippets` draws from a generator of its own: a resumed run rebuilds the same windows and ends where
+    /// one run does.
+    func testARunWithSnippetsResumesExactly() throws {
+        let folder = CharRNNFixtures.temporaryFolder(self)
+        // Reviews of 15-21 tokens, long enough to give windows of 5 or more.
+        let data = examples().map { LabelledText(text: [String](repeating: $0.text, count: 3).joined(separator: " "), label: $0.label, source: $0.source) }
+        let plain = try trainer(epochs: 1).train(data, source: "reviews", output: ModelDirectory(folder.appendingPathComponent("plain")))
+        let whole = ModelDirectory(folder.appendingPathComponent("whole"))
+        let straight = try trainer(epochs: 2, snippets: 1).train(data, source: "reviews", output: whole)
+        XCTAssertGreaterThan(straight.steps / 2, plain.steps, "the windows are trained on")
+        let parts = ModelDirectory(folder.appendingPathComponent("parts"))
+        _ = try trainer(epochs: 2, maxSteps: straight.steps / 2 + 1, snippets: 1).train(data, source: "reviews", output: parts)
+        let resumed = try SentimentTrainer.resume(from: parts, examples: data, source: "reviews", limits: .init(epochs: 2))
+        XCTAssertEqual(resumed.steps, straight.steps)
+        XCTAssertEqual(resumed.log.map(\.trainLoss), straight.log.map(\.trainLoss))
+        for name in [SentimentCheckpoint.weightsName, SentimentCheckpoint.optimizerName] {
+            XCTAssertEqual(try SafeTensors.read(whole.file(name)).tensors, try SafeTensors.read(parts.file(name)).tensors, name)
+        }
     }
 
     func testStoppedInsideAnEpochAndResumedEqualsOneRun() throws {
