@@ -117,8 +117,9 @@ class Sentiment(nn.Module):
         count = {}
         for row, _, _ in found: count[row] = count.get(row, 0) + 1
         shares = torch.zeros(len(ids), s.ngram.weight.shape[1], dtype=s.ngram.weight.dtype)
+        w = s.bag_weight()
         for row, start, length in found:
-            share = s.bag_weight() * s.ngram.scale[row] * s.ngram.weight[row] / count[row] / length
+            share = w * s.ngram.scale[row] * s.ngram.weight[row] / count[row] / length
             shares[skipped + start:skipped + start + length] += share
         return shares
 

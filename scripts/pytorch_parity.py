@@ -52,7 +52,7 @@ def main():
         lengths = numpy.load(os.path.join(work, "ids.lengths.npy"))
     if len(ours) != len(texts) or len(ids) != len(texts):
         sys.exit(f"pytorch_parity: {len(texts)} reviews, Loom classified {len(ours)}, encoded {len(ids)}")
-    worst, longest = 0.0, int(lengths.max())
+    worst, where, longest = -1.0, None, int(lengths.max())
     bag = cfg.get("ngrams") and (cfg["ngrams"].get("maxLength") or cfg["maxLength"])
     with torch.no_grad():
         for number, (row, length, p_loom) in enumerate(zip(ids, lengths, ours), 1):

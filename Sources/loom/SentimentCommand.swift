@@ -325,8 +325,8 @@ struct SentimentTrainCommand: ParsableCommand {
             throw UsageError(description: "cannot change \(changed.joined(separator: ", ")) when resuming: a resumed run keeps its settings (only --epochs, --max-steps, --time-limit and --patience may change)")
         }
         let directory = ModelDirectory(folder)
-        struct Task: Decodable { var task: SentimentTask? }
-        let regression = (try? directory.readJSON(Task.self, from: "config.json"))?.task == .regression
+        struct SavedTask: Decodable { var task: SentimentTask? }  // (not `Task`: that is Swift's concurrency type)
+        let regression = (try? directory.readJSON(SavedTask.self, from: "config.json"))?.task == .regression
         let dataPath = try data ?? SentimentTrainer.resumableDataPath(in: directory)
         let source = URL(commandLinePath: dataPath)
         let outputURL = try OutputCheck.url(forPath: out ?? folder.path)
